@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Reflection;
+using A2C.Host.Runtime;
+
+namespace A2C.Host.Cli;
+
+/// <summary>The <c>a2c</c> command line: one root command, one subcommand per job.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for a command that failed at run time (as opposed to bad usage).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code for a command that exists in the plan but is not built yet.</summary>
+    public const int NotBuilt = 3;
+
+    /// <summary>Version of this program, without source-control metadata.</summary>
+    public static string AppVersion
+    {
+        get
+        {
+            var informational = typeof(CliApp).Assembly
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+            var plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus >= 0 ? informational[..plus] : informational;
+        }
+    }
+
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command, writing to the console.</summary>
+    /// <param name="args">Command-line arguments, without the program name.</param>
+    /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
+    /// <param name="args">Command-line arguments, without the program name.</param>
+    /// <param name="stdout">Where normal output goes.</param>
+    /// <param name="stderr">Where errors go.</param>
+    /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+
+        var root = new RootCommand("a2c: Advantage Actor-Critic reinforcement learning for .NET.");
+        root.Subcommands.Add(VersionCommand(stdout, stderr));
+        root.Subcommands.Add(TrainCommand(stderr));
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
+        return root.Parse(args).Invoke(invocation);
+    }
+
+    private static Command VersionCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("version", "Print the versions of a2c, TorchSharp and libtorch, and the device training would use.");
+        command.SetAction(_ =>
+        {
+            stdout.WriteLine($"a2c         {AppVersion}");
+            stdout.WriteLine($"TorchSharp  {TorchRuntime.TorchSharpVersion}");
+            TorchInfo info;
+            try
+            {
+                info = TorchRuntime.Describe();
+            }
+            catch (NativeLibraryLoadException e)
+            {
+                stderr.WriteLine($"a2c version: {e.Message}");
+                return Failure;
+            }
+
+            stdout.WriteLine($"libtorch    {info.LibTorchVersion}");
+            stdout.WriteLine($"device      {info.Device}{(info.CudaAvailable ? string.Empty : " (no CUDA device or CUDA build)")}");
+            stdout.WriteLine($"threads     {info.Threads}");
+            stdout.WriteLine($".NET        {Environment.Version}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command TrainCommand(TextWriter stderr)
+    {
+        var env = new Option<string>("--env") { Description = "Environment id, e.g. CartPole-v1." };
+        var command = new Command("train", "Train an A2C agent on an environment (not built yet).") { env };
+        command.SetAction(_ =>
+        {
+            stderr.WriteLine("a2c train: training is not built yet; it arrives with the training issue. " +
+                "For now `a2c version` checks that TorchSharp runs here.");
+            return NotBuilt;
+        });
+        return command;
+    }
+}

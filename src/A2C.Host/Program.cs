@@ -1,0 +1,1 @@
+return A2C.Host.Cli.CliApp.Run(args);

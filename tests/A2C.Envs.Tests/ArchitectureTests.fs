@@ -1,0 +1,21 @@
+module A2C.Envs.Tests.ArchitectureTests
+
+open System.Reflection
+open Expecto
+
+[<Tests>]
+let tests =
+    testList
+        "architecture"
+        [
+            test "A2C.Envs knows no TorchSharp, no core and no host" {
+                let referenced =
+                    Assembly.Load("A2C.Envs").GetReferencedAssemblies()
+                    |> Array.map (fun name -> nonNull name.Name)
+                    |> Set.ofArray
+
+                let forbidden = set [ "A2C.Core"; "FSharp.Core"; "a2c"; "TorchSharp" ]
+                let found = Set.intersect forbidden referenced
+                Expect.isEmpty found "A2C.Envs must not depend on the learner side of the house"
+            }
+        ]
