@@ -48,8 +48,8 @@ a2c_native_unavailable() {
     a2c_log "error: cannot build the private libstdc++ that TorchSharp needs on this system: $1"
     a2c_log "TorchSharp 0.107 needs libstdc++ with $A2C_NEEDED_GLIBCXX (GCC 13 or newer); this system's is older."
     a2c_log "Systems that need nothing: Ubuntu 24.04+, Debian 13+, Windows, macOS."
-    a2c_log "Here: install apt with deb-src access to a Debian mirror, gcc, g++, make and xz-utils, or put a"
-    a2c_log "libstdc++.so.6 that exports $A2C_NEEDED_GLIBCXX in $A2C_LIBSTDCXX_DIR/ and re-run."
+    a2c_log "To build it here: install gcc, g++, make and xz-utils (apt must reach a Debian mirror), then re-run;"
+    a2c_log "or put a libstdc++.so.6 that exports $A2C_NEEDED_GLIBCXX in $A2C_LIBSTDCXX_DIR/ and re-run."
     return 1
 }
 
