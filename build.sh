@@ -15,6 +15,8 @@ Commands:
             print one final line "N passed, N failed" summing them. Non-zero exit on any failure.
   build     the same steps up to and including the Release build.
   format    format the sources in place (Fantomas for F#, dotnet format for C#).
+  bench     build, then run the BenchmarkDotNet micro-benchmarks (arguments after `bench` go to
+            BenchmarkDotNet, default: --filter '*'). Not part of `test`; see docs/benchmarks.md.
   clean     remove build outputs (bin/, obj/). The libstdc++ and NuGet caches are kept.
   --help    show this help.
 
@@ -24,7 +26,7 @@ USAGE
 }
 
 readonly TEST_PROJECTS=(A2C.Core.Tests A2C.Envs.Tests A2C.Host.Tests)
-readonly CSHARP_PROJECTS=(src/A2C.Envs/A2C.Envs.csproj src/A2C.Host/A2C.Host.csproj)
+readonly CSHARP_PROJECTS=(src/A2C.Envs/A2C.Envs.csproj src/A2C.Host/A2C.Host.csproj bench/A2C.Benchmarks/A2C.Benchmarks.csproj)
 
 prepare() {
     local started
@@ -44,7 +46,7 @@ prepare() {
 # Returns non-zero when a source file is not formatted as the house style says.
 check_format() {
     local ok=0 project
-    if ! dotnet fantomas --check src tests; then
+    if ! dotnet fantomas --check src tests bench; then
         a2c_log "F# sources need formatting: run ./build.sh format"
         ok=1
     fi
@@ -59,7 +61,7 @@ check_format() {
 
 format_sources() {
     local project
-    dotnet fantomas src tests
+    dotnet fantomas src tests bench
     for project in "${CSHARP_PROJECTS[@]}"; do
         dotnet format "$project" --no-restore
     done
@@ -131,6 +133,12 @@ main() {
             run_tests
             ;;
         build) prepare ;;
+        bench)
+            shift
+            prepare
+            if [[ $# -eq 0 ]]; then set -- --filter '*'; fi
+            dotnet "$A2C_ROOT/bench/A2C.Benchmarks/bin/$A2C_CONFIGURATION/net10.0/A2C.Benchmarks.dll" "$@"
+            ;;
         format)
             a2c_check_sdk
             a2c_lock
