@@ -1,0 +1,33 @@
+namespace A2C.Envs;
+
+/// <summary>How to make a registered environment, and what is known about it.</summary>
+/// <param name="Id">The id, e.g. <c>CartPole-v1</c>.</param>
+/// <param name="EntryPoint">Creates a new, unwrapped instance.</param>
+/// <param name="MaxEpisodeSteps">Time limit that <see cref="Envs.Make"/> applies (null: none).</param>
+/// <param name="RewardThreshold">Mean return at which the task counts as solved (null: none).</param>
+/// <param name="Description">One line about the task.</param>
+public sealed record EnvSpec(string Id, Func<IEnv> EntryPoint, int? MaxEpisodeSteps, double? RewardThreshold, string Description);
+
+/// <summary>Thrown when an environment id is not registered; the message lists the known ids.</summary>
+public sealed class UnknownEnvironmentException : ArgumentException
+{
+    /// <summary>Creates the exception for <paramref name="id"/>.</summary>
+    /// <param name="id">The id that was asked for.</param>
+    /// <param name="known">The registered ids.</param>
+    public UnknownEnvironmentException(string id, IEnumerable<string> known)
+        : base(BuildMessage(id, known.ToList()), "id")
+    {
+        Id = id;
+    }
+
+    /// <summary>The id that was asked for.</summary>
+    public string Id { get; }
+
+    private static string BuildMessage(string id, List<string> known)
+    {
+        var stem = id.Split("-v")[0];
+        var similar = known.Where(k => k.Split("-v")[0].Equals(stem, StringComparison.OrdinalIgnoreCase)).ToList();
+        var hint = similar.Count > 0 ? $" Did you mean {string.Join(" or ", similar)}?" : string.Empty;
+        return $"unknown environment id '{id}'.{hint} Known ids: {string.Join(", ", known)}.";
+    }
+}

@@ -1,0 +1,109 @@
+using System.Numerics;
+
+namespace A2C.Envs;
+
+/// <summary>
+/// A small, fast, seedable random number generator (xoshiro256** seeded through SplitMix64).
+/// Its stream is fixed by this code, not by the runtime, so a seed gives the same episodes on
+/// every machine and .NET version.
+/// </summary>
+public sealed class Rng
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private double? _spareNormal;
+
+    /// <summary>Creates a generator whose whole stream is determined by <paramref name="seed"/>.</summary>
+    /// <param name="seed">Any value; equal seeds give equal streams.</param>
+    public Rng(long seed)
+    {
+        var x = unchecked((ulong)seed);
+        _s0 = SplitMix(ref x);
+        _s1 = SplitMix(ref x);
+        _s2 = SplitMix(ref x);
+        _s3 = SplitMix(ref x);
+    }
+
+    /// <summary>A generator seeded from the operating system's entropy, for unseeded resets.</summary>
+    /// <returns>A new, unpredictable generator.</returns>
+    public static Rng FromEntropy() => new(System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue));
+
+    /// <summary>Next 64 uniformly random bits.</summary>
+    /// <returns>A uniformly distributed 64-bit value.</returns>
+    public ulong NextUInt64()
+    {
+        var result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
+        var t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = BitOperations.RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>Uniform in [0, 1), with 53 random bits.</summary>
+    /// <returns>A double in [0, 1).</returns>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    /// <param name="low">Inclusive lower bound.</param>
+    /// <param name="high">Exclusive upper bound.</param>
+    /// <returns>A uniformly distributed double.</returns>
+    public double Uniform(double low, double high) => low + (high - low) * NextDouble();
+
+    /// <summary>Uniform integer in [0, <paramref name="n"/>), without modulo bias.</summary>
+    /// <param name="n">Number of outcomes, at least 1.</param>
+    /// <returns>An integer in [0, n).</returns>
+    public int NextInt(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        var bound = (ulong)n;
+        var threshold = (0UL - bound) % bound;
+        while (true)
+        {
+            var r = NextUInt64();
+            if (r >= threshold)
+            {
+                return (int)(r % bound);
+            }
+        }
+    }
+
+    /// <summary>Standard normal sample (Marsaglia's polar method).</summary>
+    /// <returns>A draw from N(0, 1).</returns>
+    public double Normal()
+    {
+        if (_spareNormal is { } spare)
+        {
+            _spareNormal = null;
+            return spare;
+        }
+
+        double u, v, s;
+        do
+        {
+            u = 2 * NextDouble() - 1;
+            v = 2 * NextDouble() - 1;
+            s = u * u + v * v;
+        }
+        while (s >= 1 || s == 0);
+
+        var factor = Math.Sqrt(-2 * Math.Log(s) / s);
+        _spareNormal = v * factor;
+        return u * factor;
+    }
+
+    /// <summary>Exponential sample with rate 1.</summary>
+    /// <returns>A draw from Exp(1).</returns>
+    public double Exponential() => -Math.Log(1 - NextDouble());
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        var z = x;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

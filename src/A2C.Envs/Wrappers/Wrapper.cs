@@ -1,0 +1,56 @@
+using A2C.Envs.Spaces;
+
+namespace A2C.Envs.Wrappers;
+
+/// <summary>Base of environment wrappers: forwards everything to the wrapped environment.</summary>
+public abstract class Wrapper : IEnv
+{
+    /// <summary>Wraps <paramref name="inner"/>; the wrapper owns it and disposes it.</summary>
+    /// <param name="inner">The environment to wrap.</param>
+    protected Wrapper(IEnv inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        Inner = inner;
+    }
+
+    /// <summary>The wrapped environment.</summary>
+    public IEnv Inner { get; }
+
+    /// <inheritdoc />
+    public virtual string Name => Inner.Name;
+
+    /// <inheritdoc />
+    public virtual Box ObservationSpace => Inner.ObservationSpace;
+
+    /// <inheritdoc />
+    public virtual Space ActionSpace => Inner.ActionSpace;
+
+    /// <inheritdoc />
+    public IEnv Unwrapped => Inner.Unwrapped;
+
+    /// <inheritdoc />
+    public virtual void Reset(Span<float> observation, int? seed = null) => Inner.Reset(observation, seed);
+
+    /// <inheritdoc />
+    public virtual StepResult Step(int action, Span<float> observation) => Inner.Step(action, observation);
+
+    /// <inheritdoc />
+    public virtual StepResult Step(ReadOnlySpan<float> action, Span<float> observation) => Inner.Step(action, observation);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes the wrapped environment.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Inner.Dispose();
+        }
+    }
+}
