@@ -7,8 +7,8 @@ namespace A2C.Envs;
 /// <summary>The registry of environments: <c>Envs.Make("CartPole-v1")</c>, as Gymnasium's <c>gym.make</c>.</summary>
 public static class Envs
 {
-    private static readonly object Gate = new();
-    private static readonly List<EnvSpec> Registered = [];
+    private static readonly object _gate = new();
+    private static readonly List<EnvSpec> _registered = [];
 
     static Envs()
     {
@@ -23,9 +23,9 @@ public static class Envs
     {
         get
         {
-            lock (Gate)
+            lock (_gate)
             {
-                return Registered.ToArray();
+                return _registered.ToArray();
             }
         }
     }
@@ -37,14 +37,14 @@ public static class Envs
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Id, nameof(spec));
-        lock (Gate)
+        lock (_gate)
         {
-            if (Registered.Any(s => s.Id == spec.Id))
+            if (_registered.Any(s => s.Id == spec.Id))
             {
                 throw new ArgumentException($"an environment with id '{spec.Id}' is already registered.", nameof(spec));
             }
 
-            Registered.Add(spec);
+            _registered.Add(spec);
         }
     }
 
@@ -55,9 +55,9 @@ public static class Envs
     public static EnvSpec Spec(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        lock (Gate)
+        lock (_gate)
         {
-            return Registered.FirstOrDefault(s => s.Id == id) ?? throw new UnknownEnvironmentException(id, Registered.Select(s => s.Id));
+            return _registered.FirstOrDefault(s => s.Id == id) ?? throw new UnknownEnvironmentException(id, _registered.Select(s => s.Id));
         }
     }
 
