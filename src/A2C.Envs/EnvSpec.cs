@@ -15,7 +15,7 @@ public sealed class UnknownEnvironmentException : ArgumentException
     /// <param name="id">The id that was asked for.</param>
     /// <param name="known">The registered ids.</param>
     public UnknownEnvironmentException(string id, IEnumerable<string> known)
-        : base(BuildMessage(id, known.ToList()), "id")
+        : base(BuildMessage(id, known.ToList()))
     {
         Id = id;
     }

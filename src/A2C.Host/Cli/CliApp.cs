@@ -10,6 +10,9 @@ public static class CliApp
     /// <summary>Exit code for a command that failed at run time (as opposed to bad usage).</summary>
     public const int Failure = 1;
 
+    /// <summary>Exit code for bad input: an unknown id, malformed JSON, a value out of range.</summary>
+    public const int UsageError = 2;
+
     /// <summary>Exit code for a command that exists in the plan but is not built yet.</summary>
     public const int NotBuilt = 3;
 
@@ -44,8 +47,11 @@ public static class CliApp
         var root = new RootCommand("a2c: Advantage Actor-Critic reinforcement learning for .NET.");
         root.Subcommands.Add(VersionCommand(stdout, stderr));
         root.Subcommands.Add(TrainCommand(stderr));
+        root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
-        return root.Parse(args).Invoke(invocation);
+        // No response files: `--actions @file.json` is ours to read, not the parser's.
+        var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
+        return root.Parse(args, parsing).Invoke(invocation);
     }
 
     private static Command VersionCommand(TextWriter stdout, TextWriter stderr)

@@ -1,0 +1,319 @@
+using A2C.Envs.Spaces;
+
+namespace A2C.Envs.Vector;
+
+/// <summary>An episode that ended during the last vector step.</summary>
+/// <param name="Env">Index of the sub-environment.</param>
+/// <param name="Return">Sum of its rewards.</param>
+/// <param name="Length">Number of steps it lasted.</param>
+/// <param name="Terminated">It reached a terminal state (otherwise it was truncated).</param>
+public readonly record struct EpisodeStats(int Env, double Return, int Length, bool Terminated);
+
+/// <summary>Options of a <see cref="VectorEnv"/>.</summary>
+public sealed record VectorEnvOptions
+{
+    /// <summary>
+    /// Step the sub-environments on several threads. Worth it only for expensive simulators; the
+    /// classic-control envs are far faster in lockstep on one thread.
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool Parallel { get; init; }
+
+    /// <summary>Threads to use when <see cref="Parallel"/> is set; null lets the runtime choose.</summary>
+    /// <value>Default null. At least 1 when set.</value>
+    public int? MaxDegreeOfParallelism { get; init; }
+}
+
+/// <summary>
+/// N copies of an environment stepped in lockstep over flat, preallocated buffers (structure of
+/// arrays, no allocation per step). Sub-environment <c>i</c> is seeded <c>seed + i</c>. An episode
+/// that ends is reset in the same step: <see cref="Observations"/> then holds the new episode's first
+/// observation and <see cref="FinalObservations"/> the finished one's last, for bootstrapping.
+/// </summary>
+public sealed class VectorEnv : IDisposable
+{
+    private readonly IEnv[] _envs;
+    private readonly VectorEnvOptions _options;
+    private readonly double[] _episodeReturns;
+    private readonly int[] _episodeLengths;
+    private readonly EpisodeStats[] _finishedBuffer;
+    private readonly System.Threading.Tasks.ParallelOptions? _parallelOptions;
+    private int _finishedCount;
+    private bool _started;
+
+    /// <summary>Wraps <paramref name="envs"/>, which must share their spaces; the vector env owns and disposes them.</summary>
+    /// <param name="envs">The sub-environments, at least one.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    public VectorEnv(IReadOnlyList<IEnv> envs, VectorEnvOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(envs);
+        if (envs.Count == 0)
+        {
+            throw new ArgumentException("a vector env needs at least one environment.", nameof(envs));
+        }
+
+        _envs = envs.ToArray();
+        _options = options ?? new VectorEnvOptions();
+        if (_options.MaxDegreeOfParallelism is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaxDegreeOfParallelism, "MaxDegreeOfParallelism must be at least 1.");
+        }
+
+        var first = _envs[0];
+        for (var i = 1; i < _envs.Length; i++)
+        {
+            if (_envs[i].ObservationSpace.ToString() != first.ObservationSpace.ToString() ||
+                _envs[i].ActionSpace.ToString() != first.ActionSpace.ToString())
+            {
+                throw new ArgumentException($"environment {i} ({_envs[i].Name}) has different spaces from environment 0 ({first.Name}).", nameof(envs));
+            }
+        }
+
+        SingleObservationSpace = first.ObservationSpace;
+        SingleActionSpace = first.ActionSpace;
+        ObservationSize = SingleObservationSpace.FlatSize;
+        Observations = new float[NumEnvs * ObservationSize];
+        FinalObservations = new float[NumEnvs * ObservationSize];
+        Rewards = new float[NumEnvs];
+        Terminated = new bool[NumEnvs];
+        Truncated = new bool[NumEnvs];
+        _episodeReturns = new double[NumEnvs];
+        _episodeLengths = new int[NumEnvs];
+        _finishedBuffer = new EpisodeStats[NumEnvs];
+        if (_options.Parallel)
+        {
+            _parallelOptions = new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
+        }
+    }
+
+    /// <summary>Makes <paramref name="numEnvs"/> instances of a registered environment, each with its time limit.</summary>
+    /// <param name="id">Registered id, e.g. <c>CartPole-v1</c>.</param>
+    /// <param name="numEnvs">How many, at least 1.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    /// <returns>The vector env.</returns>
+    public static VectorEnv Make(string id, int numEnvs, VectorEnvOptions? options = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numEnvs, 1);
+        var spec = global::A2C.Envs.Envs.Spec(id);
+        return new VectorEnv(Enumerable.Range(0, numEnvs).Select(_ => global::A2C.Envs.Envs.Make(spec.Id)).ToArray(), options);
+    }
+
+    /// <summary>Number of sub-environments.</summary>
+    public int NumEnvs => _envs.Length;
+
+    /// <summary>The sub-environments, for inspection (stepping them directly breaks the lockstep).</summary>
+    public IReadOnlyList<IEnv> Envs => _envs;
+
+    /// <summary>Observation space of one sub-environment.</summary>
+    public Box SingleObservationSpace { get; }
+
+    /// <summary>Action space of one sub-environment.</summary>
+    public Space SingleActionSpace { get; }
+
+    /// <summary>Floats per observation.</summary>
+    public int ObservationSize { get; }
+
+    /// <summary>Current observations, env-major: env <c>i</c>'s at <c>[i * ObservationSize, (i + 1) * ObservationSize)</c>.</summary>
+    public float[] Observations { get; }
+
+    /// <summary>Last observation of each episode that ended in the last step (valid where Terminated or Truncated is set).</summary>
+    public float[] FinalObservations { get; }
+
+    /// <summary>Rewards of the last step.</summary>
+    public float[] Rewards { get; }
+
+    /// <summary>Which sub-environments terminated in the last step.</summary>
+    public bool[] Terminated { get; }
+
+    /// <summary>Which sub-environments were truncated in the last step.</summary>
+    public bool[] Truncated { get; }
+
+    /// <summary>Episodes that ended in the last step (valid until the next step).</summary>
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _finishedBuffer.AsSpan(0, _finishedCount);
+
+    /// <summary>Resets every sub-environment; env <c>i</c> gets seed <c>seed + i</c> (null: continue their streams).</summary>
+    /// <param name="seed">Base seed.</param>
+    public void Reset(int? seed = null)
+    {
+        for (var i = 0; i < _envs.Length; i++)
+        {
+            _envs[i].Reset(ObservationOf(Observations, i), seed is { } s ? s + i : null);
+        }
+
+        Array.Clear(Rewards);
+        Array.Clear(Terminated);
+        Array.Clear(Truncated);
+        Array.Clear(_episodeReturns);
+        Array.Clear(_episodeLengths);
+        _finishedCount = 0;
+        _started = true;
+    }
+
+    /// <summary>Steps every sub-environment with its discrete action, resetting those whose episode ends.</summary>
+    /// <param name="actions">One action per sub-environment.</param>
+    public void Step(ReadOnlySpan<int> actions)
+    {
+        RequireStarted();
+        if (actions.Length != NumEnvs)
+        {
+            throw new ArgumentException($"expected {NumEnvs} actions, one per environment; got {actions.Length}.", nameof(actions));
+        }
+
+        _finishedCount = 0;
+        if (_parallelOptions is null)
+        {
+            for (var i = 0; i < _envs.Length; i++)
+            {
+                StepResult r;
+                try
+                {
+                    r = _envs[i].Step(actions[i], ObservationOf(Observations, i));
+                }
+                catch (Exception e)
+                {
+                    throw new SubEnvironmentException(i, _envs[i].Name, e);
+                }
+
+                Record(i, r);
+            }
+        }
+        else
+        {
+            var copy = actions.ToArray();
+            var results = new StepResult[NumEnvs];
+            RunParallel(i => results[i] = _envs[i].Step(copy[i], ObservationOf(Observations, i)));
+            for (var i = 0; i < _envs.Length; i++)
+            {
+                Record(i, results[i]);
+            }
+        }
+    }
+
+    /// <summary>Steps every sub-environment with its continuous action (flat, env-major), resetting those whose episode ends.</summary>
+    /// <param name="actions"><c>NumEnvs * actionSize</c> floats.</param>
+    public void Step(ReadOnlySpan<float> actions)
+    {
+        RequireStarted();
+        var size = SingleActionSpace.FlatSize;
+        if (actions.Length != NumEnvs * size)
+        {
+            throw new ArgumentException($"expected {NumEnvs} x {size} action values; got {actions.Length}.", nameof(actions));
+        }
+
+        _finishedCount = 0;
+        if (_parallelOptions is null)
+        {
+            for (var i = 0; i < _envs.Length; i++)
+            {
+                StepResult r;
+                try
+                {
+                    r = _envs[i].Step(actions.Slice(i * size, size), ObservationOf(Observations, i));
+                }
+                catch (Exception e)
+                {
+                    throw new SubEnvironmentException(i, _envs[i].Name, e);
+                }
+
+                Record(i, r);
+            }
+        }
+        else
+        {
+            var copy = actions.ToArray();
+            var results = new StepResult[NumEnvs];
+            RunParallel(i => results[i] = _envs[i].Step(copy.AsSpan(i * size, size), ObservationOf(Observations, i)));
+            for (var i = 0; i < _envs.Length; i++)
+            {
+                Record(i, results[i]);
+            }
+        }
+    }
+
+    /// <summary>Disposes every sub-environment.</summary>
+    public void Dispose()
+    {
+        foreach (var env in _envs)
+        {
+            env.Dispose();
+        }
+    }
+
+    private void RunParallel(Action<int> step)
+    {
+        try
+        {
+            System.Threading.Tasks.Parallel.For(0, NumEnvs, _parallelOptions!, i =>
+            {
+                try
+                {
+                    step(i);
+                }
+                catch (Exception e)
+                {
+                    throw new SubEnvironmentException(i, _envs[i].Name, e);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Report the lowest failing index, as the sequential path would.
+            var first = e.InnerExceptions.OfType<SubEnvironmentException>().OrderBy(x => x.Index).FirstOrDefault();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first ?? e.InnerExceptions[0]);
+        }
+    }
+
+    private Span<float> ObservationOf(float[] buffer, int env) => buffer.AsSpan(env * ObservationSize, ObservationSize);
+
+    private void Record(int i, StepResult result)
+    {
+        Rewards[i] = (float)result.Reward;
+        Terminated[i] = result.Terminated;
+        Truncated[i] = result.Truncated;
+        _episodeReturns[i] += result.Reward;
+        _episodeLengths[i]++;
+        if (!result.Done)
+        {
+            return;
+        }
+
+        _finishedBuffer[_finishedCount++] = new EpisodeStats(i, _episodeReturns[i], _episodeLengths[i], result.Terminated);
+        _episodeReturns[i] = 0;
+        _episodeLengths[i] = 0;
+        var current = ObservationOf(Observations, i);
+        current.CopyTo(ObservationOf(FinalObservations, i));
+        try
+        {
+            _envs[i].Reset(current);
+        }
+        catch (Exception e)
+        {
+            throw new SubEnvironmentException(i, _envs[i].Name, e);
+        }
+    }
+
+    private void RequireStarted()
+    {
+        if (!_started)
+        {
+            throw new InvalidOperationException("Step was called before Reset; call Reset(seed) first.");
+        }
+    }
+}
+
+/// <summary>A sub-environment of a <see cref="VectorEnv"/> failed; says which one, and why.</summary>
+public sealed class SubEnvironmentException : Exception
+{
+    /// <summary>Wraps the failure of sub-environment <paramref name="index"/>.</summary>
+    /// <param name="index">Index of the sub-environment.</param>
+    /// <param name="name">Its name.</param>
+    /// <param name="inner">What it threw.</param>
+    public SubEnvironmentException(int index, string name, Exception inner)
+        : base($"environment {index} ({name}) failed: {inner?.Message}", inner)
+    {
+        Index = index;
+    }
+
+    /// <summary>Index of the sub-environment that failed.</summary>
+    public int Index { get; }
+}
