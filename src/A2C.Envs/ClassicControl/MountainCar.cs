@@ -1,0 +1,92 @@
+using A2C.Envs.Spaces;
+
+namespace A2C.Envs.ClassicControl;
+
+/// <summary>
+/// MountainCar-v0 as in Gymnasium 1.x (Moore, 1990): an under-powered car in a valley must rock
+/// back and forth to climb the right hill. Actions: 0 push left, 1 no push, 2 push right.
+/// Each step the velocity changes by the push and by gravity along the slope (-cos(3 position)),
+/// is clipped to +-<see cref="MaxSpeed"/>, and is added to the position, which is clipped to
+/// [<see cref="MinPosition"/>, <see cref="MaxPosition"/>]; hitting the left wall stops the car.
+/// Reward -1 every step; terminated once position &gt;= 0.5 with velocity &gt;= 0.
+/// State (float64): position, velocity; the observation is the state in float32.
+/// </summary>
+public sealed class MountainCar : PhysicalEnv
+{
+    /// <summary>Left end of the track (a wall).</summary>
+    public const double MinPosition = -1.2;
+
+    /// <summary>Right end of the track.</summary>
+    public const double MaxPosition = 0.6;
+
+    /// <summary>Largest speed in either direction.</summary>
+    public const double MaxSpeed = 0.07;
+
+    /// <summary>Position at (or beyond) which the car has reached the flag.</summary>
+    public const double GoalPosition = 0.5;
+
+    /// <summary>Least velocity the car must have at the goal for the episode to terminate.</summary>
+    public const double GoalVelocity = 0.0;
+
+    /// <summary>Velocity change per step from pushing left or right.</summary>
+    public const double Force = 0.001;
+
+    /// <summary>Scale of gravity's pull along the slope, per step.</summary>
+    public const double Gravity = 0.0025;
+
+    /// <summary>Lower bound of the uniform starting position.</summary>
+    public const double ResetLow = -0.6;
+
+    /// <summary>Upper bound of the uniform starting position.</summary>
+    public const double ResetHigh = -0.4;
+
+    /// <summary>Creates the environment; call Reset before stepping.</summary>
+    public MountainCar()
+        : base(
+            "MountainCar-v0",
+            new Box([(float)MinPosition, (float)-MaxSpeed], [(float)MaxPosition, (float)MaxSpeed]),
+            new Discrete(3),
+            "position",
+            "velocity")
+    {
+    }
+
+    /// <inheritdoc />
+    public override void Observe(Span<float> observation)
+    {
+        observation[0] = (float)State[0];
+        observation[1] = (float)State[1];
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        State[0] = Random.Uniform(ResetLow, ResetHigh);
+        State[1] = 0.0;
+        Observe(observation);
+    }
+
+    /// <inheritdoc />
+    protected override StepResult OnStep(int action, Span<float> observation)
+    {
+        var position = State[0];
+        var velocity = State[1];
+
+        // The push and the slope term are summed first, then added to the velocity.
+        velocity += (action - 1) * Force + Math.Cos(3 * position) * -Gravity;
+        velocity = Math.Clamp(velocity, -MaxSpeed, MaxSpeed);
+        position += velocity;
+        position = Math.Clamp(position, MinPosition, MaxPosition);
+        if (position == MinPosition && velocity < 0)
+        {
+            velocity = 0.0;
+        }
+
+        State[0] = position;
+        State[1] = velocity;
+        Observe(observation);
+
+        var terminated = position >= GoalPosition && velocity >= GoalVelocity;
+        return new StepResult(-1.0, terminated, false);
+    }
+}

@@ -1,0 +1,106 @@
+using A2C.Envs.Spaces;
+
+namespace A2C.Envs.ClassicControl;
+
+/// <summary>
+/// MountainCarContinuous-v0 as in Gymnasium 1.x: the mountain car with a continuous push in
+/// [-1, 1] (larger actions act as +-1) scaled by <see cref="Power"/>. The velocity gains
+/// force * power - 0.0025 cos(3 position), is clipped to +-<see cref="MaxSpeed"/>, and moves the
+/// position, which is clipped to the track; hitting the left wall stops the car. Terminated once
+/// position &gt;= 0.45 with velocity &gt;= 0. Reward: 100 on the terminating step, minus
+/// 0.1 action^2 every step, where (as in Gymnasium) the penalty squares the action as given,
+/// before clipping. State (float64): position, velocity; the observation is the state in float32.
+/// </summary>
+public sealed class MountainCarContinuous : PhysicalEnv
+{
+    /// <summary>Smallest effective action; lower actions act as this.</summary>
+    public const double MinAction = -1.0;
+
+    /// <summary>Largest effective action; higher actions act as this.</summary>
+    public const double MaxAction = 1.0;
+
+    /// <summary>Left end of the track (a wall).</summary>
+    public const double MinPosition = -1.2;
+
+    /// <summary>Right end of the track.</summary>
+    public const double MaxPosition = 0.6;
+
+    /// <summary>Largest speed in either direction.</summary>
+    public const double MaxSpeed = 0.07;
+
+    /// <summary>Position at (or beyond) which the car has reached the flag.</summary>
+    public const double GoalPosition = 0.45;
+
+    /// <summary>Least velocity the car must have at the goal for the episode to terminate.</summary>
+    public const double GoalVelocity = 0.0;
+
+    /// <summary>Velocity change per step per unit of (clipped) action.</summary>
+    public const double Power = 0.0015;
+
+    /// <summary>Scale of gravity's pull along the slope, per step.</summary>
+    public const double Gravity = 0.0025;
+
+    /// <summary>Reward added on the step that reaches the goal.</summary>
+    public const double GoalReward = 100.0;
+
+    /// <summary>Coefficient of the squared (unclipped) action in the per-step penalty.</summary>
+    public const double ActionCost = 0.1;
+
+    /// <summary>Lower bound of the uniform starting position.</summary>
+    public const double ResetLow = -0.6;
+
+    /// <summary>Upper bound of the uniform starting position.</summary>
+    public const double ResetHigh = -0.4;
+
+    /// <summary>Creates the environment; call Reset before stepping.</summary>
+    public MountainCarContinuous()
+        : base(
+            "MountainCarContinuous-v0",
+            new Box([(float)MinPosition, (float)-MaxSpeed], [(float)MaxPosition, (float)MaxSpeed]),
+            new Box((float)MinAction, (float)MaxAction, 1),
+            "position",
+            "velocity")
+    {
+    }
+
+    /// <inheritdoc />
+    public override void Observe(Span<float> observation)
+    {
+        observation[0] = (float)State[0];
+        observation[1] = (float)State[1];
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        State[0] = Random.Uniform(ResetLow, ResetHigh);
+        State[1] = 0.0;
+        Observe(observation);
+    }
+
+    /// <inheritdoc />
+    protected override StepResult OnStep(ReadOnlySpan<float> action, Span<float> observation)
+    {
+        double raw = action[0];
+        var force = Math.Min(Math.Max(raw, MinAction), MaxAction);
+        var position = State[0];
+        var velocity = State[1];
+
+        velocity += force * Power - Gravity * Math.Cos(3 * position);
+        velocity = Math.Clamp(velocity, -MaxSpeed, MaxSpeed);
+        position += velocity;
+        position = Math.Clamp(position, MinPosition, MaxPosition);
+        if (position == MinPosition && velocity < 0)
+        {
+            velocity = 0.0;
+        }
+
+        State[0] = position;
+        State[1] = velocity;
+        Observe(observation);
+
+        var terminated = position >= GoalPosition && velocity >= GoalVelocity;
+        var reward = (terminated ? GoalReward : 0.0) - raw * raw * ActionCost;
+        return new StepResult(reward, terminated, false);
+    }
+}
