@@ -81,7 +81,7 @@ a2c_build() {
 a2c_build_is_stale() {
     [[ -f "$A2C_BUILD_STAMP" && -f "$A2C_HOST_OUT/a2c.dll" ]] || return 0
     local newer
-    newer=$(cd "$A2C_ROOT" && find src tests A2C.sln global.json Directory.Build.props Directory.Packages.props \
+    newer=$(cd "$A2C_ROOT" && find src tests bench A2C.sln global.json Directory.Build.props Directory.Packages.props \
         -newer "$A2C_BUILD_STAMP" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null)
     [[ -n "$newer" ]]
 }

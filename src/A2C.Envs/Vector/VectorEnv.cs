@@ -179,13 +179,7 @@ public sealed class VectorEnv : IDisposable
         }
         else
         {
-            var copy = actions.ToArray();
-            var results = new StepResult[NumEnvs];
-            RunParallel(i => results[i] = _envs[i].Step(copy[i], ObservationOf(Observations, i)));
-            for (var i = 0; i < _envs.Length; i++)
-            {
-                Record(i, results[i]);
-            }
+            StepInParallel(actions.ToArray());
         }
     }
 
@@ -220,13 +214,7 @@ public sealed class VectorEnv : IDisposable
         }
         else
         {
-            var copy = actions.ToArray();
-            var results = new StepResult[NumEnvs];
-            RunParallel(i => results[i] = _envs[i].Step(copy.AsSpan(i * size, size), ObservationOf(Observations, i)));
-            for (var i = 0; i < _envs.Length; i++)
-            {
-                Record(i, results[i]);
-            }
+            StepInParallel(actions.ToArray(), size);
         }
     }
 
@@ -236,6 +224,27 @@ public sealed class VectorEnv : IDisposable
         foreach (var env in _envs)
         {
             env.Dispose();
+        }
+    }
+
+    // Kept out of Step: a lambda's closure would otherwise be allocated on every call, threaded or not.
+    private void StepInParallel(int[] actions)
+    {
+        var results = new StepResult[NumEnvs];
+        RunParallel(i => results[i] = _envs[i].Step(actions[i], ObservationOf(Observations, i)));
+        for (var i = 0; i < _envs.Length; i++)
+        {
+            Record(i, results[i]);
+        }
+    }
+
+    private void StepInParallel(float[] actions, int size)
+    {
+        var results = new StepResult[NumEnvs];
+        RunParallel(i => results[i] = _envs[i].Step(actions.AsSpan(i * size, size), ObservationOf(Observations, i)));
+        for (var i = 0; i < _envs.Length; i++)
+        {
+            Record(i, results[i]);
         }
     }
 
