@@ -15,6 +15,26 @@ type Schedule =
         | Constant v -> v
         | Linear(initial, final) -> final + progressRemaining * (initial - final)
 
+    static member Parse(text: string) : Result<Schedule, string> =
+        let number (s: string) =
+            match Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture) with
+            | true, x when Double.IsFinite x -> Some x
+            | _ -> None
+
+        if isNull (box text) then
+            Error "schedule is missing: expected a number or lin_<number>."
+        else
+            let t = text.Trim()
+
+            if t.StartsWith("lin_", StringComparison.Ordinal) then
+                match number (t.Substring 4) with
+                | Some x -> Ok(Linear(x, 0.0))
+                | None -> Error $"'{text}' is not a schedule: after lin_ comes a finite number, e.g. lin_7e-4."
+            else
+                match number t with
+                | Some x -> Ok(Constant x)
+                | None -> Error $"'{text}' is not a schedule: expected a number (7e-4) or lin_<number> (lin_7e-4)."
+
 [<RequireQualifiedAccess>]
 [<CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]
 module Schedule =
@@ -39,22 +59,4 @@ module Schedule =
         Math.Clamp(1.0 - float stepsDone / float totalSteps, 0.0, 1.0)
 
     [<CompiledName("Parse")>]
-    let parse (text: string) =
-        let number (s: string) =
-            match Double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture) with
-            | true, x when Double.IsFinite x -> Some x
-            | _ -> None
-
-        if isNull (box text) then
-            Error "schedule is missing: expected a number or lin_<number>."
-        else
-            let t = text.Trim()
-
-            if t.StartsWith("lin_", StringComparison.Ordinal) then
-                match number (t.Substring 4) with
-                | Some x -> Ok(Linear(x, 0.0))
-                | None -> Error $"'{text}' is not a schedule: after lin_ comes a finite number, e.g. lin_7e-4."
-            else
-                match number t with
-                | Some x -> Ok(Constant x)
-                | None -> Error $"'{text}' is not a schedule: expected a number (7e-4) or lin_<number> (lin_7e-4)."
+    let parse (text: string) = Schedule.Parse text

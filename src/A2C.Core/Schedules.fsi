@@ -14,6 +14,11 @@ type Schedule =
     /// Example (C#): `var lr = schedule.ValueAt(0.5);`
     member ValueAt: progressRemaining: float -> float
 
+    /// For C# callers: `Schedule.parse`.
+    ///
+    /// Example (C#): `var s = Schedule.Parse("lin_7e-4");`
+    static member Parse: text: string -> Result<Schedule, string>
+
 /// Evaluating and parsing schedules.
 [<RequireQualifiedAccess>]
 [<CompilationRepresentation(CompilationRepresentationFlags.ModuleSuffix)>]

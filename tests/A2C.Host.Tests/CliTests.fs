@@ -73,12 +73,6 @@ let tests =
                 Expect.stringContains err "tarin" "the error names what was wrong"
             }
 
-            test "train says honestly that it is not built yet and exits non-zero" {
-                let code, _, err = run [ "train"; "--env"; "CartPole-v1" ]
-                Expect.equal code CliApp.NotBuilt "exit code"
-                Expect.stringContains err "not built yet" "message"
-            }
-
             test "the built program runs as a child process: a2c version exits 0" {
                 let code, out, err = runProcess [ "version" ]
                 Expect.equal code 0 $"exit code (stderr: {err})"

@@ -13,9 +13,6 @@ public static class CliApp
     /// <summary>Exit code for bad input: an unknown id, malformed JSON, a value out of range.</summary>
     public const int UsageError = 2;
 
-    /// <summary>Exit code for a command that exists in the plan but is not built yet.</summary>
-    public const int NotBuilt = 3;
-
     /// <summary>Version of this program, without source-control metadata.</summary>
     public static string AppVersion
     {
@@ -31,14 +28,25 @@ public static class CliApp
     /// <summary>Parses <paramref name="args"/> and runs the chosen command, writing to the console.</summary>
     /// <param name="args">Command-line arguments, without the program name.</param>
     /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
-    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Run(string[] args)
+    {
+        // Ctrl+C ends training after the current update instead of killing the process mid-write.
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        return Run(args, Console.Out, Console.Error, cancellation.Token);
+    }
 
     /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
     /// <param name="args">Command-line arguments, without the program name.</param>
     /// <param name="stdout">Where normal output goes.</param>
     /// <param name="stderr">Where errors go.</param>
+    /// <param name="cancellation">Stops a running training after its current update.</param>
     /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -46,7 +54,8 @@ public static class CliApp
 
         var root = new RootCommand("a2c: Advantage Actor-Critic reinforcement learning for .NET.");
         root.Subcommands.Add(VersionCommand(stdout, stderr));
-        root.Subcommands.Add(TrainCommand(stderr));
+        root.Subcommands.Add(TrainCommand.Train(stdout, stderr, cancellation));
+        root.Subcommands.Add(TrainCommand.Eval(stdout, stderr));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
         // No response files: `--actions @file.json` is ours to read, not the parser's.
@@ -77,19 +86,6 @@ public static class CliApp
             stdout.WriteLine($"threads     {info.Threads}");
             stdout.WriteLine($".NET        {Environment.Version}");
             return 0;
-        });
-        return command;
-    }
-
-    private static Command TrainCommand(TextWriter stderr)
-    {
-        var env = new Option<string>("--env") { Description = "Environment id, e.g. CartPole-v1." };
-        var command = new Command("train", "Train an A2C agent on an environment (not built yet).") { env };
-        command.SetAction(_ =>
-        {
-            stderr.WriteLine("a2c train: training is not built yet; it arrives with the training issue. " +
-                "For now `a2c version` checks that TorchSharp runs here.");
-            return NotBuilt;
         });
         return command;
     }

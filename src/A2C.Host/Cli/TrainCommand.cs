@@ -1,0 +1,329 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using A2C.Core;
+using A2C.Envs;
+using A2C.Host.Runtime;
+using A2C.Host.Training;
+
+namespace A2C.Host.Cli;
+
+/// <summary><c>a2c train</c> and <c>a2c eval</c>.</summary>
+internal static class TrainCommand
+{
+    private const int DefaultLogInterval = 100;
+
+    public static Command Train(TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var env = new Option<string>("--env") { Description = "Registered environment id, e.g. CartPole-v1.", Required = true };
+        var nEnvs = new Option<int?>("--n-envs") { Description = "Parallel environments (n_envs, default 8)." };
+        var totalSteps = new Option<long?>("--total-steps") { Description = "Environment steps to train for (total_timesteps, default 100000)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of envs, weights and sampling (default 0)." };
+        var preset = new Option<string?>("--preset") { Description = "'seed': the seed article's choices (gae_lambda 0.95, Huber, normalized advantages, ent_coef 0.01, shared net)." };
+        var net = new Option<string?>("--net") { Description = "shared | separate (default separate)." };
+        var netArch = new Option<string?>("--net-arch") { Description = "Hidden sizes, e.g. 64,64 (default)." };
+        var activation = new Option<string?>("--activation") { Description = "tanh | relu (default tanh)." };
+        var learningRate = new Option<string?>("--learning-rate") { Description = "7e-4 (default) or lin_7e-4." };
+        var nSteps = new Option<int?>("--n-steps") { Description = "Steps per env per update (default 5)." };
+        var gamma = new Option<float?>("--gamma") { Description = "Discount (default 0.99)." };
+        var gaeLambda = new Option<float?>("--gae-lambda") { Description = "GAE lambda (default 1.0)." };
+        var entCoef = new Option<float?>("--ent-coef") { Description = "Entropy coefficient (default 0.0)." };
+        var vfCoef = new Option<float?>("--vf-coef") { Description = "Value loss coefficient (default 0.5)." };
+        var maxGradNorm = new Option<float?>("--max-grad-norm") { Description = "Gradient clipping norm (default 0.5)." };
+        var rmsPropEps = new Option<float?>("--rms-prop-eps") { Description = "RMSprop epsilon (default 1e-5)." };
+        var useRmsProp = new Option<bool?>("--use-rms-prop") { Description = "true: RMSprop (default); false: Adam." };
+        var normalizeAdvantage = new Option<bool?>("--normalize-advantage") { Description = "Normalize advantages per batch (default false)." };
+        var valueLoss = new Option<string?>("--value-loss") { Description = "mse (default) | huber." };
+        var logStdInit = new Option<float?>("--log-std-init") { Description = "Initial log std of Gaussian policies (default 0)." };
+        var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var runDir = new Option<string?>("--run-dir") { Description = "Where to write config.json, progress.csv, monitor.csv and model.bin (default runs/ENV-seedS-TIME)." };
+        var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
+        var stopAtThreshold = new Option<bool>("--stop-at-threshold") { Description = "Stop once the last-100 training mean reaches the env's reward threshold." };
+        var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Deterministic evaluation episodes at the end (default 100; 0 to skip).", DefaultValueFactory = _ => 100 };
+        var logInterval = new Option<int>("--log-interval") { Description = "Updates between progress rows (default 100).", DefaultValueFactory = _ => DefaultLogInterval };
+
+        var command = new Command("train", "Train an A2C agent on an environment.")
+        {
+            env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
+            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, device, runDir, summaryJson,
+            stopAtThreshold, evalEpisodes, logInterval,
+        };
+        command.SetAction(parse =>
+        {
+            var errors = new List<string>();
+            var options = A2COptions.Defaults with { Env = parse.GetValue(env)! };
+            switch (parse.GetValue(preset))
+            {
+                case null:
+                    break;
+                case "seed":
+                    options = A2COptions.SeedPreset(options);
+                    break;
+                case var other:
+                    errors.Add($"--preset is '{other}'; the only preset is 'seed'.");
+                    break;
+            }
+
+            options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
+                entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit);
+            errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
+            var evalCount = parse.GetValue(evalEpisodes);
+            var interval = parse.GetValue(logInterval);
+            if (evalCount < 0)
+            {
+                errors.Add($"--eval-episodes is {evalCount}; allowed: 0 or more.");
+            }
+
+            if (interval < 1)
+            {
+                errors.Add($"--log-interval is {interval}; allowed: 1 or more.");
+            }
+
+            EnvSpec? spec = null;
+            try
+            {
+                spec = Envs.Envs.Spec(options.Env);
+            }
+            catch (UnknownEnvironmentException e)
+            {
+                errors.Add("--env: " + e.Message);
+            }
+
+            var deviceName = parse.GetValue(device)!;
+            if (deviceName is not ("auto" or "cpu" or "cuda"))
+            {
+                errors.Add($"--device is '{deviceName}'; allowed: auto, cpu, cuda.");
+            }
+
+            if (errors.Count > 0)
+            {
+                foreach (var error in errors)
+                {
+                    stderr.WriteLine($"a2c train: {error}");
+                }
+
+                return CliApp.UsageError;
+            }
+
+            TorchInfo torchInfo;
+            try
+            {
+                torchInfo = TorchRuntime.Describe();
+            }
+            catch (NativeLibraryLoadException e)
+            {
+                stderr.WriteLine($"a2c train: {e.Message}");
+                return CliApp.Failure;
+            }
+
+            if (deviceName == "cuda" && !torchInfo.CudaAvailable)
+            {
+                stderr.WriteLine("a2c train: --device cuda, but this build uses TorchSharp-cpu (or sees no GPU). Build with a CUDA TorchSharp package to train on a GPU.");
+                return CliApp.UsageError;
+            }
+
+            var useDevice = deviceName == "cpu" || !torchInfo.CudaAvailable ? TorchSharp.torch.CPU : TorchSharp.torch.CUDA;
+            var directory = parse.GetValue(runDir) ?? Path.Combine("runs", $"{options.Env}-seed{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            return Run(options, spec!, useDevice, directory, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
+        });
+        return command;
+    }
+
+    public static Command Eval(TextWriter stdout, TextWriter stderr)
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A model.bin written by a2c train (its config.json must sit beside it).", Required = true };
+        var episodes = new Option<int>("--episodes") { Description = "Episodes to run (default 100).", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the evaluation envs (default 1000).", DefaultValueFactory = _ => 1000 };
+        var deterministic = new Option<bool>("--deterministic") { Description = "Take the most likely action (the default); --deterministic false samples.", DefaultValueFactory = _ => true };
+        var command = new Command("eval", "Evaluate a trained model: mean ± std return.") { checkpoint, episodes, seed, deterministic };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(checkpoint)!;
+            var count = parse.GetValue(episodes);
+            if (count < 1)
+            {
+                stderr.WriteLine($"a2c eval: --episodes is {count}; allowed: 1 or more.");
+                return CliApp.UsageError;
+            }
+
+            var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "config.json");
+            if (!File.Exists(path) || !File.Exists(config))
+            {
+                stderr.WriteLine($"a2c eval: '{path}' {(File.Exists(path) ? "has no config.json beside it" : "does not exist")}.");
+                return CliApp.UsageError;
+            }
+
+            try
+            {
+                var options = RunFiles.ReadConfig(config);
+                using var trainer = new Trainer(options);
+                trainer.Agent.Model.load(path);
+                var result = trainer.Evaluate(count, parse.GetValue(seed));
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes"));
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                stderr.WriteLine($"a2c eval: cannot load '{path}': {e.Message}");
+                return CliApp.UsageError;
+            }
+        });
+        return command;
+    }
+
+    private static int Run(A2COptions options, EnvSpec spec, TorchSharp.torch.Device device, string directory, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        RunFiles files;
+        try
+        {
+            files = new RunFiles(directory, options, device.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"a2c train: {e.Message}");
+            return CliApp.Failure;
+        }
+
+        using (files)
+        using (var trainer = new Trainer(options, device))
+        {
+            stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
+            using var sink = trainer.Reports.Subscribe(report =>
+            {
+                files.WriteEpisodes(trainer.Episodes);
+                if (report.Update % logInterval == 0 || report.Stop)
+                {
+                    files.WriteProgress(report);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"steps {report.TotalTimesteps,10:N0}  {report.Fps,8:N0} steps/s  episodes {report.EpisodeCount,6}  mean return {Text(report.RecentMeanReturn),8}  policy {report.Stats.PolicyLoss,8:F4}  value {report.Stats.ValueLoss,8:F4}  entropy {report.Stats.Entropy,6:F3}"));
+                }
+            });
+
+            TrainingResult result;
+            try
+            {
+                result = trainer.Run(stopAtThreshold, cancellation);
+            }
+            catch (NonFiniteUpdateException e)
+            {
+                stderr.WriteLine($"a2c train: {e.Message}");
+                return CliApp.Failure;
+            }
+
+            WriteModel(trainer, files.ModelPath);
+            var eval = evalEpisodes > 0 && !result.Cancelled ? trainer.Evaluate(evalEpisodes, options.Seed + 1000) : null;
+            var solved = eval is not null && spec.RewardThreshold is { } t && eval.Mean >= t;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"done: {result.TotalTimesteps:N0} steps in {result.WallSeconds:F1} s ({result.Fps:N0} steps/s), {result.Episodes} episodes, last-100 mean {Text(result.FinalMeanReturn)}"));
+            if (eval is not null)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eval: {eval.Mean:F2} ± {eval.Std:F2} over {evalEpisodes} episodes (deterministic); solved: {(solved ? "true" : "false")}"));
+            }
+
+            if (summaryPath is not null)
+            {
+                var summary = new JsonObject
+                {
+                    ["env"] = options.Env,
+                    ["seed"] = options.Seed,
+                    ["total_timesteps"] = result.TotalTimesteps,
+                    ["wall_seconds"] = result.WallSeconds,
+                    ["fps"] = result.Fps,
+                    ["episodes"] = result.Episodes,
+                    ["final_mean_return"] = result.FinalMeanReturn,
+                    ["eval_mean_return"] = eval?.Mean,
+                    ["eval_std_return"] = eval?.Std,
+                    ["solved"] = solved,
+                    ["run_dir"] = directory,
+                };
+                RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
+
+            return result.Cancelled ? 130 : 0;
+        }
+    }
+
+    private static void WriteModel(Trainer trainer, string path)
+    {
+        var temporary = path + ".tmp";
+        trainer.Agent.Model.save(temporary);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static string Text(double? x) => x is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "-";
+
+    private static A2COptions Apply(A2COptions o, ParseResult p, List<string> errors, Option<int?> nEnvs, Option<long?> totalSteps, Option<int?> seed,
+        Option<string?> net, Option<string?> netArch, Option<string?> activation, Option<string?> learningRate, Option<int?> nSteps, Option<float?> gamma,
+        Option<float?> gaeLambda, Option<float?> entCoef, Option<float?> vfCoef, Option<float?> maxGradNorm, Option<float?> rmsPropEps,
+        Option<bool?> useRmsProp, Option<bool?> normalizeAdvantage, Option<string?> valueLoss, Option<float?> logStdInit)
+    {
+        o = o with
+        {
+            NEnvs = p.GetValue(nEnvs) ?? o.NEnvs,
+            TotalTimesteps = p.GetValue(totalSteps) ?? o.TotalTimesteps,
+            Seed = p.GetValue(seed) ?? o.Seed,
+            NSteps = p.GetValue(nSteps) ?? o.NSteps,
+            Gamma = p.GetValue(gamma) ?? o.Gamma,
+            GaeLambda = p.GetValue(gaeLambda) ?? o.GaeLambda,
+            EntCoef = p.GetValue(entCoef) ?? o.EntCoef,
+            VfCoef = p.GetValue(vfCoef) ?? o.VfCoef,
+            MaxGradNorm = p.GetValue(maxGradNorm) ?? o.MaxGradNorm,
+            RmsPropEps = p.GetValue(rmsPropEps) ?? o.RmsPropEps,
+            UseRmsProp = p.GetValue(useRmsProp) ?? o.UseRmsProp,
+            NormalizeAdvantage = p.GetValue(normalizeAdvantage) ?? o.NormalizeAdvantage,
+            LogStdInit = p.GetValue(logStdInit) ?? o.LogStdInit,
+        };
+        switch (p.GetValue(net))
+        {
+            case null: break;
+            case "shared": o = o with { Net = NetKind.Shared }; break;
+            case "separate": o = o with { Net = NetKind.Separate }; break;
+            case var other: errors.Add($"--net is '{other}'; allowed: shared, separate."); break;
+        }
+
+        switch (p.GetValue(activation))
+        {
+            case null: break;
+            case "tanh": o = o with { Activation = Activation.Tanh }; break;
+            case "relu": o = o with { Activation = Activation.Relu }; break;
+            case var other: errors.Add($"--activation is '{other}'; allowed: tanh, relu."); break;
+        }
+
+        switch (p.GetValue(valueLoss))
+        {
+            case null: break;
+            case "mse": o = o with { ValueLoss = ValueLoss.Mse }; break;
+            case "huber": o = o with { ValueLoss = ValueLoss.Huber }; break;
+            case var other: errors.Add($"--value-loss is '{other}'; allowed: mse, huber."); break;
+        }
+
+        if (p.GetValue(netArch) is { } arch)
+        {
+            var parts = arch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var sizes = parts.Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : -1).ToArray();
+            if (sizes.Length == 0 || sizes.Any(w => w < 1))
+            {
+                errors.Add($"--net-arch is '{arch}'; expected positive integers separated by commas, e.g. 64,64.");
+            }
+            else
+            {
+                o = o with { NetArch = sizes };
+            }
+        }
+
+        if (p.GetValue(learningRate) is { } lr)
+        {
+            var parsed = Schedule.Parse(lr);
+            if (parsed.IsOk)
+            {
+                o = o with { LearningRate = parsed.ResultValue };
+            }
+            else
+            {
+                errors.Add("--learning-rate: " + parsed.ErrorValue);
+            }
+        }
+
+        return o;
+    }
+}

@@ -1,0 +1,202 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using A2C.Envs.Vector;
+
+namespace A2C.Host.Training;
+
+/// <summary>Chooses actions for a batch of observations and reports V(s); implemented by <see cref="Agent"/> and by test policies.</summary>
+public interface IPolicy
+{
+    /// <summary>Fills actions and values for <paramref name="count"/> observations.</summary>
+    /// <param name="observations">count x observation size.</param>
+    /// <param name="count">Number of observations.</param>
+    /// <param name="discreteActions">Receives discrete actions.</param>
+    /// <param name="continuousActions">Receives continuous actions (count x dims).</param>
+    /// <param name="values">Receives V(s).</param>
+    void Act(float[] observations, int count, int[] discreteActions, float[] continuousActions, float[] values);
+
+    /// <summary>V(s) of <paramref name="count"/> observations.</summary>
+    /// <param name="observations">count x observation size.</param>
+    /// <param name="count">Number of observations.</param>
+    /// <param name="values">Receives the values.</param>
+    void Values(ReadOnlySpan<float> observations, int count, Span<float> values);
+}
+
+/// <summary>One lockstep step of all N envs, as the rollout stream pushes it.</summary>
+/// <param name="Step">Index of this vector step since the stream started.</param>
+/// <param name="Observations">s_t, N x obs, at which the actions were taken.</param>
+/// <param name="DiscreteActions">a_t for discrete envs (length N), else empty.</param>
+/// <param name="ContinuousActions">a_t for box envs (N x dims, unclipped samples), else empty.</param>
+/// <param name="Values">V(s_t) at collection time (length N).</param>
+/// <param name="Rewards">r_t (length N).</param>
+/// <param name="Terminated">Which envs terminated.</param>
+/// <param name="Truncated">Which envs were truncated.</param>
+/// <param name="FinalValues">V(final observation) where truncated, else 0.</param>
+/// <param name="NextObservations">s_{t+1} after same-step auto-reset (N x obs).</param>
+/// <param name="FinishedEpisodes">Episodes that ended in this step.</param>
+public sealed record StepBatch(
+    long Step,
+    float[] Observations,
+    int[] DiscreteActions,
+    float[] ContinuousActions,
+    float[] Values,
+    float[] Rewards,
+    bool[] Terminated,
+    bool[] Truncated,
+    float[] FinalValues,
+    float[] NextObservations,
+    EpisodeStats[] FinishedEpisodes);
+
+/// <summary>An environment failed while the rollout stream stepped it.</summary>
+public sealed class RolloutException : Exception
+{
+    /// <summary>Creates the error for env <paramref name="env"/> at vector step <paramref name="step"/>.</summary>
+    /// <param name="env">Index of the sub-environment.</param>
+    /// <param name="step">Vector step at which it failed.</param>
+    /// <param name="inner">The failure.</param>
+    public RolloutException(int env, long step, Exception inner)
+        : base($"environment {env} failed at step {step}: {inner?.InnerException?.Message ?? inner?.Message}", inner)
+    {
+        Env = env;
+        Step = step;
+    }
+
+    /// <summary>Index of the failing sub-environment.</summary>
+    public int Env { get; }
+
+    /// <summary>Vector step at which it failed.</summary>
+    public long Step { get; }
+}
+
+/// <summary>The rollout stream: environment steps as an <see cref="IObservable{T}"/> of <see cref="StepBatch"/>.</summary>
+public static class RolloutStream
+{
+    /// <summary>
+    /// Steps <paramref name="env"/> with <paramref name="policy"/> on <paramref name="scheduler"/>, one element
+    /// per vector step, until the subscription is disposed. The env is reset with <paramref name="seed"/> on
+    /// subscription. Each element is pushed before the next step is taken, so a subscriber that learns inside
+    /// OnNext keeps the stream on-policy. Env failures end the stream with <see cref="RolloutException"/>.
+    /// </summary>
+    /// <param name="env">The vector env (not disposed by the stream).</param>
+    /// <param name="policy">Chooses actions.</param>
+    /// <param name="seed">Seed of the first reset; null continues the envs' streams.</param>
+    /// <param name="scheduler">
+    /// Where the loop runs, on one thread (TorchSharp's dispose scopes are thread-local): an
+    /// <see cref="EventLoopScheduler"/>, or <see cref="Scheduler.CurrentThread"/> to run on the
+    /// subscribing thread. Not <see cref="Scheduler.Immediate"/>: it would step before the
+    /// subscription exists, so nothing could stop it.
+    /// </param>
+    /// <returns>The stream.</returns>
+    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        if (scheduler is ImmediateScheduler)
+        {
+            throw new ArgumentException("the rollout stream cannot run on Scheduler.Immediate (it could never be stopped); use Scheduler.CurrentThread or an EventLoopScheduler.", nameof(scheduler));
+        }
+
+        return Observable.Create<StepBatch>(observer =>
+        {
+            var cancel = new BooleanDisposable();
+            var n = env.NumEnvs;
+            var obsSize = env.ObservationSize;
+            var discrete = env.SingleActionSpace is A2C.Envs.Spaces.Discrete;
+            var actionSize = env.SingleActionSpace.FlatSize;
+            long step = 0;
+            var started = false;
+            var work = scheduler.Schedule(self =>
+            {
+                if (cancel.IsDisposed)
+                {
+                    return;
+                }
+
+                StepBatch batch;
+                try
+                {
+                    if (!started)
+                    {
+                        env.Reset(seed);
+                        started = true;
+                    }
+
+                    batch = TakeStep(env, policy, step, n, obsSize, discrete, actionSize);
+                }
+                catch (Exception e)
+                {
+                    var index = e is SubEnvironmentException sub ? sub.Index : -1;
+                    observer.OnError(new RolloutException(index, step, e));
+                    return;
+                }
+
+                step++;
+                observer.OnNext(batch);
+                if (!cancel.IsDisposed)
+                {
+                    self();
+                }
+            });
+            return new CompositeDisposable(cancel, work);
+        });
+    }
+
+    /// <summary>Groups the stream into rollouts of <paramref name="nSteps"/> consecutive steps.</summary>
+    /// <param name="steps">The step stream.</param>
+    /// <param name="nSteps">Steps per rollout (n_steps).</param>
+    /// <returns>Rollouts, in order.</returns>
+    public static IObservable<IList<StepBatch>> Rollouts(this IObservable<StepBatch> steps, int nSteps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nSteps, 1);
+        return steps.Buffer(nSteps);
+    }
+
+    private static StepBatch TakeStep(VectorEnv env, IPolicy policy, long step, int n, int obsSize, bool discrete, int actionSize)
+    {
+        var observations = (float[])env.Observations.Clone();
+        var discreteActions = discrete ? new int[n] : [];
+        var continuousActions = discrete ? [] : new float[n * actionSize];
+        var values = new float[n];
+        policy.Act(observations, n, discrete ? discreteActions : new int[n], discrete ? new float[n * actionSize] : continuousActions, values);
+        if (discrete)
+        {
+            env.Step(discreteActions.AsSpan());
+        }
+        else
+        {
+            // The env sees actions clipped to its box; the learner keeps the unclipped samples.
+            var box = (A2C.Envs.Spaces.Box)env.SingleActionSpace;
+            var clipped = (float[])continuousActions.Clone();
+            for (var i = 0; i < clipped.Length; i++)
+            {
+                clipped[i] = Math.Clamp(clipped[i], box.LowAt(i % actionSize), box.HighAt(i % actionSize));
+            }
+
+            env.Step(clipped.AsSpan());
+        }
+
+        var finalValues = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (env.Truncated[i] && !env.Terminated[i])
+            {
+                policy.Values(env.FinalObservations.AsSpan(i * obsSize, obsSize), 1, finalValues.AsSpan(i, 1));
+            }
+        }
+
+        return new StepBatch(
+            step,
+            observations,
+            discreteActions,
+            continuousActions,
+            values,
+            (float[])env.Rewards.Clone(),
+            (bool[])env.Terminated.Clone(),
+            (bool[])env.Truncated.Clone(),
+            finalValues,
+            (float[])env.Observations.Clone(),
+            env.FinishedEpisodes.ToArray());
+    }
+}

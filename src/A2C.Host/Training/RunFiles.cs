@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using A2C.Core;
+
+namespace A2C.Host.Training;
+
+/// <summary>
+/// The files of a run directory: config.json (every resolved option), progress.csv (one row per
+/// log interval), monitor.csv (Stable-Baselines3's Monitor format) and the final model. Rows are
+/// flushed as they are written, so a crash loses at most the row being written.
+/// </summary>
+public sealed class RunFiles : IDisposable
+{
+    /// <summary>Columns of progress.csv, in order.</summary>
+    public static readonly string[] ProgressColumns =
+        ["total_timesteps", "fps", "ep_rew_mean", "ep_len_mean", "policy_loss", "value_loss", "entropy", "explained_variance", "learning_rate"];
+
+    private readonly StreamWriter _progress;
+    private readonly StreamWriter _monitor;
+    private int _monitorRows;
+
+    /// <summary>Creates the directory (it must not hold a previous run) and writes config.json and the file headers.</summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="options">The resolved options.</param>
+    /// <param name="device">The device used.</param>
+    /// <param name="startUnixSeconds">Start time, for monitor.csv's header.</param>
+    public RunFiles(string directory, A2COptions options, string device, double startUnixSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Directory = directory;
+        if (System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateFileSystemEntries(directory).Any())
+        {
+            throw new IOException($"the run directory '{directory}' is not empty; choose another --run-dir (runs are never overwritten).");
+        }
+
+        System.IO.Directory.CreateDirectory(directory);
+        WriteAtomically(Path.Combine(directory, "config.json"), ConfigJson(options, device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        _progress = new StreamWriter(Path.Combine(directory, "progress.csv"), append: false, new UTF8Encoding(false));
+        _progress.WriteLine(string.Join(",", ProgressColumns));
+        _progress.Flush();
+        _monitor = new StreamWriter(Path.Combine(directory, "monitor.csv"), append: false, new UTF8Encoding(false));
+        var header = new JsonObject { ["t_start"] = startUnixSeconds, ["env_id"] = options.Env };
+        _monitor.WriteLine("#" + header.ToJsonString());
+        _monitor.WriteLine("r,l,t");
+        _monitor.Flush();
+    }
+
+    /// <summary>The run directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>Path of the final model's weights.</summary>
+    public string ModelPath => Path.Combine(Directory, "model.bin");
+
+    /// <summary>The options as config.json stores them (Stable-Baselines3's names).</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="device">The device.</param>
+    /// <returns>The JSON object.</returns>
+    public static JsonObject ConfigJson(A2COptions options, string device)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new JsonObject
+        {
+            ["env"] = options.Env,
+            ["n_envs"] = options.NEnvs,
+            ["total_timesteps"] = options.TotalTimesteps,
+            ["seed"] = options.Seed,
+            ["net"] = options.Net.ToString().ToLowerInvariant(),
+            ["net_arch"] = new JsonArray(options.NetArch.Select(w => (JsonNode)w).ToArray()),
+            ["activation"] = options.Activation.ToString().ToLowerInvariant(),
+            ["ortho_init"] = options.OrthoInit,
+            ["log_std_init"] = options.LogStdInit,
+            ["learning_rate"] = ScheduleText(options.LearningRate),
+            ["n_steps"] = options.NSteps,
+            ["gamma"] = options.Gamma,
+            ["gae_lambda"] = options.GaeLambda,
+            ["ent_coef"] = options.EntCoef,
+            ["vf_coef"] = options.VfCoef,
+            ["max_grad_norm"] = options.MaxGradNorm,
+            ["rms_prop_eps"] = options.RmsPropEps,
+            ["use_rms_prop"] = options.UseRmsProp,
+            ["normalize_advantage"] = options.NormalizeAdvantage,
+            ["value_loss"] = options.ValueLoss.IsHuber ? "huber" : "mse",
+            ["device"] = device,
+        };
+    }
+
+    /// <summary>Reads options back from a config.json written by <see cref="ConfigJson"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The options.</returns>
+    public static A2COptions ReadConfig(string path)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            ?? throw new InvalidDataException($"{path} does not hold a JSON object.");
+        T Get<T>(string name) => node[name] is { } value ? value.GetValue<T>() : throw new InvalidDataException($"{path} lacks '{name}'.");
+        var schedule = Schedule.Parse(Get<string>("learning_rate"));
+        return new A2COptions
+        {
+            Env = Get<string>("env"),
+            NEnvs = Get<int>("n_envs"),
+            TotalTimesteps = Get<long>("total_timesteps"),
+            Seed = Get<int>("seed"),
+            Net = Enum.Parse<NetKind>(Get<string>("net"), ignoreCase: true),
+            NetArch = (node["net_arch"] as JsonArray ?? throw new InvalidDataException($"{path} lacks 'net_arch'.")).Select(x => x!.GetValue<int>()).ToArray(),
+            Activation = Enum.Parse<Activation>(Get<string>("activation"), ignoreCase: true),
+            OrthoInit = Get<bool>("ortho_init"),
+            LogStdInit = Get<float>("log_std_init"),
+            LearningRate = schedule.IsOk ? schedule.ResultValue : throw new InvalidDataException($"{path}: {schedule.ErrorValue}"),
+            NSteps = Get<int>("n_steps"),
+            Gamma = Get<float>("gamma"),
+            GaeLambda = Get<float>("gae_lambda"),
+            EntCoef = Get<float>("ent_coef"),
+            VfCoef = Get<float>("vf_coef"),
+            MaxGradNorm = Get<float>("max_grad_norm"),
+            RmsPropEps = Get<float>("rms_prop_eps"),
+            UseRmsProp = Get<bool>("use_rms_prop"),
+            NormalizeAdvantage = Get<bool>("normalize_advantage"),
+            ValueLoss = Get<string>("value_loss") == "huber" ? ValueLoss.Huber : ValueLoss.Mse,
+        };
+    }
+
+    /// <summary>Text of a schedule as the command line takes it: <c>7e-4</c> or <c>lin_7e-4</c>.</summary>
+    /// <param name="schedule">The schedule.</param>
+    /// <returns>The text.</returns>
+    public static string ScheduleText(Schedule schedule) => schedule switch
+    {
+        Schedule.Constant c => c.value.ToString("R", CultureInfo.InvariantCulture),
+        Schedule.Linear l when l.final == 0 => "lin_" + l.initial.ToString("R", CultureInfo.InvariantCulture),
+        _ => schedule.ToString() ?? string.Empty,
+    };
+
+    /// <summary>Appends one row to progress.csv.</summary>
+    /// <param name="report">The update to record.</param>
+    public void WriteProgress(UpdateReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        string F(double? x) => x is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
+        _progress.WriteLine(string.Join(",", new[]
+        {
+            report.TotalTimesteps.ToString(CultureInfo.InvariantCulture),
+            ((long)report.Fps).ToString(CultureInfo.InvariantCulture),
+            F(report.RecentMeanReturn),
+            F(report.RecentMeanLength),
+            F(report.Stats.PolicyLoss),
+            F(report.Stats.ValueLoss),
+            F(report.Stats.Entropy),
+            F(report.Stats.ExplainedVariance),
+            F(report.Stats.LearningRate),
+        }));
+        _progress.Flush();
+    }
+
+    /// <summary>Appends the episodes finished since the last call to monitor.csv.</summary>
+    /// <param name="episodes">All finished episodes so far.</param>
+    public void WriteEpisodes(IReadOnlyList<EpisodeRecord> episodes)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
+        for (; _monitorRows < episodes.Count; _monitorRows++)
+        {
+            var e = episodes[_monitorRows];
+            _monitor.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Return:R},{e.Length},{Math.Round(e.Seconds, 6):R}"));
+        }
+
+        _monitor.Flush();
+    }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename, so readers never see half a file.</summary>
+    /// <param name="path">Destination.</param>
+    /// <param name="text">Content.</param>
+    public static void WriteAtomically(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text, new UTF8Encoding(false));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Flushes and closes the files.</summary>
+    public void Dispose()
+    {
+        _progress.Dispose();
+        _monitor.Dispose();
+    }
+}

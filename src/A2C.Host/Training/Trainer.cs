@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using A2C.Envs;
+using A2C.Envs.Spaces;
+using A2C.Envs.Vector;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace A2C.Host.Training;
+
+/// <summary>Progress after one update.</summary>
+/// <param name="Update">Updates so far.</param>
+/// <param name="TotalTimesteps">Environment steps so far (all envs).</param>
+/// <param name="Fps">Environment steps per second since the start.</param>
+/// <param name="EpisodeCount">Episodes finished so far.</param>
+/// <param name="RecentMeanReturn">Mean return of the last 100 finished episodes (null before the first).</param>
+/// <param name="RecentMeanLength">Mean length of the last 100 finished episodes (null before the first).</param>
+/// <param name="Stats">What the update did.</param>
+/// <param name="Stop">Training ends after this update.</param>
+public sealed record UpdateReport(long Update, long TotalTimesteps, double Fps, int EpisodeCount, double? RecentMeanReturn, double? RecentMeanLength, UpdateStats Stats, bool Stop);
+
+/// <summary>A finished training episode, as Stable-Baselines3's Monitor records it.</summary>
+/// <param name="Return">r: the episode's return.</param>
+/// <param name="Length">l: its length.</param>
+/// <param name="Seconds">t: seconds since training started.</param>
+public readonly record struct EpisodeRecord(double Return, int Length, double Seconds);
+
+/// <summary>How training ended.</summary>
+/// <param name="TotalTimesteps">Environment steps taken.</param>
+/// <param name="WallSeconds">Wall time of the training loop.</param>
+/// <param name="Fps">Steps per second.</param>
+/// <param name="Episodes">Episodes finished.</param>
+/// <param name="FinalMeanReturn">Mean return of the last 100 training episodes.</param>
+/// <param name="ReachedThreshold">The last-100 mean reached the env's reward threshold.</param>
+/// <param name="Cancelled">Stopped by cancellation (Ctrl+C).</param>
+public sealed record TrainingResult(long TotalTimesteps, double WallSeconds, double Fps, int Episodes, double? FinalMeanReturn, bool ReachedThreshold, bool Cancelled);
+
+/// <summary>Mean and standard deviation of evaluation returns.</summary>
+/// <param name="Episodes">Returns of the evaluated episodes.</param>
+public sealed record EvalResult(IReadOnlyList<double> Episodes)
+{
+    /// <summary>Mean return.</summary>
+    public double Mean => Episodes.Average();
+
+    /// <summary>Population standard deviation of the returns.</summary>
+    public double Std => Math.Sqrt(Episodes.Select(r => (r - Mean) * (r - Mean)).Average());
+}
+
+/// <summary>
+/// Trains an A2C agent: the rollout stream (Rx, one thread) feeds the learner one rollout at a time,
+/// each learned from before the next step is taken. Reports flow out through <see cref="Reports"/>.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private const int RecentEpisodes = 100;
+    private readonly Subject<UpdateReport> _reports = new();
+    private readonly List<EpisodeRecord> _episodes = [];
+    private readonly Device _device;
+    private readonly EventLoopScheduler _thread = new(start => new Thread(start) { Name = "a2c-training", IsBackground = true });
+
+    /// <summary>Builds the envs, the model (weights seeded from <c>options.Seed</c>) and the optimizer.</summary>
+    /// <param name="options">Options; validated here.</param>
+    /// <param name="device">Device for the model.</param>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
+    public Trainer(A2COptions options, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
+        }
+
+        Options = options;
+        Spec = Envs.Envs.Spec(options.Env);
+        _device = device ?? CPU;
+        Env = VectorEnv.Make(options.Env, options.NEnvs);
+        var continuous = Env.SingleActionSpace is Box;
+        var policySpec = new PolicySpec(
+            Env.ObservationSize,
+            continuous ? Env.SingleActionSpace.FlatSize : ((Discrete)Env.SingleActionSpace).N,
+            continuous,
+            options.Net,
+            options.NetArch,
+            options.Activation,
+            options.OrthoInit,
+            options.LogStdInit);
+
+        // Weights, sampling and envs each get their own seed, so none depends on the global RNG.
+        var model = OnTrainingThread(() =>
+        {
+            manual_seed(options.Seed);
+            return new ActorCritic(policySpec).to(_device);
+        });
+        Agent = new Agent(model, options.Seed + 1L, _device);
+        Learner = new Learner(Agent, options, _device);
+    }
+
+    /// <summary>The resolved options.</summary>
+    public A2COptions Options { get; }
+
+    /// <summary>The environment's registration.</summary>
+    public EnvSpec Spec { get; }
+
+    /// <summary>The training envs.</summary>
+    public VectorEnv Env { get; }
+
+    /// <summary>The acting policy.</summary>
+    public Agent Agent { get; }
+
+    /// <summary>The learner.</summary>
+    public Learner Learner { get; }
+
+    /// <summary>One report per update, pushed on the training thread.</summary>
+    public IObservable<UpdateReport> Reports => _reports;
+
+    /// <summary>Finished training episodes so far.</summary>
+    public IReadOnlyList<EpisodeRecord> Episodes => _episodes;
+
+    /// <summary>Trains until total_timesteps, the reward threshold (when asked), or cancellation.</summary>
+    /// <param name="stopAtThreshold">Stop once the last-100 mean return reaches the env's threshold.</param>
+    /// <param name="cancellation">Stops after the current update.</param>
+    /// <returns>How it ended.</returns>
+    public TrainingResult Run(bool stopAtThreshold = false, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var perUpdate = (long)Options.NEnvs * Options.NSteps;
+        var timesteps = 0L;
+        var updates = 0L;
+        var reached = false;
+        var threshold = Spec.RewardThreshold;
+        Exception? failure = null;
+        using var finished = new ManualResetEventSlim();
+
+        UpdateReport Learn(IList<StepBatch> rollout)
+        {
+            var progressRemaining = 1.0 - (double)timesteps / Options.TotalTimesteps;
+            var stats = Learner.Update(rollout, progressRemaining);
+            timesteps += perUpdate;
+            updates++;
+            foreach (var batch in rollout)
+            {
+                foreach (var episode in batch.FinishedEpisodes)
+                {
+                    _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, clock.Elapsed.TotalSeconds));
+                }
+            }
+
+            var (meanReturn, meanLength) = Recent();
+            reached = threshold is { } t && meanReturn is { } m && _episodes.Count >= RecentEpisodes && m >= t;
+            var stop = timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
+            var report = new UpdateReport(updates, timesteps, timesteps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
+            _reports.OnNext(report);
+            return report;
+        }
+
+        using var subscription = RolloutStream.Create(Env, Agent, Options.Seed, _thread)
+            .Rollouts(Options.NSteps)
+            .Select(Learn)
+            .TakeWhile(r => !r.Stop)
+            .Subscribe(_ => { }, e => { failure = e; finished.Set(); }, finished.Set);
+        finished.Wait(CancellationToken.None);
+        clock.Stop();
+        if (failure is not null)
+        {
+            throw failure;
+        }
+
+        var (finalMean, _) = Recent();
+        return new TrainingResult(timesteps, clock.Elapsed.TotalSeconds, timesteps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
+    }
+
+    /// <summary>Runs <paramref name="episodes"/> episodes with the deterministic policy on fresh envs.</summary>
+    /// <param name="episodes">How many, at least 1.</param>
+    /// <param name="seed">Seed of the evaluation envs.</param>
+    /// <returns>Their returns.</returns>
+    public EvalResult Evaluate(int episodes, int seed) => OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, episodes, seed));
+
+    /// <summary>Releases envs, model, optimizer and the training thread.</summary>
+    public void Dispose()
+    {
+        Learner.Dispose();
+        Agent.Dispose();
+        Agent.Model.Dispose();
+        Env.Dispose();
+        _reports.Dispose();
+        _thread.Dispose();
+    }
+
+    private (double? Return, double? Length) Recent()
+    {
+        if (_episodes.Count == 0)
+        {
+            return (null, null);
+        }
+
+        var recent = _episodes.Skip(Math.Max(0, _episodes.Count - RecentEpisodes)).ToList();
+        return (recent.Average(e => e.Return), recent.Average(e => e.Length));
+    }
+
+    private T OnTrainingThread<T>(Func<T> work) => Observable.Start(work, _thread).Wait();
+}
+
+/// <summary>Deterministic evaluation, as Stable-Baselines3's evaluate_policy: episodes spread evenly over envs.</summary>
+internal static class Evaluation
+{
+    public static EvalResult Run(Agent agent, string envId, int episodes, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
+        var n = Math.Min(episodes, 16);
+        using var env = VectorEnv.Make(envId, n);
+        // Each env owes its share, so short episodes do not crowd out long ones.
+        var targets = Enumerable.Range(0, n).Select(i => episodes / n + (i < episodes % n ? 1 : 0)).ToArray();
+        var counts = new int[n];
+        var returns = new List<double>();
+        var discrete = env.SingleActionSpace is Discrete;
+        var actionSize = env.SingleActionSpace.FlatSize;
+        var discreteActions = new int[n];
+        var continuousActions = new float[n * actionSize];
+        var values = new float[n];
+        env.Reset(seed);
+        while (returns.Count < episodes)
+        {
+            agent.Act(env.Observations, n, deterministic: true, discreteActions, continuousActions, values);
+            if (discrete)
+            {
+                env.Step(discreteActions.AsSpan());
+            }
+            else
+            {
+                var box = (Box)env.SingleActionSpace;
+                for (var i = 0; i < continuousActions.Length; i++)
+                {
+                    continuousActions[i] = Math.Clamp(continuousActions[i], box.LowAt(i % actionSize), box.HighAt(i % actionSize));
+                }
+
+                env.Step(continuousActions.AsSpan());
+            }
+
+            foreach (var episode in env.FinishedEpisodes)
+            {
+                if (counts[episode.Env] < targets[episode.Env])
+                {
+                    counts[episode.Env]++;
+                    returns.Add(episode.Return);
+                }
+            }
+        }
+
+        return new EvalResult(returns);
+    }
+}
