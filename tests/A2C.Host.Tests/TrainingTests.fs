@@ -466,6 +466,57 @@ let cli =
                 Directory.Delete(dir, true)
             }
 
+            test "SIGINT stops training after the current update, writes the model and exits 130" {
+                if OperatingSystem.IsWindows() then
+                    skiptest "POSIX signals only"
+
+                let dir = tempDir ()
+                let dll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
+
+                let info =
+                    Diagnostics.ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
+
+                for arg in
+                    [
+                        dll
+                        "train"
+                        "--env"
+                        "CartPole-v1"
+                        "--total-steps"
+                        "100000000"
+                        "--run-dir"
+                        dir
+                        "--log-interval"
+                        "10"
+                    ] do
+                    info.ArgumentList.Add arg
+
+                use proc = nonNull (Diagnostics.Process.Start info)
+                let errors = proc.StandardError.ReadToEndAsync()
+                // Wait for training to be under way: the first progress line.
+                let rec firstProgressLine () =
+                    match proc.StandardOutput.ReadLine() with
+                    | null -> false
+                    | line when line.StartsWith "steps" -> true
+                    | _ -> firstProgressLine ()
+
+                Expect.isTrue (firstProgressLine ()) "training started"
+                use kill = Diagnostics.Process.Start("kill", $"-INT {proc.Id}")
+                kill.WaitForExit()
+                let rest = proc.StandardOutput.ReadToEndAsync()
+
+                if not (proc.WaitForExit(TimeSpan.FromSeconds 60.0)) then
+                    proc.Kill true
+                    failtest "a2c did not stop within a minute of SIGINT"
+
+                Expect.equal proc.ExitCode 130 $"exit code (stderr: {errors.Result})"
+                Expect.stringContains rest.Result "done:" "it finished cleanly"
+                Expect.isTrue (File.Exists(Path.Combine(dir, "model.bin"))) "the model was written"
+                let rows = File.ReadAllLines(Path.Combine(dir, "progress.csv"))
+                Expect.isTrue (rows |> Array.forall (fun r -> r.Split(',').Length = 9)) "no torn rows"
+                Directory.Delete(dir, true)
+            }
+
             test "eval of a missing checkpoint names it" {
                 let code, _, err = runTrain [ "eval"; "--checkpoint"; "/nonexistent/model.bin" ]
                 Expect.equal code A2C.Host.Cli.CliApp.UsageError "exit code"
