@@ -94,6 +94,29 @@ type RunningMeanStd internal (mean: float[], var: float[], count: float) =
         RunningMeanStd.RequireDim dim
         RunningMeanStd(Array.zeroCreate dim, Array.zeroCreate dim, 0.0)
 
+    static member FromMoments(mean: float[], var: float[], count: float) =
+        Validation.requireNotNull (nameof mean) mean
+        Validation.requireNotNull (nameof var) var
+
+        if mean.Length = 0 || mean.Length <> var.Length then
+            raise (
+                ArgumentException(
+                    $"mean and var must have the same, positive length; got {mean.Length} and {var.Length}.",
+                    nameof mean
+                )
+            )
+
+        if mean |> Array.exists (Double.IsFinite >> not) then
+            raise (ArgumentException("every mean must be finite.", nameof mean))
+
+        if var |> Array.exists (fun v -> not (Double.IsFinite v) || v < 0.0) then
+            raise (ArgumentException("every variance must be finite and >= 0.", nameof var))
+
+        if not (Double.IsFinite count) || count < 0.0 then
+            raise (ArgumentOutOfRangeException(nameof count, count, "count must be finite and >= 0."))
+
+        RunningMeanStd(Array.copy mean, Array.copy var, count)
+
     static member OfBatch(dim: int, batch: float32[]) =
         RunningMeanStd.RequireDim dim
         Validation.requireFinite (nameof batch) batch

@@ -50,6 +50,14 @@ type RunningMeanStd =
     /// For C# callers: `RunningMeanStd.empty`.
     static member Empty: dim: int -> RunningMeanStd
 
+    /// Statistics with the given moments, e.g. read back from a file: per-component mean and
+    /// population variance, and the count they stand for. Raises `ArgumentException` when the
+    /// lengths differ or differ from 1..n, a value is not finite, a variance is negative or the
+    /// count is negative.
+    ///
+    /// Example (C#): `var s = RunningMeanStd.FromMoments(mean, var, 1000.0);`
+    static member FromMoments: mean: float[] * var: float[] * count: float -> RunningMeanStd
+
     /// For C# callers: `RunningMeanStd.ofBatch`.
     static member OfBatch: dim: int * batch: float32[] -> RunningMeanStd
 

@@ -417,6 +417,49 @@ let cli =
                 File.Delete summary
             }
 
+            test "with --normalize, train saves the statistics and eval needs and uses them" {
+                let dir = tempDir ()
+
+                let code, _, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "MountainCar-v0"
+                            "--normalize"
+                            "--total-steps"
+                            "2000"
+                            "--run-dir"
+                            dir
+                            "--eval-episodes"
+                            "0"
+                        ]
+
+                Expect.equal code 0 err
+                let stats = Path.Combine(dir, "normalization.json")
+                let json = Text.Json.JsonDocument.Parse(File.ReadAllText stats).RootElement
+                Expect.equal (json.GetProperty("obs_mean").GetArrayLength()) 2 "one mean per observation component"
+
+                let config =
+                    Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement
+
+                Expect.isTrue (config.GetProperty("normalize").GetBoolean()) "config records it"
+
+                let code, out, err =
+                    runTrain [ "eval"; "--checkpoint"; Path.Combine(dir, "model.bin"); "--episodes"; "2" ]
+
+                Expect.equal code 0 err
+                Expect.stringContains out "mean return" "evaluated"
+                File.Delete stats
+
+                let code, _, err =
+                    runTrain [ "eval"; "--checkpoint"; Path.Combine(dir, "model.bin"); "--episodes"; "2" ]
+
+                Expect.equal code A2C.Host.Cli.CliApp.UsageError "missing statistics"
+                Expect.stringContains err "normalization.json" "names the missing file"
+                Directory.Delete(dir, true)
+            }
+
             test "bad options are rejected with exit 2 and a message that names each option; nothing is written" {
                 let dir = tempDir ()
 

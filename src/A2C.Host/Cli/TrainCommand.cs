@@ -35,6 +35,7 @@ internal static class TrainCommand
         var normalizeAdvantage = new Option<bool?>("--normalize-advantage") { Description = "Normalize advantages per batch (default false)." };
         var valueLoss = new Option<string?>("--value-loss") { Description = "mse (default) | huber." };
         var logStdInit = new Option<float?>("--log-std-init") { Description = "Initial log std of Gaussian policies (default 0)." };
+        var normalize = new Option<bool?>("--normalize") { Description = "Normalize observations and rewards like VecNormalize (default false)." };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
         var runDir = new Option<string?>("--run-dir") { Description = "Where to write config.json, progress.csv, monitor.csv and model.bin (default runs/ENV-seedS-TIME)." };
         var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
@@ -45,7 +46,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
-            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, device, runDir, summaryJson,
+            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, runDir, summaryJson,
             stopAtThreshold, evalEpisodes, logInterval,
         };
         command.SetAction(parse =>
@@ -66,6 +67,7 @@ internal static class TrainCommand
 
             options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
                 entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit);
+            options = options with { Normalize = parse.GetValue(normalize) ?? options.Normalize };
             errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
             var evalCount = parse.GetValue(evalEpisodes);
             var interval = parse.GetValue(logInterval);
@@ -158,6 +160,19 @@ internal static class TrainCommand
                 var options = RunFiles.ReadConfig(config);
                 using var trainer = new Trainer(options);
                 trainer.Agent.Model.load(path);
+                var normalization = Path.Combine(Path.GetDirectoryName(config)!, "normalization.json");
+                if (options.Normalize)
+                {
+                    if (!File.Exists(normalization))
+                    {
+                        stderr.WriteLine($"a2c eval: the run was trained with normalization but '{normalization}' is missing.");
+                        return CliApp.UsageError;
+                    }
+
+                    var json = JsonNode.Parse(File.ReadAllText(normalization)) as JsonObject ?? throw new InvalidDataException($"{normalization} does not hold a JSON object.");
+                    trainer.Normalizer = Normalizer.FromJson(json, options.NEnvs);
+                }
+
                 var result = trainer.Evaluate(count, parse.GetValue(seed));
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes"));
                 return 0;
@@ -211,6 +226,11 @@ internal static class TrainCommand
             }
 
             WriteModel(trainer, files.ModelPath);
+            if (trainer.Normalizer is { } normalizer)
+            {
+                RunFiles.WriteAtomically(files.NormalizationPath, normalizer.ToJson().ToJsonString() + "\n");
+            }
+
             var eval = evalEpisodes > 0 && !result.Cancelled ? trainer.Evaluate(evalEpisodes, options.Seed + 1000) : null;
             var solved = eval is not null && spec.RewardThreshold is { } t && eval.Mean >= t;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

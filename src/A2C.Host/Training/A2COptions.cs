@@ -86,6 +86,10 @@ public sealed record A2COptions
     /// <value>Default false.</value>
     public bool NormalizeAdvantage { get; init; }
 
+    /// <summary>Normalize observations and rewards as Stable-Baselines3's VecNormalize does (RL Zoo's normalize).</summary>
+    /// <value>Default false.</value>
+    public bool Normalize { get; init; }
+
     /// <summary>Critic loss: MSE (Stable-Baselines3) or Huber (the seed article).</summary>
     /// <value>Default Mse.</value>
     public ValueLoss ValueLoss { get; init; } = ValueLoss.Mse;

@@ -87,8 +87,12 @@ public static class RolloutStream
     /// subscribing thread. Not <see cref="Scheduler.Immediate"/>: it would step before the
     /// subscription exists, so nothing could stop it.
     /// </param>
+    /// <param name="normalizer">
+    /// Optional observation and reward normalization: the policy and the batches then see normalized
+    /// observations and rewards (episode statistics stay raw).
+    /// </param>
     /// <returns>The stream.</returns>
-    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler)
+    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
@@ -106,7 +110,7 @@ public static class RolloutStream
             var discrete = env.SingleActionSpace is A2C.Envs.Spaces.Discrete;
             var actionSize = env.SingleActionSpace.FlatSize;
             long step = 0;
-            var started = false;
+            float[]? current = null;
             var work = scheduler.Schedule(self =>
             {
                 if (cancel.IsDisposed)
@@ -117,13 +121,14 @@ public static class RolloutStream
                 StepBatch batch;
                 try
                 {
-                    if (!started)
+                    if (current is null)
                     {
                         env.Reset(seed);
-                        started = true;
+                        current = normalizer?.Reset(env.Observations) ?? (float[])env.Observations.Clone();
                     }
 
-                    batch = TakeStep(env, policy, step, n, obsSize, discrete, actionSize);
+                    batch = TakeStep(env, policy, normalizer, current, step, n, obsSize, discrete, actionSize);
+                    current = batch.NextObservations;
                 }
                 catch (Exception e)
                 {
@@ -153,9 +158,8 @@ public static class RolloutStream
         return steps.Buffer(nSteps);
     }
 
-    private static StepBatch TakeStep(VectorEnv env, IPolicy policy, long step, int n, int obsSize, bool discrete, int actionSize)
+    private static StepBatch TakeStep(VectorEnv env, IPolicy policy, Normalizer? normalizer, float[] observations, long step, int n, int obsSize, bool discrete, int actionSize)
     {
-        var observations = (float[])env.Observations.Clone();
         var discreteActions = discrete ? new int[n] : [];
         var continuousActions = discrete ? [] : new float[n * actionSize];
         var values = new float[n];
@@ -177,12 +181,37 @@ public static class RolloutStream
             env.Step(clipped.AsSpan());
         }
 
+        var rewards = (float[])env.Rewards.Clone();
+        var terminated = (bool[])env.Terminated.Clone();
+        var truncated = (bool[])env.Truncated.Clone();
+        float[] next;
+        if (normalizer is null)
+        {
+            next = (float[])env.Observations.Clone();
+        }
+        else
+        {
+            var dones = new bool[n];
+            for (var i = 0; i < n; i++)
+            {
+                dones[i] = terminated[i] || truncated[i];
+            }
+
+            next = normalizer.Step(env.Observations, rewards, dones);
+        }
+
         var finalValues = new float[n];
         for (var i = 0; i < n; i++)
         {
-            if (env.Truncated[i] && !env.Terminated[i])
+            if (truncated[i] && !terminated[i])
             {
-                policy.Values(env.FinalObservations.AsSpan(i * obsSize, obsSize), 1, finalValues.AsSpan(i, 1));
+                var final = env.FinalObservations.AsSpan(i * obsSize, obsSize).ToArray();
+                if (normalizer is not null)
+                {
+                    final = normalizer.Observations(final);
+                }
+
+                policy.Values(final, 1, finalValues.AsSpan(i, 1));
             }
         }
 
@@ -192,11 +221,11 @@ public static class RolloutStream
             discreteActions,
             continuousActions,
             values,
-            (float[])env.Rewards.Clone(),
-            (bool[])env.Terminated.Clone(),
-            (bool[])env.Truncated.Clone(),
+            rewards,
+            terminated,
+            truncated,
             finalValues,
-            (float[])env.Observations.Clone(),
+            next,
             env.FinishedEpisodes.ToArray());
     }
 }

@@ -53,6 +53,9 @@ public sealed class RunFiles : IDisposable
     /// <summary>Path of the final model's weights.</summary>
     public string ModelPath => Path.Combine(Directory, "model.bin");
 
+    /// <summary>Path of the normalization statistics (written when normalization is on).</summary>
+    public string NormalizationPath => Path.Combine(Directory, "normalization.json");
+
     /// <summary>The options as config.json stores them (Stable-Baselines3's names).</summary>
     /// <param name="options">The options.</param>
     /// <param name="device">The device.</param>
@@ -82,6 +85,7 @@ public sealed class RunFiles : IDisposable
             ["use_rms_prop"] = options.UseRmsProp,
             ["normalize_advantage"] = options.NormalizeAdvantage,
             ["value_loss"] = options.ValueLoss.IsHuber ? "huber" : "mse",
+            ["normalize"] = options.Normalize,
             ["device"] = device,
         };
     }
@@ -117,6 +121,7 @@ public sealed class RunFiles : IDisposable
             UseRmsProp = Get<bool>("use_rms_prop"),
             NormalizeAdvantage = Get<bool>("normalize_advantage"),
             ValueLoss = Get<string>("value_loss") == "huber" ? ValueLoss.Huber : ValueLoss.Mse,
+            Normalize = Get<bool>("normalize"),
         };
     }
 

@@ -96,7 +96,11 @@ public sealed class Trainer : IDisposable
         });
         Agent = new Agent(model, options.Seed + 1L, _device);
         Learner = new Learner(Agent, options, _device);
+        Normalizer = options.Normalize ? new Normalizer(options.NEnvs, Env.ObservationSize, options.Gamma) : null;
     }
+
+    /// <summary>Observation and reward normalization, when the options ask for it.</summary>
+    public Normalizer? Normalizer { get; set; }
 
     /// <summary>The resolved options.</summary>
     public A2COptions Options { get; }
@@ -156,7 +160,7 @@ public sealed class Trainer : IDisposable
             return report;
         }
 
-        using var subscription = RolloutStream.Create(Env, Agent, Options.Seed, _thread)
+        using var subscription = RolloutStream.Create(Env, Agent, Options.Seed, _thread, Normalizer)
             .Rollouts(Options.NSteps)
             .Select(Learn)
             .TakeWhile(r => !r.Stop)
@@ -176,7 +180,7 @@ public sealed class Trainer : IDisposable
     /// <param name="episodes">How many, at least 1.</param>
     /// <param name="seed">Seed of the evaluation envs.</param>
     /// <returns>Their returns.</returns>
-    public EvalResult Evaluate(int episodes, int seed) => OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, episodes, seed));
+    public EvalResult Evaluate(int episodes, int seed) => OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, episodes, seed, Normalizer));
 
     /// <summary>Releases envs, model, optimizer and the training thread.</summary>
     public void Dispose()
@@ -206,7 +210,29 @@ public sealed class Trainer : IDisposable
 /// <summary>Deterministic evaluation, as Stable-Baselines3's evaluate_policy: episodes spread evenly over envs.</summary>
 internal static class Evaluation
 {
-    public static EvalResult Run(Agent agent, string envId, int episodes, int seed)
+    public static EvalResult Run(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer)
+    {
+        // Evaluation sees observations normalized with the frozen training statistics.
+        var wasTraining = normalizer?.Training ?? false;
+        if (normalizer is not null)
+        {
+            normalizer.Training = false;
+        }
+
+        try
+        {
+            return RunEpisodes(agent, envId, episodes, seed, normalizer);
+        }
+        finally
+        {
+            if (normalizer is not null)
+            {
+                normalizer.Training = wasTraining;
+            }
+        }
+    }
+
+    private static EvalResult RunEpisodes(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
         var n = Math.Min(episodes, 16);
@@ -223,7 +249,8 @@ internal static class Evaluation
         env.Reset(seed);
         while (returns.Count < episodes)
         {
-            agent.Act(env.Observations, n, deterministic: true, discreteActions, continuousActions, values);
+            var observations = normalizer?.Observations(env.Observations) ?? env.Observations;
+            agent.Act(observations, n, deterministic: true, discreteActions, continuousActions, values);
             if (discrete)
             {
                 env.Step(discreteActions.AsSpan());
