@@ -67,6 +67,21 @@ let private runTrain (args: string list) =
     let code = A2C.Host.Cli.CliApp.Run(List.toArray args, stdout, stderr)
     code, stdout.ToString(), stderr.ToString()
 
+/// Reads the records of a TensorBoard event file (TFRecord framing: u64 length, u32 CRC, data, u32 CRC).
+let private tfRecords (path: string) =
+    let bytes = File.ReadAllBytes path
+    let mutable offset = 0
+
+    let records =
+        [
+            while offset + 12 <= bytes.Length do
+                let length = int (BitConverter.ToUInt64(bytes, offset))
+                yield bytes.[offset + 12 .. offset + 12 + length - 1]
+                offset <- offset + 12 + length + 4
+        ]
+
+    records, offset = bytes.Length
+
 let private tempDir () =
     Path.Combine(Path.GetTempPath(), "a2c-test-" + Guid.NewGuid().ToString("N"))
 

@@ -203,12 +203,14 @@ internal static class TrainCommand
         using (var trainer = new Trainer(options, device))
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
+            var tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
             using var sink = trainer.Reports.Subscribe(report =>
             {
                 files.WriteEpisodes(trainer.Episodes);
                 if (report.Update % logInterval == 0 || report.Stop)
                 {
                     files.WriteProgress(report);
+                    WriteTensorBoard(tensorboard, report);
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"steps {report.TotalTimesteps,10:N0}  {report.Fps,8:N0} steps/s  episodes {report.EpisodeCount,6}  mean return {Text(report.RecentMeanReturn),8}  policy {report.Stats.PolicyLoss,8:F4}  value {report.Stats.ValueLoss,8:F4}  entropy {report.Stats.Entropy,6:F3}"));
                 }
@@ -261,6 +263,28 @@ internal static class TrainCommand
 
             return result.Cancelled ? 130 : 0;
         }
+    }
+
+    /// <summary>The progress row as TensorBoard scalars, with Stable-Baselines3's tags; the step is the env-step count.</summary>
+    private static void WriteTensorBoard(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
+    {
+        var step = (int)Math.Min(report.TotalTimesteps, int.MaxValue);
+        if (report.RecentMeanReturn is { } r)
+        {
+            writer.add_scalar("rollout/ep_rew_mean", (float)r, step);
+        }
+
+        if (report.RecentMeanLength is { } l)
+        {
+            writer.add_scalar("rollout/ep_len_mean", (float)l, step);
+        }
+
+        writer.add_scalar("time/fps", (float)report.Fps, step);
+        writer.add_scalar("train/policy_loss", (float)report.Stats.PolicyLoss, step);
+        writer.add_scalar("train/value_loss", (float)report.Stats.ValueLoss, step);
+        writer.add_scalar("train/entropy", (float)report.Stats.Entropy, step);
+        writer.add_scalar("train/explained_variance", (float)report.Stats.ExplainedVariance, step);
+        writer.add_scalar("train/learning_rate", (float)report.Stats.LearningRate, step);
     }
 
     private static void WriteModel(Trainer trainer, string path)
