@@ -5,6 +5,7 @@ using A2C.Core;
 using A2C.Envs;
 using A2C.Host.Runtime;
 using A2C.Host.Training;
+using Spectre.Console;
 
 namespace A2C.Host.Cli;
 
@@ -204,22 +205,52 @@ internal static class TrainCommand
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
             var tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
+            // A live bar on a terminal; plain periodic lines when output goes to a file or a pipe.
+            var live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            ProgressTask? bar = null;
             using var sink = trainer.Reports.Subscribe(report =>
             {
                 files.WriteEpisodes(trainer.Episodes);
+                if (bar is not null)
+                {
+                    bar.Value = report.TotalTimesteps;
+                    bar.Description = Markup.Escape(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{report.Fps:N0} steps/s  return {Text(report.RecentMeanReturn)}  policy {report.Stats.PolicyLoss:F3}  value {report.Stats.ValueLoss:F3}  entropy {report.Stats.Entropy:F2}"));
+                }
+
                 if (report.Update % logInterval == 0 || report.Stop)
                 {
                     files.WriteProgress(report);
                     WriteTensorBoard(tensorboard, report);
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"steps {report.TotalTimesteps,10:N0}  {report.Fps,8:N0} steps/s  episodes {report.EpisodeCount,6}  mean return {Text(report.RecentMeanReturn),8}  policy {report.Stats.PolicyLoss,8:F4}  value {report.Stats.ValueLoss,8:F4}  entropy {report.Stats.Entropy,6:F3}"));
+                    if (!live)
+                    {
+                        stdout.WriteLine(ProgressLine(report));
+                    }
                 }
             });
 
             TrainingResult result;
             try
             {
-                result = trainer.Run(stopAtThreshold, cancellation);
+                if (live)
+                {
+                    TrainingResult? outcome = null;
+                    AnsiConsole.Progress()
+                        .AutoClear(false)
+                        .Columns(new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new RemainingTimeColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+                        .Start(context =>
+                        {
+                            bar = context.AddTask("starting", maxValue: options.TotalTimesteps);
+                            outcome = trainer.Run(stopAtThreshold, cancellation);
+                            bar.Value = bar.MaxValue;
+                        });
+                    result = outcome!;
+                }
+                else
+                {
+                    result = trainer.Run(stopAtThreshold, cancellation);
+                }
             }
             catch (NonFiniteUpdateException e)
             {
@@ -293,6 +324,10 @@ internal static class TrainCommand
         trainer.Agent.Model.save(temporary);
         File.Move(temporary, path, overwrite: true);
     }
+
+    private static string ProgressLine(UpdateReport report) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"steps {report.TotalTimesteps,10:N0}  {report.Fps,8:N0} steps/s  episodes {report.EpisodeCount,6}  mean return {Text(report.RecentMeanReturn),8}  policy {report.Stats.PolicyLoss,8:F4}  value {report.Stats.ValueLoss,8:F4}  entropy {report.Stats.Entropy,6:F3}");
 
     private static string Text(double? x) => x is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "-";
 
