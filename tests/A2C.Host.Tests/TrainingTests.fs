@@ -310,6 +310,40 @@ let training =
                 File.Delete summary
             }
 
+            test
+                "IdentityContinuous-v0 is solved by the Gaussian policy (actions clipped for the env, learned unclipped)" {
+                let dir = tempDir ()
+                let summary = dir + "-summary.json"
+
+                let code, out, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "IdentityContinuous-v0"
+                            "--total-steps"
+                            "100000"
+                            "--seed"
+                            "1"
+                            "--learning-rate"
+                            "1e-3"
+                            "--log-std-init"
+                            "-1"
+                            "--run-dir"
+                            dir
+                            "--eval-episodes"
+                            "10"
+                            "--summary-json"
+                            summary
+                        ]
+
+                Expect.equal code 0 err
+                let json = Text.Json.JsonDocument.Parse(File.ReadAllText summary).RootElement
+                Expect.isGreaterThanOrEqual (json.GetProperty("eval_mean_return").GetDouble()) 95.0 out
+                Directory.Delete(dir, true)
+                File.Delete summary
+            }
+
             test "CartPole-v1 reaches its threshold (seed 1, stop at threshold, CI-sized budget)" {
                 let dir = tempDir ()
                 let summary = dir + "-summary.json"

@@ -173,9 +173,9 @@ public static class RolloutStream
             // The env sees actions clipped to its box; the learner keeps the unclipped samples.
             var box = (A2C.Envs.Spaces.Box)env.SingleActionSpace;
             var clipped = (float[])continuousActions.Clone();
-            for (var i = 0; i < clipped.Length; i++)
+            for (var i = 0; i < n; i++)
             {
-                clipped[i] = Math.Clamp(clipped[i], box.LowAt(i % actionSize), box.HighAt(i % actionSize));
+                box.Clip(clipped.AsSpan(i * actionSize, actionSize));
             }
 
             env.Step(clipped.AsSpan());

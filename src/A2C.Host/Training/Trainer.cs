@@ -258,9 +258,9 @@ internal static class Evaluation
             else
             {
                 var box = (Box)env.SingleActionSpace;
-                for (var i = 0; i < continuousActions.Length; i++)
+                for (var i = 0; i < n; i++)
                 {
-                    continuousActions[i] = Math.Clamp(continuousActions[i], box.LowAt(i % actionSize), box.HighAt(i % actionSize));
+                    box.Clip(continuousActions.AsSpan(i * actionSize, actionSize));
                 }
 
                 env.Step(continuousActions.AsSpan());
