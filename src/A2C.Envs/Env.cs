@@ -7,7 +7,7 @@ namespace A2C.Envs;
 /// owns the seeded generator. Subclasses implement <see cref="OnReset"/> and one of the
 /// <c>OnStep</c> overloads.
 /// </summary>
-public abstract class Env : IEnv
+public abstract class Env : IEnv, ISnapshotable
 {
     private Rng? _rng;
     private EpisodePhase _phase = EpisodePhase.NotStarted;
@@ -110,6 +110,41 @@ public abstract class Env : IEnv
         return Finish(OnStep(action, observation));
     }
 
+    /// <inheritdoc />
+    public long[] SaveSnapshot()
+    {
+        var data = new List<long> { (long)_phase, _rng is null ? 0 : 1 };
+        data.AddRange(_rng?.SaveSnapshot() ?? new long[6]);
+        var extra = SaveExtraState();
+        data.Add(extra.Length);
+        data.AddRange(extra);
+        return data.ToArray();
+    }
+
+    /// <inheritdoc />
+    public void LoadSnapshot(ReadOnlySpan<long> snapshot)
+    {
+        var reader = new SnapshotReader(snapshot, Name);
+        var phase = reader.Long();
+        var hasRng = reader.Long() != 0;
+        Span<long> rng = stackalloc long[6];
+        for (var i = 0; i < 6; i++)
+        {
+            rng[i] = reader.Long();
+        }
+
+        var extra = reader.Block();
+        reader.End();
+        if (phase is < 0 or > 2)
+        {
+            throw new ArgumentException($"{Name}: the snapshot's episode phase {phase} is not valid.", nameof(snapshot));
+        }
+
+        LoadExtraState(extra);
+        _phase = (EpisodePhase)phase;
+        _rng = hasRng ? Rng.FromSnapshot(rng) : null;
+    }
+
     /// <summary>Releases resources; our built-in environments hold none.</summary>
     public void Dispose()
     {
@@ -134,6 +169,20 @@ public abstract class Env : IEnv
     /// <returns>Reward and flags.</returns>
     protected virtual StepResult OnStep(ReadOnlySpan<float> action, Span<float> observation) =>
         throw new NotSupportedException($"{Name} does not implement continuous actions.");
+
+    /// <summary>State of the subclass beyond the episode phase and the generator, for snapshots.</summary>
+    /// <returns>The numbers; empty for a stateless environment.</returns>
+    protected virtual long[] SaveExtraState() => [];
+
+    /// <summary>Restores what <see cref="SaveExtraState"/> saved.</summary>
+    /// <param name="state">The numbers.</param>
+    protected virtual void LoadExtraState(ReadOnlySpan<long> state)
+    {
+        if (state.Length != 0)
+        {
+            throw new ArgumentException($"{Name}: the snapshot holds {state.Length} values of state this environment does not have.", nameof(state));
+        }
+    }
 
     /// <summary>Marks the episode as running, e.g. after the physical state was set directly.</summary>
     protected void ContinueEpisode() => _phase = EpisodePhase.Running;
@@ -226,4 +275,21 @@ public abstract class PhysicalEnv : Env, IHasPhysicalState
 
     /// <inheritdoc />
     public abstract void Observe(Span<float> observation);
+
+    /// <inheritdoc />
+    protected override long[] SaveExtraState() => State.Select(BitConverter.DoubleToInt64Bits).ToArray();
+
+    /// <inheritdoc />
+    protected override void LoadExtraState(ReadOnlySpan<long> state)
+    {
+        if (state.Length != State.Length)
+        {
+            throw new ArgumentException($"{Name}: the snapshot's state has {state.Length} components; this environment has {State.Length}.", nameof(state));
+        }
+
+        for (var i = 0; i < state.Length; i++)
+        {
+            State[i] = BitConverter.Int64BitsToDouble(state[i]);
+        }
+    }
 }

@@ -103,6 +103,52 @@ let tests =
                 |> ignore
             }
 
+            test "a snapshot restored into fresh envs continues exactly, for every registered env" {
+                for spec in Envs.Specs do
+                    use a = VectorEnv.Make(spec.Id, 3)
+                    a.Reset(Nullable 5)
+                    let rng = Rng(11L)
+
+                    let step (vec: VectorEnv) (r: Rng) =
+                        match vec.SingleActionSpace with
+                        | :? Spaces.Discrete as d -> vec.Step(ReadOnlySpan<int>(Array.init 3 (fun _ -> d.Sample r)))
+                        | :? Spaces.Box as b ->
+                            vec.Step(ReadOnlySpan<float32>(Array.init 3 (fun _ -> b.Sample r) |> Array.concat))
+                        | _ -> failtest "unknown action space"
+
+                        Array.copy vec.Observations,
+                        Array.copy vec.Rewards,
+                        Array.copy vec.Terminated,
+                        Array.copy vec.Truncated
+
+                    for _ in 1..37 do
+                        step a rng |> ignore
+
+                    let snapshot = a.SaveSnapshot()
+                    let rngState = rng.SaveSnapshot()
+                    use b = VectorEnv.Make(spec.Id, 3)
+                    b.LoadSnapshot(ReadOnlySpan snapshot)
+                    Expect.sequenceEqual b.Observations a.Observations $"{spec.Id}: observations restored"
+                    let rngB = Rng.FromSnapshot(ReadOnlySpan rngState)
+
+                    for t in 1..300 do
+                        Expect.equal (step b rngB) (step a rng) $"{spec.Id}: step {t} after the snapshot"
+            }
+
+            test "a snapshot of another env or size is refused" {
+                use cart = VectorEnv.Make("CartPole-v1", 2)
+                cart.Reset(Nullable 0)
+                use three = VectorEnv.Make("CartPole-v1", 3)
+
+                throws<ArgumentException>(fun () -> three.LoadSnapshot(ReadOnlySpan(cart.SaveSnapshot())))
+                |> ignore
+
+                use pendulum = VectorEnv.Make("Pendulum-v1", 2)
+
+                throws<ArgumentException>(fun () -> pendulum.LoadSnapshot(ReadOnlySpan(cart.SaveSnapshot())))
+                |> ignore
+            }
+
             test "stepping before reset is refused" {
                 use vec = VectorEnv.Make("CartPole-v1", 2)
 

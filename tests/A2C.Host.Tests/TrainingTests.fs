@@ -281,6 +281,113 @@ let training =
                 Expect.sequenceEqual (run ()) first "identical"
             }
 
+            test "resuming from a checkpoint continues exactly as an uninterrupted run would" {
+                let withoutFps (dir: string) =
+                    File.ReadAllLines(Path.Combine(dir, "progress.csv"))
+                    |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
+
+                let whole, half = tempDir (), tempDir ()
+
+                let common =
+                    [
+                        "--env"
+                        "CartPole-v1"
+                        "--seed"
+                        "4"
+                        "--log-interval"
+                        "10"
+                        "--eval-episodes"
+                        "0"
+                        "--normalize"
+                    ]
+
+                let code, _, err =
+                    runTrain ([ "train"; "--total-steps"; "8000"; "--run-dir"; whole ] @ common)
+
+                Expect.equal code 0 err
+
+                let code, _, err =
+                    runTrain ([ "train"; "--total-steps"; "4000"; "--run-dir"; half ] @ common)
+
+                Expect.equal code 0 err
+                let checkpoint = Path.Combine(half, "checkpoint.zip")
+                Expect.isTrue (File.Exists checkpoint) "a final checkpoint"
+                // A row written after the checkpoint (as by a run killed later) must not survive the resume.
+                File.AppendAllText(Path.Combine(half, "progress.csv"), "4400,1,2,3,4,5,6,7,8\n")
+
+                let code, _, err =
+                    runTrain
+                        [
+                            "train"
+                            "--resume"
+                            checkpoint
+                            "--total-steps"
+                            "8000"
+                            "--log-interval"
+                            "10"
+                            "--eval-episodes"
+                            "0"
+                        ]
+
+                Expect.equal code 0 err
+                Expect.sequenceEqual (withoutFps half) (withoutFps whole) "progress.csv"
+
+                let episodes (dir: string) =
+                    File.ReadAllLines(Path.Combine(dir, "monitor.csv"))
+                    |> Array.skip 1
+                    |> Array.map (fun l -> l.Split(',').[0..1])
+
+                Expect.sequenceEqual (episodes half) (episodes whole) "monitor.csv returns and lengths"
+                Directory.Delete(whole, true)
+                Directory.Delete(half, true)
+            }
+
+            test "a damaged, truncated or foreign checkpoint is refused with a message naming it, and stays untouched" {
+                let dir = tempDir ()
+
+                let code, _, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "CartPole-v1"
+                            "--total-steps"
+                            "800"
+                            "--run-dir"
+                            dir
+                            "--eval-episodes"
+                            "0"
+                            "--checkpoint-every"
+                            "400"
+                        ]
+
+                Expect.equal code 0 err
+                let checkpoint = Path.Combine(dir, "checkpoint.zip")
+                Expect.isEmpty (Directory.GetFiles(dir, "*.tmp")) "no temporary file left"
+                let good = File.ReadAllBytes checkpoint
+
+                let refused (bytes: byte[]) expected =
+                    File.WriteAllBytes(checkpoint, bytes)
+                    let code, _, err = runTrain [ "train"; "--resume"; checkpoint ]
+                    Expect.equal code A2C.Host.Cli.CliApp.UsageError err
+                    Expect.stringContains err expected err
+                    Expect.sequenceEqual (File.ReadAllBytes checkpoint) bytes "the file is left as it was"
+
+                let flipped = Array.copy good
+                flipped.[good.Length / 2] <- flipped.[good.Length / 2] ^^^ 0xFFuy
+                refused flipped "damaged"
+                refused good.[.. good.Length / 3] "damaged"
+                refused (Text.Encoding.UTF8.GetBytes "not a zip") "damaged"
+                File.WriteAllBytes(checkpoint, good)
+                let code, _, err = runTrain [ "train"; "--resume"; checkpoint; "--gamma"; "0.9" ]
+                Expect.equal code A2C.Host.Cli.CliApp.UsageError "options are fixed on resume"
+                Expect.stringContains err "--gamma" "names the option"
+                let code, _, err = runTrain [ "train"; "--resume"; "/nonexistent/checkpoint.zip" ]
+                Expect.equal code A2C.Host.Cli.CliApp.UsageError "missing"
+                Expect.stringContains err "does not exist" "says so"
+                Directory.Delete(dir, true)
+            }
+
             test "Identity-v0 is solved in a few thousand steps" {
                 let dir = tempDir ()
                 let summary = Path.Combine(dir + "-summary.json")
@@ -604,6 +711,7 @@ let cli =
                 Expect.equal proc.ExitCode 130 $"exit code (stderr: {errors.Result})"
                 Expect.stringContains rest.Result "done:" "it finished cleanly"
                 Expect.isTrue (File.Exists(Path.Combine(dir, "model.bin"))) "the model was written"
+                Expect.isTrue (File.Exists(Path.Combine(dir, "checkpoint.zip"))) "a checkpoint to resume from"
                 let rows = File.ReadAllLines(Path.Combine(dir, "progress.csv"))
                 Expect.isTrue (rows |> Array.forall (fun r -> r.Split(',').Length = 9)) "no torn rows"
                 Directory.Delete(dir, true)

@@ -32,6 +32,20 @@ public sealed class Identity : Env
         return new StepResult(reward, false, false);
     }
 
+    /// <inheritdoc />
+    protected override long[] SaveExtraState() => [_state];
+
+    /// <inheritdoc />
+    protected override void LoadExtraState(ReadOnlySpan<long> state)
+    {
+        if (state.Length != 1 || state[0] < 0 || state[0] >= Size)
+        {
+            throw new ArgumentException($"{Name}: not a snapshot of this environment.", nameof(state));
+        }
+
+        _state = (int)state[0];
+    }
+
     private static int ValidSize(int size)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 2);
@@ -73,6 +87,20 @@ public sealed class IdentityContinuous : Env
         var reward = Math.Abs(action[0] - (double)_state) <= Tolerance ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);
+    }
+
+    /// <inheritdoc />
+    protected override long[] SaveExtraState() => [BitConverter.SingleToInt32Bits(_state)];
+
+    /// <inheritdoc />
+    protected override void LoadExtraState(ReadOnlySpan<long> state)
+    {
+        if (state.Length != 1)
+        {
+            throw new ArgumentException($"{Name}: not a snapshot of this environment.", nameof(state));
+        }
+
+        _state = BitConverter.Int32BitsToSingle((int)state[0]);
     }
 
     private void Draw(Span<float> observation)

@@ -30,7 +30,7 @@ public sealed record VectorEnvOptions
 /// that ends is reset in the same step: <see cref="Observations"/> then holds the new episode's first
 /// observation and <see cref="FinalObservations"/> the finished one's last, for bootstrapping.
 /// </summary>
-public sealed class VectorEnv : IDisposable
+public sealed class VectorEnv : IDisposable, ISnapshotable
 {
     private readonly IEnv[] _envs;
     private readonly VectorEnvOptions _options;
@@ -216,6 +216,68 @@ public sealed class VectorEnv : IDisposable
         {
             StepInParallel(actions.ToArray(), size);
         }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">A sub-environment cannot be snapshotted.</exception>
+    public long[] SaveSnapshot()
+    {
+        var data = new List<long> { NumEnvs, _started ? 1 : 0 };
+        foreach (var env in _envs)
+        {
+            var snapshot = env is ISnapshotable s
+                ? s.SaveSnapshot()
+                : throw new NotSupportedException($"{env.Name} cannot be snapshotted: it does not implement ISnapshotable.");
+            data.Add(snapshot.Length);
+            data.AddRange(snapshot);
+        }
+
+        data.AddRange(_episodeReturns.Select(BitConverter.DoubleToInt64Bits));
+        data.AddRange(_episodeLengths.Select(l => (long)l));
+        data.AddRange(Observations.Select(o => (long)BitConverter.SingleToInt32Bits(o)));
+        return data.ToArray();
+    }
+
+    /// <inheritdoc />
+    public void LoadSnapshot(ReadOnlySpan<long> snapshot)
+    {
+        var reader = new SnapshotReader(snapshot, $"a vector of {NumEnvs} x {_envs[0].Name}");
+        var count = reader.Long();
+        if (count != NumEnvs)
+        {
+            throw new ArgumentException($"the snapshot holds {count} environments; this vector env has {NumEnvs}.", nameof(snapshot));
+        }
+
+        var started = reader.Long() != 0;
+        for (var i = 0; i < NumEnvs; i++)
+        {
+            var block = reader.Block();
+            if (_envs[i] is not ISnapshotable env)
+            {
+                throw new NotSupportedException($"{_envs[i].Name} cannot be snapshotted: it does not implement ISnapshotable.");
+            }
+
+            env.LoadSnapshot(block);
+        }
+
+        for (var i = 0; i < NumEnvs; i++)
+        {
+            _episodeReturns[i] = reader.Double();
+        }
+
+        for (var i = 0; i < NumEnvs; i++)
+        {
+            _episodeLengths[i] = (int)reader.Long();
+        }
+
+        for (var i = 0; i < Observations.Length; i++)
+        {
+            Observations[i] = BitConverter.Int32BitsToSingle((int)reader.Long());
+        }
+
+        reader.End();
+        _started = started;
+        _finishedCount = 0;
     }
 
     /// <summary>Disposes every sub-environment.</summary>

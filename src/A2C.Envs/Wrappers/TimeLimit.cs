@@ -44,6 +44,20 @@ public sealed class TimeLimit : Wrapper
         return Count(Inner.Step(action, observation));
     }
 
+    /// <inheritdoc />
+    protected override long[] SaveWrapperState() => [ElapsedSteps];
+
+    /// <inheritdoc />
+    protected override void LoadWrapperState(ReadOnlySpan<long> state)
+    {
+        if (state.Length != 1 || state[0] < 0 || state[0] > MaxEpisodeSteps)
+        {
+            throw new ArgumentException($"{Name}: not a snapshot of a {MaxEpisodeSteps}-step time limit.", nameof(state));
+        }
+
+        ElapsedSteps = (int)state[0];
+    }
+
     // The inner environment does not know its episode was truncated; the wrapper holds that line.
     private void RequireWithinLimit()
     {

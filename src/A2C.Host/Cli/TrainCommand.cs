@@ -16,7 +16,7 @@ internal static class TrainCommand
 
     public static Command Train(TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        var env = new Option<string>("--env") { Description = "Registered environment id, e.g. CartPole-v1.", Required = true };
+        var env = new Option<string?>("--env") { Description = "Registered environment id, e.g. CartPole-v1 (required unless --resume)." };
         var nEnvs = new Option<int?>("--n-envs") { Description = "Parallel environments (n_envs, default 8)." };
         var totalSteps = new Option<long?>("--total-steps") { Description = "Environment steps to train for (total_timesteps, default 100000)." };
         var seed = new Option<int?>("--seed") { Description = "Seed of envs, weights and sampling (default 0)." };
@@ -43,17 +43,45 @@ internal static class TrainCommand
         var stopAtThreshold = new Option<bool>("--stop-at-threshold") { Description = "Stop once the last-100 training mean reaches the env's reward threshold." };
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Deterministic evaluation episodes at the end (default 100; 0 to skip).", DefaultValueFactory = _ => 100 };
         var logInterval = new Option<int>("--log-interval") { Description = "Updates between progress rows (default 100).", DefaultValueFactory = _ => DefaultLogInterval };
+        var checkpointEvery = new Option<long>("--checkpoint-every") { Description = "Environment steps between checkpoints (default 100000; 0: only at the end).", DefaultValueFactory = _ => 100_000 };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint.zip (in its run dir); --total-steps may be raised." };
 
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
             maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, runDir, summaryJson,
-            stopAtThreshold, evalEpisodes, logInterval,
+            stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume,
         };
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            var options = A2COptions.Defaults with { Env = parse.GetValue(env)! };
+            var every = parse.GetValue(checkpointEvery);
+            if (every < 0)
+            {
+                stderr.WriteLine($"a2c train: --checkpoint-every is {every}; allowed: 0 or more.");
+                return CliApp.UsageError;
+            }
+
+            if (parse.GetValue(resume) is { } checkpoint)
+            {
+                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, runDir];
+                var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
+                if (given.Count > 0)
+                {
+                    stderr.WriteLine($"a2c train: {string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
+                    return CliApp.UsageError;
+                }
+
+                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), parse.GetValue(evalEpisodes), parse.GetValue(logInterval), every, stdout, stderr, cancellation);
+            }
+
+            if (parse.GetValue(env) is not { } envId)
+            {
+                stderr.WriteLine("a2c train: --env is required (or --resume to continue a run).");
+                return CliApp.UsageError;
+            }
+
+            var options = A2COptions.Defaults with { Env = envId };
             switch (parse.GetValue(preset))
             {
                 case null:
@@ -127,7 +155,24 @@ internal static class TrainCommand
 
             var useDevice = deviceName == "cpu" || !torchInfo.CudaAvailable ? TorchSharp.torch.CPU : TorchSharp.torch.CUDA;
             var directory = parse.GetValue(runDir) ?? Path.Combine("runs", $"{options.Env}-seed{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-            return Run(options, spec!, useDevice, directory, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
+            RunFiles files;
+            try
+            {
+                files = new RunFiles(directory, options, useDevice.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c train: {e.Message}");
+                return CliApp.Failure;
+            }
+
+            using (files)
+            using (var trainer = new Trainer(options, useDevice))
+            {
+                trainer.CheckpointEvery = every;
+                trainer.CheckpointPath = files.CheckpointPath;
+                return Run(trainer, spec!, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
+            }
         });
         return command;
     }
@@ -187,21 +232,48 @@ internal static class TrainCommand
         return command;
     }
 
-    private static int Run(A2COptions options, EnvSpec spec, TorchSharp.torch.Device device, string directory, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        RunFiles files;
+        Trainer trainer;
         try
         {
-            files = new RunFiles(directory, options, device.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+            trainer = Trainer.Resume(checkpoint, o => totalSteps is { } t ? o with { TotalTimesteps = t } : o);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (CheckpointException e)
         {
             stderr.WriteLine($"a2c train: {e.Message}");
-            return CliApp.Failure;
+            return CliApp.UsageError;
         }
 
-        using (files)
-        using (var trainer = new Trainer(options, device))
+        using (trainer)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
+            RunFiles files;
+            try
+            {
+                files = RunFiles.Resume(directory, trainer.Timesteps, trainer.Episodes.Count);
+            }
+            catch (IOException e)
+            {
+                stderr.WriteLine($"a2c train: {e.Message}");
+                return CliApp.Failure;
+            }
+
+            using (files)
+            {
+                RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                trainer.CheckpointEvery = every;
+                trainer.CheckpointPath = files.CheckpointPath;
+                stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
+                return Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+            }
+        }
+    }
+
+    private static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var options = trainer.Options;
+        var directory = files.Directory;
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
             var tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
@@ -259,6 +331,7 @@ internal static class TrainCommand
             }
 
             WriteModel(trainer, files.ModelPath);
+            trainer.SaveCheckpoint(files.CheckpointPath);
             if (trainer.Normalizer is { } normalizer)
             {
                 RunFiles.WriteAtomically(files.NormalizationPath, normalizer.ToJson().ToJsonString() + "\n");

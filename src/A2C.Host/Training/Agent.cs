@@ -83,6 +83,22 @@ public sealed class Agent : IPolicy, IDisposable
         }
     }
 
+    /// <summary>The sampling generator's state.</summary>
+    /// <returns>Its bytes.</returns>
+    public byte[] SaveGenerator()
+    {
+        using var state = _generator.get_state();
+        return state.data<byte>().ToArray();
+    }
+
+    /// <summary>Restores the sampling generator's state.</summary>
+    /// <param name="state">Bytes from <see cref="SaveGenerator"/>.</param>
+    public void LoadGenerator(byte[] state)
+    {
+        using var tensor = TorchSharp.torch.tensor(state, TorchSharp.torch.ScalarType.Byte);
+        _generator.set_state(tensor);
+    }
+
     /// <summary>Releases the generator.</summary>
     public void Dispose() => _generator.Dispose();
 }

@@ -33,7 +33,7 @@ public sealed class NonFiniteUpdateException : Exception
 public sealed class Learner : IDisposable
 {
     private readonly A2COptions _options;
-    private readonly optim.Optimizer _optimizer;
+    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
     private readonly Device _device;
 
     /// <summary>Creates the optimizer for <paramref name="agent"/>'s model.</summary>
@@ -164,6 +164,14 @@ public sealed class Learner : IDisposable
             gradNorm,
             lr);
     }
+
+    /// <summary>Writes the optimizer's state (e.g. RMSprop's running averages).</summary>
+    /// <param name="writer">Destination.</param>
+    public void SaveOptimizer(BinaryWriter writer) => _optimizer.save_state_dict(writer);
+
+    /// <summary>Reads the optimizer's state written by <see cref="SaveOptimizer"/>.</summary>
+    /// <param name="reader">Source.</param>
+    public void LoadOptimizer(BinaryReader reader) => _optimizer.load_state_dict(reader);
 
     /// <summary>Releases the optimizer.</summary>
     public void Dispose() => _optimizer.Dispose();

@@ -59,6 +59,14 @@ public sealed class Normalizer
         var normalizer = new Normalizer(numEnvs, mean.Length, (float)Number("gamma")) { Training = false };
         normalizer.ObservationStats = RunningMeanStd.FromMoments(mean, Numbers("obs_var"), Number("obs_count"));
         normalizer.ReturnStats = RunningMeanStd.FromMoments([Number("ret_mean")], [Number("ret_var")], Number("ret_count"));
+        if (json["returns"] is JsonArray returns && returns.Count == numEnvs)
+        {
+            for (var i = 0; i < numEnvs; i++)
+            {
+                normalizer._returns[i] = returns[i]!.GetValue<double>();
+            }
+        }
+
         return normalizer;
     }
 
@@ -73,6 +81,7 @@ public sealed class Normalizer
         ["ret_mean"] = ReturnStats.Mean[0],
         ["ret_var"] = ReturnStats.Var[0],
         ["ret_count"] = ReturnStats.Count,
+        ["returns"] = new JsonArray(_returns.Select(x => (JsonNode)x).ToArray()),
     };
 
     /// <summary>After a reset: updates observation statistics (in training) and returns the normalized observations.</summary>

@@ -92,7 +92,8 @@ public static class RolloutStream
     /// observations and rewards (episode statistics stay raw).
     /// </param>
     /// <returns>The stream.</returns>
-    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null)
+    /// <param name="resume">Continue from the env's current state instead of resetting it (after a checkpoint was restored).</param>
+    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
@@ -121,7 +122,11 @@ public static class RolloutStream
                 StepBatch batch;
                 try
                 {
-                    if (current is null)
+                    if (current is null && resume)
+                    {
+                        current = normalizer?.Observations(env.Observations) ?? (float[])env.Observations.Clone();
+                    }
+                    else if (current is null)
                     {
                         env.Reset(seed);
                         current = normalizer?.Reset(env.Observations) ?? (float[])env.Observations.Clone();

@@ -47,8 +47,52 @@ public sealed class RunFiles : IDisposable
         _monitor.Flush();
     }
 
+    private RunFiles(string directory, StreamWriter progress, StreamWriter monitor, int monitorRows)
+    {
+        Directory = directory;
+        _progress = progress;
+        _monitor = monitor;
+        _monitorRows = monitorRows;
+    }
+
     /// <summary>The run directory.</summary>
     public string Directory { get; }
+
+    /// <summary>Path of the resumable checkpoint.</summary>
+    public string CheckpointPath => Path.Combine(Directory, "checkpoint.zip");
+
+    /// <summary>
+    /// Reopens a run directory to continue it from a checkpoint: rows of progress.csv past the
+    /// checkpoint's step count and monitor.csv rows past its episode count (written after the
+    /// checkpoint, before the run stopped) are dropped, so the resumed run appends without
+    /// duplicates.
+    /// </summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="timesteps">Steps at the checkpoint.</param>
+    /// <param name="episodes">Episodes at the checkpoint.</param>
+    /// <returns>The files, ready to append.</returns>
+    public static RunFiles Resume(string directory, long timesteps, int episodes)
+    {
+        var progressPath = Path.Combine(directory, "progress.csv");
+        var monitorPath = Path.Combine(directory, "monitor.csv");
+        if (!File.Exists(progressPath) || !File.Exists(monitorPath))
+        {
+            throw new IOException($"'{directory}' does not hold progress.csv and monitor.csv to continue.");
+        }
+
+        var progress = File.ReadAllLines(progressPath);
+        var keptProgress = progress.Take(1).Concat(progress.Skip(1).Where(line =>
+            long.TryParse(line.Split(',')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var steps) && steps <= timesteps && line.Split(',').Length == ProgressColumns.Length));
+        WriteAtomically(progressPath, string.Join("\n", keptProgress) + "\n");
+        var monitor = File.ReadAllLines(monitorPath);
+        var keptMonitor = monitor.Take(2 + episodes).ToList();
+        WriteAtomically(monitorPath, string.Join("\n", keptMonitor) + "\n");
+        return new RunFiles(
+            directory,
+            new StreamWriter(progressPath, append: true, new UTF8Encoding(false)),
+            new StreamWriter(monitorPath, append: true, new UTF8Encoding(false)),
+            keptMonitor.Count - 2);
+    }
 
     /// <summary>Path of the final model's weights.</summary>
     public string ModelPath => Path.Combine(Directory, "model.bin");

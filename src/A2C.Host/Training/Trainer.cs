@@ -56,6 +56,8 @@ public sealed class Trainer : IDisposable
 {
     private const int RecentEpisodes = 100;
     private readonly Subject<UpdateReport> _reports = new();
+    private double _elapsedBefore;
+    private bool _resumed;
     private readonly List<EpisodeRecord> _episodes = [];
     private readonly Device _device;
     private readonly EventLoopScheduler _thread = new(start => new Thread(start) { Name = "a2c-training", IsBackground = true });
@@ -123,6 +125,98 @@ public sealed class Trainer : IDisposable
     /// <summary>Finished training episodes so far.</summary>
     public IReadOnlyList<EpisodeRecord> Episodes => _episodes;
 
+    /// <summary>Environment steps taken so far (all envs).</summary>
+    public long Timesteps { get; private set; }
+
+    /// <summary>Updates made so far.</summary>
+    public long Updates { get; private set; }
+
+    /// <summary>Write a checkpoint every this many environment steps (0: never during training).</summary>
+    public long CheckpointEvery { get; set; }
+
+    /// <summary>Where checkpoints go.</summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Resumes the run saved in <paramref name="path"/>.</summary>
+    /// <param name="path">A checkpoint written by <see cref="Checkpoint.Save"/>.</param>
+    /// <param name="configure">Changes to the saved options that do not alter the run's shape (e.g. a larger total_timesteps).</param>
+    /// <param name="device">Device for the model.</param>
+    /// <returns>A trainer that continues where the checkpoint left off.</returns>
+    /// <exception cref="CheckpointException">The checkpoint is damaged or does not fit.</exception>
+    public static Trainer Resume(string path, Func<A2COptions, A2COptions>? configure = null, Device? device = null)
+    {
+        var (saved, entries) = Checkpoint.Read(path);
+        var options = configure is null ? saved : configure(saved);
+        if (options.Env != saved.Env || options.NEnvs != saved.NEnvs || options.Net != saved.Net || !options.NetArch.SequenceEqual(saved.NetArch) || options.Normalize != saved.Normalize)
+        {
+            throw new CheckpointException($"the checkpoint '{path}' is for {saved.Env} with {saved.NEnvs} envs, net {saved.Net} {string.Join(",", saved.NetArch)}, normalize {saved.Normalize}; env, n_envs, net, net_arch and normalize cannot change on resume.");
+        }
+
+        var trainer = new Trainer(options, device);
+        try
+        {
+            trainer.OnTrainingThread(() =>
+            {
+                Checkpoint.Restore(trainer, entries, path);
+                return 0;
+            });
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+
+        trainer._resumed = true;
+        return trainer;
+    }
+
+    /// <summary>Counters, episode log and normalization, for checkpoints.</summary>
+    /// <returns>The JSON object.</returns>
+    public System.Text.Json.Nodes.JsonObject SaveCounters() => new()
+    {
+        ["timesteps"] = Timesteps,
+        ["updates"] = Updates,
+        ["elapsed_seconds"] = _elapsedBefore,
+        ["episode_returns"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Return).ToArray()),
+        ["episode_lengths"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Length).ToArray()),
+        ["episode_seconds"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Seconds).ToArray()),
+        ["normalization"] = Normalizer?.ToJson(),
+    };
+
+    /// <summary>Restores what <see cref="SaveCounters"/> saved.</summary>
+    /// <param name="json">The saved object.</param>
+    public void LoadCounters(System.Text.Json.Nodes.JsonObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Timesteps = json["timesteps"]!.GetValue<long>();
+        Updates = json["updates"]!.GetValue<long>();
+        _elapsedBefore = json["elapsed_seconds"]!.GetValue<double>();
+        var returns = json["episode_returns"]!.AsArray();
+        var lengths = json["episode_lengths"]!.AsArray();
+        var seconds = json["episode_seconds"]!.AsArray();
+        _episodes.Clear();
+        for (var i = 0; i < returns.Count; i++)
+        {
+            _episodes.Add(new EpisodeRecord(returns[i]!.GetValue<double>(), lengths[i]!.GetValue<int>(), seconds[i]!.GetValue<double>()));
+        }
+
+        if (json["normalization"] is System.Text.Json.Nodes.JsonObject normalization)
+        {
+            var normalizer = Normalizer.FromJson(normalization, Options.NEnvs);
+            normalizer.Training = true;
+            Normalizer = normalizer;
+        }
+    }
+
+    /// <summary>Writes a checkpoint now (on the training thread).</summary>
+    /// <param name="path">The checkpoint file.</param>
+    public void SaveCheckpoint(string path) => OnTrainingThread(() =>
+    {
+        Checkpoint.Save(this, path);
+        return 0;
+    });
+
     /// <summary>Trains until total_timesteps, the reward threshold (when asked), or cancellation.</summary>
     /// <param name="stopAtThreshold">Stop once the last-100 mean return reaches the env's threshold.</param>
     /// <param name="cancellation">Stops after the current update.</param>
@@ -131,49 +225,65 @@ public sealed class Trainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var perUpdate = (long)Options.NEnvs * Options.NSteps;
-        var timesteps = 0L;
-        var updates = 0L;
+        var startSteps = Timesteps;
         var reached = false;
+        double Elapsed() => _elapsedBefore + clock.Elapsed.TotalSeconds;
         var threshold = Spec.RewardThreshold;
         Exception? failure = null;
         using var finished = new ManualResetEventSlim();
 
         UpdateReport Learn(IList<StepBatch> rollout)
         {
-            var progressRemaining = 1.0 - (double)timesteps / Options.TotalTimesteps;
+            var progressRemaining = 1.0 - (double)Timesteps / Options.TotalTimesteps;
             var stats = Learner.Update(rollout, progressRemaining);
-            timesteps += perUpdate;
-            updates++;
+            Timesteps += perUpdate;
+            Updates++;
             foreach (var batch in rollout)
             {
                 foreach (var episode in batch.FinishedEpisodes)
                 {
-                    _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, clock.Elapsed.TotalSeconds));
+                    _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, Elapsed()));
                 }
+            }
+
+            if (CheckpointEvery > 0 && CheckpointPath is not null && Timesteps / CheckpointEvery > (Timesteps - perUpdate) / CheckpointEvery)
+            {
+                _elapsedBefore += clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                Checkpoint.Save(this, CheckpointPath);
             }
 
             var (meanReturn, meanLength) = Recent();
             reached = threshold is { } t && meanReturn is { } m && _episodes.Count >= RecentEpisodes && m >= t;
-            var stop = timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
-            var report = new UpdateReport(updates, timesteps, timesteps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
+            var stop = Timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
+            var report = new UpdateReport(Updates, Timesteps, Timesteps / Math.Max(Elapsed(), 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
             _reports.OnNext(report);
             return report;
         }
 
-        using var subscription = RolloutStream.Create(Env, Agent, Options.Seed, _thread, Normalizer)
+        if (Timesteps >= Options.TotalTimesteps)
+        {
+            var (done, _) = Recent();
+            return new TrainingResult(Timesteps, _elapsedBefore, Timesteps / Math.Max(_elapsedBefore, 1e-9), _episodes.Count, done, false, false);
+        }
+
+        using var subscription = RolloutStream.Create(Env, Agent, _resumed ? null : Options.Seed, _thread, Normalizer, resume: _resumed)
             .Rollouts(Options.NSteps)
             .Select(Learn)
             .TakeWhile(r => !r.Stop)
             .Subscribe(_ => { }, e => { failure = e; finished.Set(); }, finished.Set);
         finished.Wait(CancellationToken.None);
         clock.Stop();
+        _elapsedBefore += clock.Elapsed.TotalSeconds;
+        _resumed = true;
         if (failure is not null)
         {
             throw failure;
         }
 
         var (finalMean, _) = Recent();
-        return new TrainingResult(timesteps, clock.Elapsed.TotalSeconds, timesteps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
+        var steps = Timesteps - startSteps;
+        return new TrainingResult(Timesteps, clock.Elapsed.TotalSeconds, steps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
     }
 
     /// <summary>Runs <paramref name="episodes"/> episodes with the deterministic policy on fresh envs.</summary>

@@ -1,0 +1,204 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace A2C.Host.Training;
+
+/// <summary>A checkpoint could not be read: damaged, from another program, or for another setup.</summary>
+public sealed class CheckpointException : Exception
+{
+    /// <summary>Creates the error.</summary>
+    /// <param name="message">What is wrong, naming the file.</param>
+    /// <param name="inner">The underlying failure, if any.</param>
+    public CheckpointException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>
+/// Everything needed to continue a training run exactly: options, weights, optimizer state, the
+/// sampling generator, every environment's state (generators, physics, time limits, episode
+/// accumulators), normalization statistics and the trainer's counters and episode log. One zip file
+/// whose manifest holds a SHA-256 of every entry; written to a temporary file and renamed, so a
+/// reader sees the previous checkpoint or the new one, never half of one.
+/// </summary>
+public static class Checkpoint
+{
+    private const string Format = "a2c-checkpoint";
+    private const int Version = 1;
+
+    /// <summary>Writes the trainer's state to <paramref name="path"/> atomically. Call between updates.</summary>
+    /// <param name="trainer">The trainer.</param>
+    /// <param name="path">The checkpoint file.</param>
+    public static void Save(Trainer trainer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        var entries = new Dictionary<string, byte[]>
+        {
+            ["config.json"] = System.Text.Encoding.UTF8.GetBytes(RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString()),
+            ["model.bin"] = Write(w => trainer.Agent.Model.save(w)),
+            ["optimizer.bin"] = Write(trainer.Learner.SaveOptimizer),
+            ["generator.bin"] = trainer.Agent.SaveGenerator(),
+            ["envs.bin"] = Write(w =>
+            {
+                var snapshot = trainer.Env.SaveSnapshot();
+                w.Write(snapshot.Length);
+                foreach (var x in snapshot)
+                {
+                    w.Write(x);
+                }
+            }),
+            ["trainer.json"] = System.Text.Encoding.UTF8.GetBytes(trainer.SaveCounters().ToJsonString()),
+        };
+        var manifest = new JsonObject
+        {
+            ["format"] = Format,
+            ["version"] = Version,
+            ["env"] = trainer.Options.Env,
+            ["total_timesteps"] = trainer.Timesteps,
+            ["sha256"] = new JsonObject(entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)Convert.ToHexString(SHA256.HashData(e.Value))))),
+        };
+        var temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+                foreach (var (name, data) in entries)
+                {
+                    Add(zip, name, data);
+                }
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads and verifies a checkpoint's entries and options.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <returns>The options and the verified entries.</returns>
+    /// <exception cref="CheckpointException">The file is missing, damaged or not a checkpoint; the message says which.</exception>
+    public static (A2COptions Options, IReadOnlyDictionary<string, byte[]> Entries) Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CheckpointException($"the checkpoint '{path}' does not exist.");
+        }
+
+        Dictionary<string, byte[]> entries;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            entries = zip.Entries.ToDictionary(e => e.FullName, e =>
+            {
+                using var stream = e.Open();
+                using var memory = new MemoryStream();
+                stream.CopyTo(memory);
+                return memory.ToArray();
+            });
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            throw new CheckpointException($"the checkpoint '{path}' is damaged or not a checkpoint: {e.Message}", e);
+        }
+
+        if (!entries.TryGetValue("manifest.json", out var manifestBytes) ||
+            JsonNode.Parse(manifestBytes) is not JsonObject manifest ||
+            manifest["format"]?.GetValue<string>() != Format)
+        {
+            throw new CheckpointException($"'{path}' is not an a2c checkpoint (no manifest).");
+        }
+
+        if (manifest["version"]?.GetValue<int>() != Version)
+        {
+            throw new CheckpointException($"'{path}' is a version {manifest["version"]} checkpoint; this a2c reads version {Version}.");
+        }
+
+        var hashes = manifest["sha256"] as JsonObject ?? throw new CheckpointException($"'{path}': the manifest lists no checksums.");
+        foreach (var (name, hash) in hashes)
+        {
+            if (!entries.TryGetValue(name, out var data))
+            {
+                throw new CheckpointException($"'{path}' is damaged: {name} is missing.");
+            }
+
+            if (!string.Equals(Convert.ToHexString(SHA256.HashData(data)), hash?.GetValue<string>(), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CheckpointException($"'{path}' is damaged: the checksum of {name} does not match.");
+            }
+        }
+
+        var configPath = Path.Combine(Path.GetTempPath(), $"a2c-config-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllBytes(configPath, entries["config.json"]);
+            return (RunFiles.ReadConfig(configPath), entries);
+        }
+        finally
+        {
+            File.Delete(configPath);
+        }
+    }
+
+    /// <summary>Restores a verified checkpoint's state into a trainer built from its options.</summary>
+    /// <param name="trainer">A fresh trainer with the checkpoint's options.</param>
+    /// <param name="entries">The entries <see cref="Read"/> returned.</param>
+    /// <param name="path">The file, for messages.</param>
+    public static void Restore(Trainer trainer, IReadOnlyDictionary<string, byte[]> entries, string path)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(entries);
+        try
+        {
+            using (var reader = new BinaryReader(new MemoryStream(entries["model.bin"])))
+            {
+                trainer.Agent.Model.load(reader);
+            }
+
+            using (var reader = new BinaryReader(new MemoryStream(entries["optimizer.bin"])))
+            {
+                trainer.Learner.LoadOptimizer(reader);
+            }
+
+            trainer.Agent.LoadGenerator(entries["generator.bin"]);
+            using (var reader = new BinaryReader(new MemoryStream(entries["envs.bin"])))
+            {
+                var snapshot = new long[reader.ReadInt32()];
+                for (var i = 0; i < snapshot.Length; i++)
+                {
+                    snapshot[i] = reader.ReadInt64();
+                }
+
+                trainer.Env.LoadSnapshot(snapshot);
+            }
+
+            trainer.LoadCounters(JsonNode.Parse(entries["trainer.json"]) as JsonObject ?? throw new InvalidDataException("trainer.json is not an object."));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or KeyNotFoundException or InvalidOperationException or NotSupportedException)
+        {
+            throw new CheckpointException($"the checkpoint '{path}' does not fit this setup: {e.Message}", e);
+        }
+    }
+
+    private static byte[] Write(Action<BinaryWriter> write)
+    {
+        using var memory = new MemoryStream();
+        using (var writer = new BinaryWriter(memory, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            write(writer);
+        }
+
+        return memory.ToArray();
+    }
+
+    private static void Add(ZipArchive zip, string name, byte[] data)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
+        using var stream = entry.Open();
+        stream.Write(data);
+    }
+}
