@@ -179,7 +179,7 @@ internal static class TrainCommand
 
     public static Command Eval(TextWriter stdout, TextWriter stderr)
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A model.bin written by a2c train (its config.json must sit beside it).", Required = true };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A run's checkpoint.zip, or its model.bin (with config.json, and normalization.json if used, beside it).", Required = true };
         var episodes = new Option<int>("--episodes") { Description = "Episodes to run (default 100).", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the evaluation envs (default 1000).", DefaultValueFactory = _ => 1000 };
         var deterministic = new Option<bool>("--deterministic") { Description = "Take the most likely action (the default); --deterministic false samples.", DefaultValueFactory = _ => true };
@@ -192,6 +192,23 @@ internal static class TrainCommand
             {
                 stderr.WriteLine($"a2c eval: --episodes is {count}; allowed: 1 or more.");
                 return CliApp.UsageError;
+            }
+
+            var mode = parse.GetValue(deterministic);
+            if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    using var resumed = Trainer.Resume(path);
+                    var outcome = resumed.Evaluate(count, parse.GetValue(seed), mode);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{resumed.Options.Env}: mean return {outcome.Mean:F2} ± {outcome.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
+                    return 0;
+                }
+                catch (CheckpointException e)
+                {
+                    stderr.WriteLine($"a2c eval: {e.Message}");
+                    return CliApp.UsageError;
+                }
             }
 
             var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "config.json");
@@ -219,8 +236,8 @@ internal static class TrainCommand
                     trainer.Normalizer = Normalizer.FromJson(json, options.NEnvs);
                 }
 
-                var result = trainer.Evaluate(count, parse.GetValue(seed));
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes"));
+                var result = trainer.Evaluate(count, parse.GetValue(seed), mode);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
                 return 0;
             }
             catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)

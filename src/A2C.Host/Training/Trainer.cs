@@ -286,11 +286,13 @@ public sealed class Trainer : IDisposable
         return new TrainingResult(Timesteps, clock.Elapsed.TotalSeconds, steps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
     }
 
-    /// <summary>Runs <paramref name="episodes"/> episodes with the deterministic policy on fresh envs.</summary>
+    /// <summary>Runs <paramref name="episodes"/> episodes with the policy on fresh envs.</summary>
     /// <param name="episodes">How many, at least 1.</param>
     /// <param name="seed">Seed of the evaluation envs.</param>
+    /// <param name="deterministic">Most likely actions (the default) rather than samples.</param>
     /// <returns>Their returns.</returns>
-    public EvalResult Evaluate(int episodes, int seed) => OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, episodes, seed, Normalizer));
+    public EvalResult Evaluate(int episodes, int seed, bool deterministic = true) =>
+        OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, episodes, seed, Normalizer, deterministic));
 
     /// <summary>Releases envs, model, optimizer and the training thread.</summary>
     public void Dispose()
@@ -320,7 +322,7 @@ public sealed class Trainer : IDisposable
 /// <summary>Deterministic evaluation, as Stable-Baselines3's evaluate_policy: episodes spread evenly over envs.</summary>
 internal static class Evaluation
 {
-    public static EvalResult Run(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer)
+    public static EvalResult Run(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer, bool deterministic)
     {
         // Evaluation sees observations normalized with the frozen training statistics.
         var wasTraining = normalizer?.Training ?? false;
@@ -331,7 +333,7 @@ internal static class Evaluation
 
         try
         {
-            return RunEpisodes(agent, envId, episodes, seed, normalizer);
+            return RunEpisodes(agent, envId, episodes, seed, normalizer, deterministic);
         }
         finally
         {
@@ -342,7 +344,7 @@ internal static class Evaluation
         }
     }
 
-    private static EvalResult RunEpisodes(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer)
+    private static EvalResult RunEpisodes(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer, bool deterministic)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
         var n = Math.Min(episodes, 16);
@@ -360,7 +362,7 @@ internal static class Evaluation
         while (returns.Count < episodes)
         {
             var observations = normalizer?.Observations(env.Observations) ?? env.Observations;
-            agent.Act(observations, n, deterministic: true, discreteActions, continuousActions, values);
+            agent.Act(observations, n, deterministic, discreteActions, continuousActions, values);
             if (discrete)
             {
                 env.Step(discreteActions.AsSpan());
