@@ -245,6 +245,41 @@ let training =
                     Expect.floatClose Accuracy.medium (float estimates.Returns.[t]) (0.9 ** float (4 - t)) $"R_{t}"
             }
 
+            test "a NaN in the batch refuses the update and leaves the parameters as they were" {
+                let options = A2COptions(NEnvs = 1, NSteps = 2)
+                use model = constantCritic 0.1f
+                use agent = new Agent(model, 7L, TorchSharp.torch.CPU)
+                use learner = new Learner(agent, options, TorchSharp.torch.CPU)
+
+                let batch obs =
+                    StepBatch(
+                        0L,
+                        obs,
+                        [| 0 |],
+                        [||],
+                        [| 0.1f |],
+                        [| 1f |],
+                        [| false |],
+                        [| false |],
+                        [| 0f |],
+                        [| 0f; 0f |],
+                        [||]
+                    )
+
+                let snapshot () =
+                    [ for p in model.parameters () -> p.data<float32>().ToArray() ]
+
+                let before = snapshot ()
+
+                Expect.throwsT<NonFiniteUpdateException>
+                    (fun () ->
+                        learner.Update(ResizeArray [ batch [| 1f; nanf |]; batch [| 0f; 0f |] ], 1.0)
+                        |> ignore)
+                    "NaN observation"
+
+                Expect.equal (snapshot ()) before "parameters unchanged"
+            }
+
             test "two runs with the same seed write the same progress.csv (all but the fps column)" {
                 let run () =
                     let dir = tempDir ()
