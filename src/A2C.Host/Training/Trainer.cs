@@ -316,7 +316,8 @@ public sealed class Trainer : IDisposable
         return (recent.Average(e => e.Return), recent.Average(e => e.Length));
     }
 
-    private T OnTrainingThread<T>(Func<T> work) => Observable.Start(work, _thread).Wait();
+    /// <summary>Runs TorchSharp work on this trainer's thread: libtorch keeps one thread pool per calling thread, and idle pools spin.</summary>
+    internal T OnTrainingThread<T>(Func<T> work) => Observable.Start(work, _thread).Wait();
 }
 
 /// <summary>Deterministic evaluation, as Stable-Baselines3's evaluate_policy: episodes spread evenly over envs.</summary>
