@@ -18,7 +18,7 @@ internal static class TrainCommand
     {
         var env = new Option<string?>("--env") { Description = "Registered environment id, e.g. CartPole-v1 (required unless --resume)." };
         var nEnvs = new Option<int?>("--n-envs") { Description = "Parallel environments (n_envs, default 8)." };
-        var totalSteps = new Option<long?>("--total-steps") { Description = "Environment steps to train for (total_timesteps, default 100000)." };
+        var totalSteps = new Option<long?>("--total-steps") { Description = "Environment steps to train for (total_timesteps, default 500000)." };
         var seed = new Option<int?>("--seed") { Description = "Seed of envs, weights and sampling (default 0)." };
         var preset = new Option<string?>("--preset") { Description = "'seed': the seed article's choices (gae_lambda 0.95, Huber, normalized advantages, ent_coef 0.01, shared net)." };
         var net = new Option<string?>("--net") { Description = "shared | separate (default separate)." };

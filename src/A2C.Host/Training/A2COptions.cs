@@ -19,8 +19,8 @@ public sealed record A2COptions
     public int NEnvs { get; init; } = 8;
 
     /// <summary>Environment steps to train for, summed over envs (total_timesteps).</summary>
-    /// <value>Default 100,000; at least NEnvs * NSteps.</value>
-    public long TotalTimesteps { get; init; } = 100_000;
+    /// <value>Default 500,000 (RL Zoo's CartPole-v1 budget); at least NEnvs * NSteps.</value>
+    public long TotalTimesteps { get; init; } = 500_000;
 
     /// <summary>Seed of environments, weights and action sampling.</summary>
     /// <value>Default 0; non-negative.</value>

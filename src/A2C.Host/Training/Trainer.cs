@@ -226,6 +226,7 @@ public sealed class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         var perUpdate = (long)Options.NEnvs * Options.NSteps;
         var startSteps = Timesteps;
+        var elapsedAtStart = _elapsedBefore;
         var reached = false;
         double Elapsed() => _elapsedBefore + clock.Elapsed.TotalSeconds;
         var threshold = Spec.RewardThreshold;
@@ -281,9 +282,11 @@ public sealed class Trainer : IDisposable
             throw failure;
         }
 
+        // The clock restarts at every checkpoint; the run's wall time is what was added since the start.
         var (finalMean, _) = Recent();
         var steps = Timesteps - startSteps;
-        return new TrainingResult(Timesteps, clock.Elapsed.TotalSeconds, steps / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
+        var wall = _elapsedBefore - elapsedAtStart;
+        return new TrainingResult(Timesteps, wall, steps / Math.Max(wall, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
     }
 
     /// <summary>Runs <paramref name="episodes"/> episodes with the policy on fresh envs.</summary>
