@@ -704,56 +704,61 @@ let cli =
                 Directory.Delete(dir, true)
             }
 
-            test "SIGINT stops training after the current update, writes the model and exits 130" {
-                if OperatingSystem.IsWindows() then
-                    skiptest "POSIX signals only"
+            test "SIGINT and SIGTERM stop training after the current update, write model and checkpoint, exit 130 / 143" {
+                for signal, expectedCode in [ "INT", 130; "TERM", 143 ] do
+                    if OperatingSystem.IsWindows() then
+                        skiptest "POSIX signals only"
 
-                let dir = tempDir ()
-                let dll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
+                    let dir = tempDir ()
+                    let dll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
 
-                let info =
-                    Diagnostics.ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
+                    let info =
+                        Diagnostics.ProcessStartInfo(
+                            "dotnet",
+                            RedirectStandardOutput = true,
+                            RedirectStandardError = true
+                        )
 
-                for arg in
-                    [
-                        dll
-                        "train"
-                        "--env"
-                        "CartPole-v1"
-                        "--total-steps"
-                        "100000000"
-                        "--run-dir"
-                        dir
-                        "--log-interval"
-                        "10"
-                    ] do
-                    info.ArgumentList.Add arg
+                    for arg in
+                        [
+                            dll
+                            "train"
+                            "--env"
+                            "CartPole-v1"
+                            "--total-steps"
+                            "100000000"
+                            "--run-dir"
+                            dir
+                            "--log-interval"
+                            "10"
+                        ] do
+                        info.ArgumentList.Add arg
 
-                use proc = nonNull (Diagnostics.Process.Start info)
-                let errors = proc.StandardError.ReadToEndAsync()
-                // Wait for training to be under way: the first progress line.
-                let rec firstProgressLine () =
-                    match proc.StandardOutput.ReadLine() with
-                    | null -> false
-                    | line when line.StartsWith "steps" -> true
-                    | _ -> firstProgressLine ()
+                    use proc = nonNull (Diagnostics.Process.Start info)
+                    let errors = proc.StandardError.ReadToEndAsync()
+                    // Wait for training to be under way: the first progress line.
+                    let rec firstProgressLine () =
+                        match proc.StandardOutput.ReadLine() with
+                        | null -> false
+                        | line when line.StartsWith "steps" -> true
+                        | _ -> firstProgressLine ()
 
-                Expect.isTrue (firstProgressLine ()) "training started"
-                use kill = Diagnostics.Process.Start("kill", $"-INT {proc.Id}")
-                kill.WaitForExit()
-                let rest = proc.StandardOutput.ReadToEndAsync()
+                    Expect.isTrue (firstProgressLine ()) "training started"
+                    use kill = Diagnostics.Process.Start("kill", $"-{signal} {proc.Id}")
+                    kill.WaitForExit()
+                    let rest = proc.StandardOutput.ReadToEndAsync()
 
-                if not (proc.WaitForExit(TimeSpan.FromSeconds 60.0)) then
-                    proc.Kill true
-                    failtest "a2c did not stop within a minute of SIGINT"
+                    if not (proc.WaitForExit(TimeSpan.FromSeconds 60.0)) then
+                        proc.Kill true
+                        failtest $"a2c did not stop within a minute of SIG{signal}"
 
-                Expect.equal proc.ExitCode 130 $"exit code (stderr: {errors.Result})"
-                Expect.stringContains rest.Result "done:" "it finished cleanly"
-                Expect.isTrue (File.Exists(Path.Combine(dir, "model.bin"))) "the model was written"
-                Expect.isTrue (File.Exists(Path.Combine(dir, "checkpoint.zip"))) "a checkpoint to resume from"
-                let rows = File.ReadAllLines(Path.Combine(dir, "progress.csv"))
-                Expect.isTrue (rows |> Array.forall (fun r -> r.Split(',').Length = 9)) "no torn rows"
-                Directory.Delete(dir, true)
+                    Expect.equal proc.ExitCode expectedCode $"SIG{signal} exit code (stderr: {errors.Result})"
+                    Expect.stringContains rest.Result "done:" "it finished cleanly"
+                    Expect.isTrue (File.Exists(Path.Combine(dir, "model.bin"))) "the model was written"
+                    Expect.isTrue (File.Exists(Path.Combine(dir, "checkpoint.zip"))) "a checkpoint to resume from"
+                    let rows = File.ReadAllLines(Path.Combine(dir, "progress.csv"))
+                    Expect.isTrue (rows |> Array.forall (fun r -> r.Split(',').Length = 9)) "no torn rows"
+                    Directory.Delete(dir, true)
             }
 
             test "eval of a missing checkpoint names it" {

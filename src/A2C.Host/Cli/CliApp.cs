@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using A2C.Host.Runtime;
 
 namespace A2C.Host.Cli;
@@ -30,15 +31,29 @@ public static class CliApp
     /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
     public static int Run(string[] args)
     {
-        // Ctrl+C ends training after the current update instead of killing the process mid-write.
+        // SIGINT (Ctrl+C) and SIGTERM end training after the current update, with a checkpoint,
+        // instead of killing the process mid-write; the exit code then says which signal it was.
         using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        void Stop(PosixSignalContext context, int exitCode)
         {
-            e.Cancel = true;
+            context.Cancel = true;
+            Interrupted = exitCode;
             cancellation.Cancel();
-        };
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, InterruptedBySigint));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, InterruptedBySigterm));
         return Run(args, Console.Out, Console.Error, cancellation.Token);
     }
+
+    /// <summary>Exit code of a run stopped by SIGINT (Ctrl+C): 128 + 2.</summary>
+    public const int InterruptedBySigint = 130;
+
+    /// <summary>Exit code of a run stopped by SIGTERM: 128 + 15.</summary>
+    public const int InterruptedBySigterm = 143;
+
+    /// <summary>The exit code of the signal that stopped this process, once one has.</summary>
+    internal static int Interrupted { get; private set; } = InterruptedBySigint;
 
     /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
     /// <param name="args">Command-line arguments, without the program name.</param>

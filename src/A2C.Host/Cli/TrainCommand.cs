@@ -382,7 +382,7 @@ internal static class TrainCommand
                 RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
             }
 
-            return result.Cancelled ? 130 : 0;
+            return result.Cancelled ? CliApp.Interrupted : 0;
         }
     }
 
