@@ -163,28 +163,36 @@ public static class RolloutStream
         return steps.Buffer(nSteps);
     }
 
+    /// <summary>
+    /// Steps <paramref name="env"/> with a policy's actions: discrete ones as they are, box ones clipped
+    /// into the action box in <paramref name="clipped"/> (the env sees clipped actions; the learner keeps
+    /// the unclipped samples for their log-probabilities).
+    /// </summary>
+    internal static void StepWithActions(VectorEnv env, int[] discreteActions, float[] continuousActions, float[] clipped)
+    {
+        if (env.SingleActionSpace is not A2C.Envs.Spaces.Box box)
+        {
+            env.Step(discreteActions.AsSpan());
+            return;
+        }
+
+        var size = box.FlatSize;
+        continuousActions.CopyTo(clipped, 0);
+        for (var i = 0; i < env.NumEnvs; i++)
+        {
+            box.Clip(clipped.AsSpan(i * size, size));
+        }
+
+        env.Step(clipped.AsSpan());
+    }
+
     private static StepBatch TakeStep(VectorEnv env, IPolicy policy, Normalizer? normalizer, float[] observations, long step, int n, int obsSize, bool discrete, int actionSize)
     {
         var discreteActions = discrete ? new int[n] : [];
         var continuousActions = discrete ? [] : new float[n * actionSize];
         var values = new float[n];
-        policy.Act(observations, n, discrete ? discreteActions : new int[n], discrete ? new float[n * actionSize] : continuousActions, values);
-        if (discrete)
-        {
-            env.Step(discreteActions.AsSpan());
-        }
-        else
-        {
-            // The env sees actions clipped to its box; the learner keeps the unclipped samples.
-            var box = (A2C.Envs.Spaces.Box)env.SingleActionSpace;
-            var clipped = (float[])continuousActions.Clone();
-            for (var i = 0; i < n; i++)
-            {
-                box.Clip(clipped.AsSpan(i * actionSize, actionSize));
-            }
-
-            env.Step(clipped.AsSpan());
-        }
+        policy.Act(observations, n, discreteActions, continuousActions, values);
+        StepWithActions(env, discreteActions, continuousActions, discrete ? [] : new float[continuousActions.Length]);
 
         var rewards = (float[])env.Rewards.Clone();
         var terminated = (bool[])env.Terminated.Clone();

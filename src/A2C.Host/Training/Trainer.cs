@@ -357,30 +357,17 @@ internal static class Evaluation
         var targets = Enumerable.Range(0, n).Select(i => episodes / n + (i < episodes % n ? 1 : 0)).ToArray();
         var counts = new int[n];
         var returns = new List<double>();
-        var discrete = env.SingleActionSpace is Discrete;
         var actionSize = env.SingleActionSpace.FlatSize;
         var discreteActions = new int[n];
         var continuousActions = new float[n * actionSize];
+        var clipped = new float[n * actionSize];
         var values = new float[n];
         env.Reset(seed);
         while (returns.Count < episodes)
         {
             var observations = normalizer?.Observations(env.Observations) ?? env.Observations;
             agent.Act(observations, n, deterministic, discreteActions, continuousActions, values);
-            if (discrete)
-            {
-                env.Step(discreteActions.AsSpan());
-            }
-            else
-            {
-                var box = (Box)env.SingleActionSpace;
-                for (var i = 0; i < n; i++)
-                {
-                    box.Clip(continuousActions.AsSpan(i * actionSize, actionSize));
-                }
-
-                env.Step(continuousActions.AsSpan());
-            }
+            RolloutStream.StepWithActions(env, discreteActions, continuousActions, clipped);
 
             foreach (var episode in env.FinishedEpisodes)
             {
