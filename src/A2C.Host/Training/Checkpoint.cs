@@ -132,16 +132,7 @@ public static class Checkpoint
             }
         }
 
-        var configPath = Path.Combine(Path.GetTempPath(), $"a2c-config-{Guid.NewGuid():N}.json");
-        try
-        {
-            File.WriteAllBytes(configPath, entries["config.json"]);
-            return (RunFiles.ReadConfig(configPath), entries);
-        }
-        finally
-        {
-            File.Delete(configPath);
-        }
+        return (RunFiles.ParseConfig(System.Text.Encoding.UTF8.GetString(entries["config.json"]), $"{path}: config.json"), entries);
     }
 
     /// <summary>Restores a verified checkpoint's state into a trainer built from its options.</summary>

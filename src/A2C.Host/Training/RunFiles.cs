@@ -137,9 +137,15 @@ public sealed class RunFiles : IDisposable
     /// <summary>Reads options back from a config.json written by <see cref="ConfigJson"/>.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The options.</returns>
-    public static A2COptions ReadConfig(string path)
+    public static A2COptions ReadConfig(string path) => ParseConfig(File.ReadAllText(path), path);
+
+    /// <summary>Options from the text of a config.json written by <see cref="ConfigJson"/>.</summary>
+    /// <param name="json">The file's text.</param>
+    /// <param name="path">Where it came from, for messages.</param>
+    /// <returns>The options.</returns>
+    public static A2COptions ParseConfig(string json, string path)
     {
-        var node = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+        var node = JsonNode.Parse(json) as JsonObject
             ?? throw new InvalidDataException($"{path} does not hold a JSON object.");
         T Get<T>(string name) => node[name] is { } value ? value.GetValue<T>() : throw new InvalidDataException($"{path} lacks '{name}'.");
         var schedule = Schedule.Parse(Get<string>("learning_rate"));
