@@ -20,13 +20,13 @@ public sealed class MountainCarContinuous : PhysicalEnv
     public const double MaxAction = 1.0;
 
     /// <summary>Left end of the track (a wall).</summary>
-    public const double MinPosition = -1.2;
+    public const double MinPosition = MountainTrack.MinPosition;
 
     /// <summary>Right end of the track.</summary>
-    public const double MaxPosition = 0.6;
+    public const double MaxPosition = MountainTrack.MaxPosition;
 
     /// <summary>Largest speed in either direction.</summary>
-    public const double MaxSpeed = 0.07;
+    public const double MaxSpeed = MountainTrack.MaxSpeed;
 
     /// <summary>Position at (or beyond) which the car has reached the flag.</summary>
     public const double GoalPosition = 0.45;
@@ -38,7 +38,7 @@ public sealed class MountainCarContinuous : PhysicalEnv
     public const double Power = 0.0015;
 
     /// <summary>Scale of gravity's pull along the slope, per step.</summary>
-    public const double Gravity = 0.0025;
+    public const double Gravity = MountainTrack.Gravity;
 
     /// <summary>Reward added on the step that reaches the goal.</summary>
     public const double GoalReward = 100.0;
@@ -47,34 +47,28 @@ public sealed class MountainCarContinuous : PhysicalEnv
     public const double ActionCost = 0.1;
 
     /// <summary>Lower bound of the uniform starting position.</summary>
-    public const double ResetLow = -0.6;
+    public const double ResetLow = MountainTrack.ResetLow;
 
     /// <summary>Upper bound of the uniform starting position.</summary>
-    public const double ResetHigh = -0.4;
+    public const double ResetHigh = MountainTrack.ResetHigh;
 
     /// <summary>Creates the environment; call Reset before stepping.</summary>
     public MountainCarContinuous()
         : base(
             "MountainCarContinuous-v0",
-            new Box([(float)MinPosition, (float)-MaxSpeed], [(float)MaxPosition, (float)MaxSpeed]),
+            MountainTrack.ObservationSpace(),
             new Box((float)MinAction, (float)MaxAction, 1),
-            "position",
-            "velocity")
+            MountainTrack.StateNames)
     {
     }
 
     /// <inheritdoc />
-    public override void Observe(Span<float> observation)
-    {
-        observation[0] = (float)State[0];
-        observation[1] = (float)State[1];
-    }
+    public override void Observe(Span<float> observation) => MountainTrack.Observe(State, observation);
 
     /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
-        State[0] = Random.Uniform(ResetLow, ResetHigh);
-        State[1] = 0.0;
+        MountainTrack.Reset(Random, State);
         Observe(observation);
     }
 
@@ -83,22 +77,10 @@ public sealed class MountainCarContinuous : PhysicalEnv
     {
         double raw = action[0];
         var force = Math.Min(Math.Max(raw, MinAction), MaxAction);
-        var position = State[0];
-        var velocity = State[1];
-
-        velocity += force * Power - Gravity * Math.Cos(3 * position);
-        velocity = Math.Clamp(velocity, -MaxSpeed, MaxSpeed);
-        position += velocity;
-        position = Math.Clamp(position, MinPosition, MaxPosition);
-        if (position == MinPosition && velocity < 0)
-        {
-            velocity = 0.0;
-        }
-
-        State[0] = position;
-        State[1] = velocity;
+        MountainTrack.Drive(State, force * Power - Gravity * Math.Cos(3 * State[0]));
         Observe(observation);
 
+        var (position, velocity) = (State[0], State[1]);
         var terminated = position >= GoalPosition && velocity >= GoalVelocity;
         var reward = (terminated ? GoalReward : 0.0) - raw * raw * ActionCost;
         return new StepResult(reward, terminated, false);
