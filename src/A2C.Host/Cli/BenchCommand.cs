@@ -32,14 +32,9 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            var arch = parse.GetValue(netArch)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(x => int.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : -1).ToArray();
-            if (arch.Length == 0 || arch.Any(w => w < 1))
-            {
-                errors.Add($"--net-arch is '{parse.GetValue(netArch)}'; expected positive integers separated by commas.");
-            }
-
-            var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps), NetArch = arch.Length > 0 && arch.All(w => w > 0) ? arch : [64, 64] };
+            var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
+            var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps) };
+            options = options with { NetArch = arch ?? options.NetArch };
             var stepCount = parse.GetValue(steps);
             var repeatCount = parse.GetValue(repeats);
             if (stepCount < (long)options.NEnvs * options.NSteps)
@@ -65,22 +60,11 @@ internal static class BenchCommand
 
             if (errors.Count > 0)
             {
-                foreach (var error in errors)
-                {
-                    stderr.WriteLine($"a2c bench: {error}");
-                }
-
-                return CliApp.UsageError;
+                return CliApp.ReportUsageErrors(stderr, "a2c bench", errors);
             }
 
-            TorchInfo torch;
-            try
+            if (CliApp.DescribeTorch(stderr, "a2c bench") is not { } torch)
             {
-                torch = TorchRuntime.Describe();
-            }
-            catch (NativeLibraryLoadException e)
-            {
-                stderr.WriteLine($"a2c bench: {e.Message}");
                 return CliApp.Failure;
             }
 

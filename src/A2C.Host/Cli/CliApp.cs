@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using A2C.Host.Runtime;
@@ -79,6 +80,45 @@ public static class CliApp
         return root.Parse(args, parsing).Invoke(invocation);
     }
 
+    /// <summary>Parses <c>--net-arch</c> ("64,64"); adds an error naming the text when it is not positive integers.</summary>
+    internal static int[]? ParseNetArch(string text, List<string> errors)
+    {
+        var sizes = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : -1).ToArray();
+        if (sizes.Length > 0 && sizes.All(w => w >= 1))
+        {
+            return sizes;
+        }
+
+        errors.Add($"--net-arch is '{text}'; expected positive integers separated by commas, e.g. 64,64.");
+        return null;
+    }
+
+    /// <summary>Prints every usage error as "<paramref name="command"/>: error"; returns <see cref="UsageError"/>.</summary>
+    internal static int ReportUsageErrors(TextWriter stderr, string command, IReadOnlyCollection<string> errors)
+    {
+        foreach (var error in errors)
+        {
+            stderr.WriteLine($"{command}: {error}");
+        }
+
+        return UsageError;
+    }
+
+    /// <summary>Loads libtorch and describes it, or prints why it cannot load (prefixed by <paramref name="command"/>).</summary>
+    internal static TorchInfo? DescribeTorch(TextWriter stderr, string command)
+    {
+        try
+        {
+            return TorchRuntime.Describe();
+        }
+        catch (NativeLibraryLoadException e)
+        {
+            stderr.WriteLine($"{command}: {e.Message}");
+            return null;
+        }
+    }
+
     private static Command VersionCommand(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("version", "Print the versions of a2c, TorchSharp and libtorch, and the device training would use.");
@@ -86,14 +126,8 @@ public static class CliApp
         {
             stdout.WriteLine($"a2c         {AppVersion}");
             stdout.WriteLine($"TorchSharp  {TorchRuntime.TorchSharpVersion}");
-            TorchInfo info;
-            try
+            if (DescribeTorch(stderr, "a2c version") is not { } info)
             {
-                info = TorchRuntime.Describe();
-            }
-            catch (NativeLibraryLoadException e)
-            {
-                stderr.WriteLine($"a2c version: {e.Message}");
                 return Failure;
             }
 

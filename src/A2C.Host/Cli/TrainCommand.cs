@@ -128,22 +128,11 @@ internal static class TrainCommand
 
             if (errors.Count > 0)
             {
-                foreach (var error in errors)
-                {
-                    stderr.WriteLine($"a2c train: {error}");
-                }
-
-                return CliApp.UsageError;
+                return CliApp.ReportUsageErrors(stderr, "a2c train", errors);
             }
 
-            TorchInfo torchInfo;
-            try
+            if (CliApp.DescribeTorch(stderr, "a2c train") is not { } torchInfo)
             {
-                torchInfo = TorchRuntime.Describe();
-            }
-            catch (NativeLibraryLoadException e)
-            {
-                stderr.WriteLine($"a2c train: {e.Message}");
                 return CliApp.Failure;
             }
 
@@ -466,18 +455,9 @@ internal static class TrainCommand
             case var other: errors.Add($"--value-loss is '{other}'; allowed: mse, huber."); break;
         }
 
-        if (p.GetValue(netArch) is { } arch)
+        if (p.GetValue(netArch) is { } arch && CliApp.ParseNetArch(arch, errors) is { } sizes)
         {
-            var parts = arch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var sizes = parts.Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : -1).ToArray();
-            if (sizes.Length == 0 || sizes.Any(w => w < 1))
-            {
-                errors.Add($"--net-arch is '{arch}'; expected positive integers separated by commas, e.g. 64,64.");
-            }
-            else
-            {
-                o = o with { NetArch = sizes };
-            }
+            o = o with { NetArch = sizes };
         }
 
         if (p.GetValue(learningRate) is { } lr)
