@@ -184,13 +184,8 @@ let private discreteTests =
                 use a = new MountainCar()
                 use b = new MountainCar()
 
-                let first (env: MountainCar) seed =
-                    let obs = Array.zeroCreate<float32> 2
-                    env.Reset(Span<float32>(obs), Nullable seed)
-                    obs
-
-                Expect.equal (first a 42) (first b 42) "seed 42 twice"
-                Expect.notEqual (first a 1) (first b 2) "seeds 1 and 2"
+                Expect.equal (Helpers.reset a 42) (Helpers.reset b 42) "seed 42 twice"
+                Expect.notEqual (Helpers.reset a 1) (Helpers.reset b 2) "seeds 1 and 2"
             }
 
             test "spaces and registry entry are Gymnasium's" {
