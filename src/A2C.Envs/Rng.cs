@@ -78,6 +78,15 @@ public sealed class Rng
     /// <returns>A uniformly distributed double.</returns>
     public double Uniform(double low, double high) => low + (high - low) * NextDouble();
 
+    /// <summary>Standard normal, by the Box-Muller transform (one draw per call; two uniforms consumed).</summary>
+    /// <returns>A draw from N(0, 1).</returns>
+    public double NextGaussian()
+    {
+        var u1 = 1.0 - NextDouble(); // (0, 1]: the logarithm stays finite
+        var u2 = NextDouble();
+        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+    }
+
     /// <summary>Uniform integer in [0, <paramref name="n"/>), without modulo bias.</summary>
     /// <param name="n">Number of outcomes, at least 1.</param>
     /// <returns>An integer in [0, n).</returns>
