@@ -513,7 +513,15 @@ let training =
                 // Checkpoints (every 100,000 steps by default) restart the clock; the wall time must not.
                 let fps = json.GetProperty("fps").GetDouble()
                 Expect.isLessThan fps 1e6 $"a plausible rate, not time since the last checkpoint ({fps})"
-                Expect.isGreaterThan (json.GetProperty("wall_seconds").GetDouble()) 1.0 "the whole run's wall time"
+                let wall = json.GetProperty("wall_seconds").GetDouble()
+                let steps = json.GetProperty("total_timesteps").GetDouble()
+
+                Expect.floatClose
+                    Accuracy.low
+                    (steps / wall)
+                    fps
+                    "fps is the whole run's steps over the whole run's wall time"
+
                 Expect.isGreaterThanOrEqual (json.GetProperty("eval_mean_return").GetDouble()) 475.0 out
                 Directory.Delete(dir, true)
                 File.Delete summary

@@ -27,14 +27,15 @@ internal static class BenchCommand
         var steps = new Option<long>("--steps") { Description = "Env steps per repeat of the collection and training measurements (the env-only one runs 20 times as many).", DefaultValueFactory = _ => 50_000 };
         var repeats = new Option<int>("--repeats") { Description = "Measured repeats after one warm-up; the median is reported.", DefaultValueFactory = _ => 5 };
         var netArch = new Option<string>("--net-arch") { Description = "Hidden sizes.", DefaultValueFactory = _ => "64,64" };
+        var engine = CliApp.EngineOption();
         var json = new Option<string?>("--json") { Description = "Also write the figures, the machine and the options to this JSON file." };
-        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, json };
+        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, engine, json };
         command.SetAction(parse =>
         {
             var errors = new List<string>();
             var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
             var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps) };
-            options = options with { NetArch = arch ?? options.NetArch };
+            options = options with { NetArch = arch ?? options.NetArch, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
             var stepCount = parse.GetValue(steps);
             var repeatCount = parse.GetValue(repeats);
             if (stepCount < (long)options.NEnvs * options.NSteps)
@@ -101,6 +102,7 @@ internal static class BenchCommand
                         ["n_envs"] = options.NEnvs,
                         ["n_steps"] = options.NSteps,
                         ["net_arch"] = new JsonArray(options.NetArch.Select(w => (JsonNode)w).ToArray()),
+                        ["engine"] = (options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant(),
                         ["steps"] = stepCount,
                         ["repeats"] = repeatCount,
                     },
@@ -119,7 +121,7 @@ internal static class BenchCommand
     {
         var managedStart = GC.GetTotalMemory(forceFullCollection: true);
         var workingSetStart = Environment.WorkingSet;
-        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, net {string.Join(",", options.NetArch)}; one warm-up, median of {repeats}");
+        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, net {string.Join(",", options.NetArch)}, engine {(options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant()}; one warm-up, median of {repeats}");
 
         var env = Median(repeats, () => EnvOnly(options, steps * 20));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"env_steps_per_s      {env,14:N0}"));

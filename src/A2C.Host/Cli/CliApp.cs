@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using A2C.Host.Runtime;
+using A2C.Host.Training;
 
 namespace A2C.Host.Cli;
 
@@ -138,5 +139,26 @@ public static class CliApp
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The <c>--engine</c> option shared by train and bench.</summary>
+    internal static Option<string?> EngineOption() =>
+        new("--engine") { Description = "auto (default: .NET on the CPU) | dotnet | torch: who computes forward and backward passes." };
+
+    /// <summary>Reads <c>--engine</c>; an unknown value is added to <paramref name="errors"/>.</summary>
+    internal static Engine ParseEngine(string? value, List<string> errors)
+    {
+        switch (value)
+        {
+            case null or "auto":
+                return Engine.Auto;
+            case "dotnet":
+                return Engine.DotNet;
+            case "torch":
+                return Engine.Torch;
+            default:
+                errors.Add($"--engine is '{value}'; allowed: auto, dotnet, torch.");
+                return Engine.Auto;
+        }
     }
 }

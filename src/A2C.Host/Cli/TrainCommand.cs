@@ -38,6 +38,7 @@ internal static class TrainCommand
         var logStdInit = new Option<float?>("--log-std-init") { Description = "Initial log std of Gaussian policies (default 0)." };
         var normalize = new Option<bool?>("--normalize") { Description = "Normalize observations and rewards like VecNormalize (default false)." };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
+        var engine = CliApp.EngineOption();
         var runDir = new Option<string?>("--run-dir") { Description = "Where to write config.json, progress.csv, monitor.csv and model.bin (default runs/ENV-seedS-TIME)." };
         var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
         var stopAtThreshold = new Option<bool>("--stop-at-threshold") { Description = "Stop once the last-100 training mean reaches the env's reward threshold." };
@@ -49,7 +50,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
-            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, runDir, summaryJson,
+            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, runDir, summaryJson,
             stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume,
         };
         command.SetAction(parse =>
@@ -64,7 +65,7 @@ internal static class TrainCommand
 
             if (parse.GetValue(resume) is { } checkpoint)
             {
-                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, runDir];
+                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, runDir];
                 var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
                 if (given.Count > 0)
                 {
@@ -96,7 +97,7 @@ internal static class TrainCommand
 
             options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
                 entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit);
-            options = options with { Normalize = parse.GetValue(normalize) ?? options.Normalize };
+            options = options with { Normalize = parse.GetValue(normalize) ?? options.Normalize, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
             errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
             var evalCount = parse.GetValue(evalEpisodes);
             var interval = parse.GetValue(logInterval);
@@ -143,6 +144,12 @@ internal static class TrainCommand
             }
 
             var useDevice = deviceName == "cpu" || !torchInfo.CudaAvailable ? TorchSharp.torch.CPU : TorchSharp.torch.CUDA;
+            if (options.Engine == Engine.DotNet && useDevice.type != TorchSharp.DeviceType.CPU)
+            {
+                stderr.WriteLine("a2c train: --engine dotnet runs on the CPU only; use --engine torch (or auto) with --device cuda.");
+                return CliApp.UsageError;
+            }
+
             var directory = parse.GetValue(runDir) ?? Path.Combine("runs", $"{options.Env}-seed{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             RunFiles files;
             try

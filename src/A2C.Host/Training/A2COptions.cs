@@ -3,6 +3,22 @@ using A2C.Core;
 
 namespace A2C.Host.Training;
 
+/// <summary>What computes the network's forward and backward passes; the optimizer is TorchSharp's either way.</summary>
+public enum Engine
+{
+    /// <summary>The .NET engine on the CPU, TorchSharp on any other device.</summary>
+    Auto,
+
+    /// <summary>
+    /// Forward and backward passes in .NET (<c>System.Numerics.Tensors</c>) over the same parameter
+    /// memory TorchSharp steps: no per-operation native calls, the fast path for small MLPs. CPU only.
+    /// </summary>
+    DotNet,
+
+    /// <summary>TorchSharp modules and autograd: the plain path, and the one for CUDA.</summary>
+    Torch,
+}
+
 /// <summary>
 /// Options of an A2C run, named as in Stable-Baselines3 (in snake_case on the command line and in
 /// config.json) with its A2C defaults. <see cref="Validate"/> checks them once, naming the option
@@ -93,6 +109,9 @@ public sealed record A2COptions
     /// <summary>Critic loss: MSE (Stable-Baselines3) or Huber (the seed article).</summary>
     /// <value>Default Mse.</value>
     public ValueLoss ValueLoss { get; init; } = ValueLoss.Mse;
+
+    /// <summary>Who computes forward and backward passes (<see cref="Training.Engine.Auto"/>: .NET on the CPU). Both give the same actions and the same learning curve for the same seed.</summary>
+    public Engine Engine { get; init; } = Engine.Auto;
 
     /// <summary>Stable-Baselines3's A2C defaults.</summary>
     public static A2COptions Defaults { get; } = new();

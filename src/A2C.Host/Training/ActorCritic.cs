@@ -45,7 +45,9 @@ public sealed record PolicySpec(
 
 /// <summary>
 /// Actor-critic MLP. <see cref="Evaluate"/> maps observations [batch, obs] to the actor's output
-/// (logits [batch, actions], or Gaussian means [batch, dims]) and state values [batch].
+/// (logits [batch, actions], or Gaussian means [batch, dims]) and state values [batch]. Its
+/// parameters are views into one flat vector (<see cref="Flat"/>), laid out as
+/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std.
 /// </summary>
 public sealed class ActorCritic : nn.Module
 {
@@ -56,7 +58,8 @@ public sealed class ActorCritic : nn.Module
 
     /// <summary>Builds the network described by <paramref name="spec"/>; call under a seeded <c>torch.manual_seed</c> for reproducible weights.</summary>
     /// <param name="spec">The architecture.</param>
-    public ActorCritic(PolicySpec spec)
+    /// <param name="device">Where the parameters live (the CPU when null).</param>
+    public ActorCritic(PolicySpec spec, Device? device = null)
         : base(nameof(ActorCritic))
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -66,13 +69,48 @@ public sealed class ActorCritic : nn.Module
         var hidden = spec.NetArch.Count == 0 ? spec.ObservationSize : spec.NetArch[^1];
         _actorHead = nn.Linear(hidden, spec.ActionCount);
         _criticHead = nn.Linear(hidden, 1);
-        LogStd = spec.Continuous ? new Parameter(full(spec.ActionCount, spec.LogStdInit)) : null;
-        RegisterComponents();
         if (spec.OrthoInit)
         {
             InitializeOrthogonal();
         }
+
+        // The layers are initialized as they would be on their own (same draws from the seeded
+        // global generator), then their values move into the flat vector.
+        var offset = 0;
+        DenseSlot Slot(Linear layer)
+        {
+            var (outputs, inputs) = ((int)layer.weight!.shape[0], (int)layer.weight.shape[1]);
+            var slot = new DenseSlot(inputs, outputs, offset, offset + inputs * outputs);
+            offset += inputs * outputs + outputs;
+            return slot;
+        }
+
+        var policyLayers = _trunk.children().OfType<Linear>().ToList();
+        var valueLayers = _valueTrunk?.children().OfType<Linear>().ToList() ?? [];
+        var policySlots = policyLayers.Select(Slot).ToList();
+        var valueSlots = valueLayers.Select(Slot).ToList();
+        var actorSlot = Slot(_actorHead);
+        var criticSlot = Slot(_criticHead);
+        var logStdOffset = spec.Continuous ? offset : -1;
+        var count = offset + (spec.Continuous ? spec.ActionCount : 0);
+        Flat = FlatParameters.Allocate(new ParameterLayout(policySlots, valueSlots, _valueTrunk is not null, actorSlot, criticSlot, logStdOffset, count), device ?? CPU);
+        foreach (var (layer, slot) in policyLayers.Zip(policySlots).Concat(valueLayers.Zip(valueSlots)).Append((_actorHead, actorSlot)).Append((_criticHead, criticSlot)))
+        {
+            layer.weight = Flat.Bind(slot.Weight, layer.weight!);
+            layer.bias = Flat.Bind(slot.Bias, layer.bias!);
+        }
+
+        if (spec.Continuous)
+        {
+            using var initial = full(spec.ActionCount, spec.LogStdInit);
+            LogStd = Flat.Bind(logStdOffset, initial);
+        }
+
+        RegisterComponents();
     }
+
+    /// <summary>Every parameter in one vector, and every gradient in another.</summary>
+    public FlatParameters Flat { get; }
 
     /// <summary>The architecture.</summary>
     public PolicySpec Spec { get; }
@@ -102,6 +140,17 @@ public sealed class ActorCritic : nn.Module
     /// <summary>Number of trainable parameters.</summary>
     /// <returns>The count.</returns>
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>Releases the layers and the flat vectors.</summary>
+    /// <param name="disposing">Whether called from <see cref="IDisposable.Dispose"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Flat.Dispose();
+        }
+    }
 
     private static Sequential Mlp(PolicySpec spec, string prefix)
     {

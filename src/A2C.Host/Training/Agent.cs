@@ -1,30 +1,50 @@
+using A2C.Envs;
 using static TorchSharp.torch;
 
 namespace A2C.Host.Training;
 
 /// <summary>
-/// Acts with an <see cref="ActorCritic"/> for a batch of observations: samples actions with its own
-/// seeded generator (never the global one) and reports the values it saw, without autograd.
+/// Acts with an <see cref="ActorCritic"/> for a batch of observations: computes the actor's outputs
+/// and V(s) without autograd (with the .NET engine or TorchSharp, see <see cref="Engine"/>), then
+/// samples actions in .NET with its own seeded generator (never the global one). Sampling the
+/// same way from either engine's outputs is what makes both give the same actions for a seed.
 /// </summary>
 public sealed class Agent : IPolicy, IDisposable
 {
-    private readonly Generator _generator;
     private readonly Device _device;
+    private readonly MlpKernel? _kernel;
+    private Rng _rng;
+    private float[] _actor = [];
+    private float[] _values = [];
+    private float[] _logStd = [];
 
     /// <summary>Wraps <paramref name="model"/>; sampling uses a generator seeded with <paramref name="seed"/>.</summary>
     /// <param name="model">The network.</param>
     /// <param name="seed">Seed of the sampling generator.</param>
     /// <param name="device">Where the model lives.</param>
-    public Agent(ActorCritic model, long seed, Device device)
+    /// <param name="engine">Who computes the forward pass; <see cref="Engine.Auto"/> picks .NET on the CPU.</param>
+    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
+    public Agent(ActorCritic model, long seed, Device device, Engine engine = Engine.Auto)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(device);
         Model = model;
         _device = device;
-        _generator = new Generator((ulong)seed, device);
+        _rng = new Rng(seed);
+        Engine = engine switch
+        {
+            Engine.Auto => model.Flat.Host is null ? Engine.Torch : Engine.DotNet,
+            Engine.DotNet when model.Flat.Host is null => throw new ArgumentException($"engine dotnet runs on the CPU only; the model is on {device}. Use engine torch.", nameof(engine)),
+            _ => engine,
+        };
+        _kernel = Engine == Engine.DotNet ? new MlpKernel(model.Flat.Layout, model.Spec.Activation, 16) : null;
     }
 
     /// <summary>The network.</summary>
     public ActorCritic Model { get; }
+
+    /// <summary>Who computes forward passes (resolved: never <see cref="Engine.Auto"/>).</summary>
+    public Engine Engine { get; }
 
     /// <summary>Whether <see cref="IPolicy.Act"/> takes the most likely action instead of sampling.</summary>
     public bool Deterministic { get; set; }
@@ -42,28 +62,35 @@ public sealed class Agent : IPolicy, IDisposable
     /// <param name="values">Receives V(s) (length count).</param>
     public void Act(float[] observations, int count, bool deterministic, int[] discreteActions, float[] continuousActions, float[] values)
     {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var obs = tensor(observations, [count, Model.Spec.ObservationSize], device: _device);
-        var (actor, v) = Model.Evaluate(obs);
-        v.cpu().data<float>().CopyTo(values);
+        ArgumentNullException.ThrowIfNull(observations);
+        ArgumentNullException.ThrowIfNull(values);
+        var width = Model.Spec.ActionCount;
+        if (_actor.Length < count * width)
+        {
+            _actor = new float[count * width];
+        }
+
+        var actor = _actor.AsSpan(0, count * width);
+        Forward(observations.AsSpan(0, count * Model.Spec.ObservationSize), count, actor, values.AsSpan(0, count));
         if (Model.Spec.Continuous)
         {
-            var sample = deterministic
-                ? actor
-                : actor + Model.LogStd!.exp() * randn(actor.shape, generator: _generator, device: _device);
-            sample.cpu().data<float>().CopyTo(continuousActions);
-        }
-        else
-        {
-            var chosen = deterministic
-                ? actor.argmax(-1)
-                : multinomial(actor.softmax(-1), 1, false, _generator).squeeze(-1);
-            var longs = chosen.cpu().data<long>();
+            var logStd = LogStd();
             for (var i = 0; i < count; i++)
             {
-                discreteActions[i] = (int)longs[i];
+                for (var d = 0; d < width; d++)
+                {
+                    var mean = actor[i * width + d];
+                    continuousActions[i * width + d] = deterministic ? mean : (float)(mean + Math.Exp(logStd[d]) * _rng.NextGaussian());
+                }
             }
+
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var logits = actor.Slice(i * width, width);
+            discreteActions[i] = deterministic ? ArgMax(logits) : Sample(logits, _rng.NextDouble());
         }
     }
 
@@ -71,34 +98,119 @@ public sealed class Agent : IPolicy, IDisposable
     /// <param name="observations">count x ObservationSize floats.</param>
     /// <param name="count">Number of observations.</param>
     /// <param name="values">Receives the values.</param>
-    public void Values(ReadOnlySpan<float> observations, int count, Span<float> values)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var obs = tensor(observations.ToArray(), [count, Model.Spec.ObservationSize], device: _device);
-        var v = Model.Value(obs).cpu().data<float>();
-        for (var i = 0; i < count; i++)
-        {
-            values[i] = v[i];
-        }
-    }
+    public void Values(ReadOnlySpan<float> observations, int count, Span<float> values) =>
+        Forward(observations.Slice(0, count * Model.Spec.ObservationSize), count, default, values.Slice(0, count));
 
     /// <summary>The sampling generator's state.</summary>
     /// <returns>Its bytes.</returns>
     public byte[] SaveGenerator()
     {
-        using var state = _generator.get_state();
-        return state.data<byte>().ToArray();
+        var snapshot = _rng.SaveSnapshot();
+        var bytes = new byte[snapshot.Length * sizeof(long)];
+        Buffer.BlockCopy(snapshot, 0, bytes, 0, bytes.Length);
+        return bytes;
     }
 
     /// <summary>Restores the sampling generator's state.</summary>
     /// <param name="state">Bytes from <see cref="SaveGenerator"/>.</param>
+    /// <exception cref="ArgumentException">The bytes are not a generator state.</exception>
     public void LoadGenerator(byte[] state)
     {
-        using var tensor = TorchSharp.torch.tensor(state, TorchSharp.torch.ScalarType.Byte);
-        _generator.set_state(tensor);
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Length == 0 || state.Length % sizeof(long) != 0)
+        {
+            throw new ArgumentException($"a sampling generator state has a multiple of 8 bytes; got {state.Length}.", nameof(state));
+        }
+
+        var snapshot = new long[state.Length / sizeof(long)];
+        Buffer.BlockCopy(state, 0, snapshot, 0, state.Length);
+        _rng = Rng.FromSnapshot(snapshot);
     }
 
-    /// <summary>Releases the generator.</summary>
-    public void Dispose() => _generator.Dispose();
+    /// <summary>Nothing native to release since sampling moved to .NET; kept so that callers' <c>using</c> stays valid.</summary>
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Inverse-CDF draw from softmax(<paramref name="logits"/>) with the uniform <paramref name="u"/> in [0, 1).</summary>
+    internal static int Sample(ReadOnlySpan<float> logits, double u)
+    {
+        var top = double.NegativeInfinity;
+        foreach (var z in logits)
+        {
+            top = Math.Max(top, z);
+        }
+
+        var total = 0.0;
+        foreach (var z in logits)
+        {
+            total += Math.Exp(z - top);
+        }
+
+        var target = u * total;
+        var cumulative = 0.0;
+        for (var j = 0; j < logits.Length; j++)
+        {
+            cumulative += Math.Exp(logits[j] - top);
+            if (target < cumulative)
+            {
+                return j;
+            }
+        }
+
+        return logits.Length - 1; // u * total rounded up to the last boundary
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        var best = 0;
+        for (var j = 1; j < logits.Length; j++)
+        {
+            if (logits[j] > logits[best])
+            {
+                best = j;
+            }
+        }
+
+        return best;
+    }
+
+    private ReadOnlySpan<float> LogStd()
+    {
+        var layout = Model.Flat.Layout;
+        if (Model.Flat.Host is { } host)
+        {
+            return host.AsSpan(layout.LogStd, Model.Spec.ActionCount);
+        }
+
+        using var scope = NewDisposeScope();
+        _logStd = Model.LogStd!.detach().cpu().data<float>().ToArray();
+        return _logStd;
+    }
+
+    private void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values)
+    {
+        if (_kernel is not null)
+        {
+            _kernel.Forward(Model.Flat.Host, observations, count, actor, values);
+            return;
+        }
+
+        if (_values.Length < count)
+        {
+            _values = new float[count];
+        }
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var obs = tensor(observations.ToArray(), [count, Model.Spec.ObservationSize], device: _device);
+        var (actorOut, valueOut) = Model.Evaluate(obs);
+        if (!actor.IsEmpty)
+        {
+            from_array(_actor).narrow(0, 0, actor.Length).view(actorOut.shape).copy_(actorOut);
+        }
+
+        from_array(_values).narrow(0, 0, count).copy_(valueOut);
+        _values.AsSpan(0, count).CopyTo(values);
+    }
 }

@@ -27,7 +27,8 @@ public sealed class CheckpointException : Exception
 public static class Checkpoint
 {
     private const string Format = "a2c-checkpoint";
-    private const int Version = 1;
+    // 2: one flat parameter for the optimizer, and the sampling generator is .NET's (Rng), not libtorch's.
+    private const int Version = 2;
 
     /// <summary>Writes the trainer's state to <paramref name="path"/> atomically. Call between updates.</summary>
     /// <param name="trainer">The trainer.</param>

@@ -1,5 +1,6 @@
 using A2C.Core;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace A2C.Host.Training;
@@ -27,17 +28,42 @@ public sealed class NonFiniteUpdateException : Exception
 
 /// <summary>
 /// One gradient step per rollout: re-evaluates the rollout's observations in one batched forward
-/// pass, estimates advantages with the core's GAE, forms the core's A2C loss, clips the gradient by
-/// global norm and steps RMSprop (or Adam). Runs on the caller's thread inside one dispose scope.
+/// pass, estimates advantages with the core's GAE, forms the A2C loss and its gradient, clips the
+/// gradient by global norm and steps TorchSharp's RMSprop (or Adam) on the model's flat parameter
+/// vector. The forward and backward passes are the agent's <see cref="Engine"/>'s: TorchSharp
+/// autograd through <see cref="Losses.A2C"/>, or the .NET kernel with the core's closed-form
+/// <see cref="LossGradients"/>. Runs on the caller's thread; buffers are reused between updates.
 /// </summary>
 public sealed class Learner : IDisposable
 {
     private readonly A2COptions _options;
+    private readonly LossOptions _lossOptions;
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
     private readonly Device _device;
+    private readonly MlpKernel? _kernel;
+    private int _steps = -1;
+    private int _envs = -1;
+    private float[] _rewards = [];
+    private float[] _values = [];
+    private bool[] _terminated = [];
+    private bool[] _truncated = [];
+    private float[] _finalValues = [];
+    private float[] _lastValues = [];
+    private float[] _observations = [];
+    private float[] _continuousActions = [];
+    private int[] _discreteActions = [];
+    private long[] _longActions = [];
+    private float[] _advantages = [];
+    private float[] _returns = [];
+    private float[] _actor = [];
+    private float[] _currentValues = [];
+    private float[] _gradActor = [];
+    private float[] _gradValues = [];
+    private float[] _logStd = [];
+    private float[] _gradLogStd = [];
 
     /// <summary>Creates the optimizer for <paramref name="agent"/>'s model.</summary>
-    /// <param name="agent">The agent whose model learns.</param>
+    /// <param name="agent">The agent whose model learns; its engine computes the gradients.</param>
     /// <param name="options">Validated options.</param>
     /// <param name="device">The model's device.</param>
     public Learner(Agent agent, A2COptions options, Device device)
@@ -46,17 +72,20 @@ public sealed class Learner : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Agent = agent;
         _options = options;
+        _lossOptions = options.ToLossOptions();
         _device = device;
         var lr = options.LearningRate.ValueAt(1.0);
+        Parameter[] flat = [agent.Model.Flat.All];
         _optimizer = options.UseRmsProp
-            ? optim.RMSProp(agent.Model.parameters(), lr, alpha: 0.99, eps: options.RmsPropEps)
-            : optim.Adam(agent.Model.parameters(), lr, eps: options.RmsPropEps);
+            ? optim.RMSProp(flat, lr, alpha: 0.99, eps: options.RmsPropEps)
+            : optim.Adam(flat, lr, eps: options.RmsPropEps);
+        _kernel = agent.Engine == Engine.DotNet ? new MlpKernel(agent.Model.Flat.Layout, agent.Model.Spec.Activation, options.NEnvs * options.NSteps) : null;
     }
 
     /// <summary>The agent that acts and learns.</summary>
     public Agent Agent { get; }
 
-    /// <summary>Advantages and returns of the last update (time-major), for inspection and tests.</summary>
+    /// <summary>Advantages and returns of the last update (time-major), for inspection and tests; overwritten by the next update.</summary>
     public Estimates? LastEstimates { get; private set; }
 
     /// <summary>Learns from one rollout.</summary>
@@ -70,78 +99,35 @@ public sealed class Learner : IDisposable
         var steps = rollout.Count;
         var n = rollout[0].Rewards.Length;
         var obsSize = Agent.Model.Spec.ObservationSize;
+        var dims = Agent.Model.Spec.ActionCount;
+        var continuous = Agent.Model.Spec.Continuous;
         var total = steps * n;
-
-        var rewards = new float[total];
-        var values = new float[total];
-        var terminated = new bool[total];
-        var truncated = new bool[total];
-        var finalValues = new float[total];
-        var observations = new float[total * obsSize];
+        EnsureBuffers(steps, n);
         for (var t = 0; t < steps; t++)
         {
             var b = rollout[t];
-            b.Rewards.CopyTo(rewards, t * n);
-            b.Values.CopyTo(values, t * n);
-            b.Terminated.CopyTo(terminated, t * n);
-            b.Truncated.CopyTo(truncated, t * n);
-            b.FinalValues.CopyTo(finalValues, t * n);
-            b.Observations.CopyTo(observations, t * n * obsSize);
-        }
-
-        var lastValues = new float[n];
-        Agent.Values(rollout[^1].NextObservations, n, lastValues);
-        var core = Rollout.Create(steps, n, rewards, values, terminated, truncated, finalValues, lastValues);
-        var estimates = Gae.Estimate(_options.Gamma, _options.GaeLambda, core);
-        LastEstimates = estimates;
-
-        using var scope = NewDisposeScope();
-        var obs = tensor(observations, [total, obsSize], device: _device);
-        var (actor, currentValues) = Agent.Model.Evaluate(obs);
-        Tensor logProbs, entropies;
-        if (Agent.Model.Spec.Continuous)
-        {
-            var dims = Agent.Model.Spec.ActionCount;
-            var actions = new float[total * dims];
-            for (var t = 0; t < steps; t++)
+            b.Rewards.CopyTo(_rewards, t * n);
+            b.Values.CopyTo(_values, t * n);
+            b.Terminated.CopyTo(_terminated, t * n);
+            b.Truncated.CopyTo(_truncated, t * n);
+            b.FinalValues.CopyTo(_finalValues, t * n);
+            b.Observations.CopyTo(_observations, t * n * obsSize);
+            if (continuous)
             {
-                rollout[t].ContinuousActions.CopyTo(actions, t * n * dims);
+                b.ContinuousActions.CopyTo(_continuousActions, t * n * dims);
             }
-
-            var a = tensor(actions, [total, dims], device: _device);
-            logProbs = Distributions.GaussianLogProb(actor, Agent.Model.LogStd!, a);
-            entropies = Distributions.GaussianEntropy(actor, Agent.Model.LogStd!);
-        }
-        else
-        {
-            var actions = new long[total];
-            for (var t = 0; t < steps; t++)
+            else
             {
-                for (var e = 0; e < n; e++)
-                {
-                    actions[t * n + e] = rollout[t].DiscreteActions[e];
-                }
+                b.DiscreteActions.CopyTo(_discreteActions, t * n);
             }
-
-            logProbs = Distributions.CategoricalLogProb(actor, tensor(actions, device: _device));
-            entropies = Distributions.CategoricalEntropy(actor);
         }
 
-        var loss = Losses.A2C(
-            _options.ToLossOptions(),
-            logProbs,
-            entropies,
-            currentValues,
-            tensor(estimates.Advantages, device: _device),
-            tensor(estimates.Returns, device: _device));
-        if (!double.IsFinite(loss.Breakdown.Total))
-        {
-            throw new NonFiniteUpdateException($"the loss is {loss.Breakdown.Total} (policy {loss.Breakdown.Policy}, value {loss.Breakdown.Value}); the update was refused.");
-        }
+        Agent.Values(rollout[^1].NextObservations, n, _lastValues);
+        var core = Rollout.Create(steps, n, _rewards, _values, _terminated, _truncated, _finalValues, _lastValues);
+        Gae.EstimateInto(_options.Gamma, _options.GaeLambda, core, _advantages, _returns);
 
-        _optimizer.zero_grad();
-        loss.Total.backward();
-        var gradNorm = nn.utils.clip_grad_norm_(Agent.Model.parameters(), _options.MaxGradNorm);
+        var breakdown = _kernel is null ? TorchGradient(total) : KernelGradient(total);
+        var gradNorm = nn.utils.clip_grad_norm_([Agent.Model.Flat.All], _options.MaxGradNorm);
         if (!double.IsFinite(gradNorm))
         {
             _optimizer.zero_grad();
@@ -156,11 +142,11 @@ public sealed class Learner : IDisposable
 
         _optimizer.step();
         return new UpdateStats(
-            loss.Breakdown.Policy,
-            loss.Breakdown.Value,
-            loss.Breakdown.Entropy,
-            loss.Breakdown.Total,
-            Normalization.ExplainedVariance(values, estimates.Returns),
+            breakdown.Policy,
+            breakdown.Value,
+            breakdown.Entropy,
+            breakdown.Total,
+            Normalization.ExplainedVariance(_values, _returns),
             gradNorm,
             lr);
     }
@@ -175,4 +161,104 @@ public sealed class Learner : IDisposable
 
     /// <summary>Releases the optimizer.</summary>
     public void Dispose() => _optimizer.Dispose();
+
+    private static void RequireFinite(LossBreakdown loss)
+    {
+        if (!double.IsFinite(loss.Total))
+        {
+            throw new NonFiniteUpdateException($"the loss is {loss.Total} (policy {loss.Policy}, value {loss.Value}); the update was refused.");
+        }
+    }
+
+    /// <summary>The .NET engine: kernel forward, closed-form loss gradient, kernel backward, straight into the gradient vector.</summary>
+    private LossBreakdown KernelGradient(int total)
+    {
+        var flat = Agent.Model.Flat;
+        var weights = flat.Host!;
+        var gradients = flat.HostGradients!;
+        _kernel!.Forward(weights, _observations, total, _actor, _currentValues);
+        LossBreakdown loss;
+        if (Agent.Model.Spec.Continuous)
+        {
+            weights.AsSpan(flat.Layout.LogStd, _logStd.Length).CopyTo(_logStd);
+            loss = LossGradients.Gaussian(_lossOptions, _actor, _logStd, _continuousActions, _currentValues, _advantages, _returns, _gradActor, _gradLogStd, _gradValues);
+        }
+        else
+        {
+            loss = LossGradients.Categorical(_lossOptions, _actor, Agent.Model.Spec.ActionCount, _discreteActions, _currentValues, _advantages, _returns, _gradActor, _gradValues);
+        }
+
+        RequireFinite(loss);
+        Array.Clear(gradients);
+        _kernel.Backward(weights, total, _gradActor, _gradValues, gradients);
+        if (Agent.Model.Spec.Continuous)
+        {
+            _gradLogStd.CopyTo(gradients.AsSpan(flat.Layout.LogStd));
+        }
+
+        return loss;
+    }
+
+    /// <summary>The TorchSharp engine: module forward, the core's loss, autograd into the gradient vector.</summary>
+    private LossBreakdown TorchGradient(int total)
+    {
+        var spec = Agent.Model.Spec;
+        using var scope = NewDisposeScope();
+        var obs = tensor(_observations, [total, spec.ObservationSize], device: _device);
+        var (actor, currentValues) = Agent.Model.Evaluate(obs);
+        Tensor logProbs, entropies;
+        if (spec.Continuous)
+        {
+            var a = tensor(_continuousActions, [total, spec.ActionCount], device: _device);
+            logProbs = Distributions.GaussianLogProb(actor, Agent.Model.LogStd!, a);
+            entropies = Distributions.GaussianEntropy(actor, Agent.Model.LogStd!);
+        }
+        else
+        {
+            for (var i = 0; i < total; i++)
+            {
+                _longActions[i] = _discreteActions[i];
+            }
+
+            logProbs = Distributions.CategoricalLogProb(actor, tensor(_longActions, device: _device));
+            entropies = Distributions.CategoricalEntropy(actor);
+        }
+
+        var loss = Losses.A2C(_lossOptions, logProbs, entropies, currentValues, tensor(_advantages, device: _device), tensor(_returns, device: _device));
+        RequireFinite(loss.Breakdown);
+        _optimizer.zero_grad();
+        loss.Total.backward();
+        return loss.Breakdown;
+    }
+
+    private void EnsureBuffers(int steps, int n)
+    {
+        if (steps == _steps && n == _envs)
+        {
+            return;
+        }
+
+        var spec = Agent.Model.Spec;
+        var total = steps * n;
+        (_steps, _envs) = (steps, n);
+        _rewards = new float[total];
+        _values = new float[total];
+        _terminated = new bool[total];
+        _truncated = new bool[total];
+        _finalValues = new float[total];
+        _lastValues = new float[n];
+        _observations = new float[total * spec.ObservationSize];
+        _continuousActions = spec.Continuous ? new float[total * spec.ActionCount] : [];
+        _discreteActions = spec.Continuous ? [] : new int[total];
+        _longActions = spec.Continuous ? [] : new long[total];
+        _advantages = new float[total];
+        _returns = new float[total];
+        _actor = new float[total * spec.ActionCount];
+        _currentValues = new float[total];
+        _gradActor = new float[total * spec.ActionCount];
+        _gradValues = new float[total];
+        _logStd = spec.Continuous ? new float[spec.ActionCount] : [];
+        _gradLogStd = spec.Continuous ? new float[spec.ActionCount] : [];
+        LastEstimates = new Estimates(_advantages, _returns);
+    }
 }

@@ -130,6 +130,7 @@ public sealed class RunFiles : IDisposable
             ["normalize_advantage"] = options.NormalizeAdvantage,
             ["value_loss"] = options.ValueLoss.IsHuber ? "huber" : "mse",
             ["normalize"] = options.Normalize,
+            ["engine"] = options.Engine.ToString().ToLowerInvariant(),
             ["device"] = device,
         };
     }
@@ -172,6 +173,7 @@ public sealed class RunFiles : IDisposable
             NormalizeAdvantage = Get<bool>("normalize_advantage"),
             ValueLoss = Get<string>("value_loss") == "huber" ? ValueLoss.Huber : ValueLoss.Mse,
             Normalize = Get<bool>("normalize"),
+            Engine = node["engine"] is { } engine ? Enum.Parse<Engine>(engine.GetValue<string>(), ignoreCase: true) : Engine.Auto,
         };
     }
 

@@ -94,9 +94,9 @@ public sealed class Trainer : IDisposable
         var model = OnTrainingThread(() =>
         {
             manual_seed(options.Seed);
-            return new ActorCritic(policySpec).to(_device);
+            return new ActorCritic(policySpec, _device);
         });
-        Agent = new Agent(model, options.Seed + 1L, _device);
+        Agent = new Agent(model, options.Seed + 1L, _device, options.Engine);
         Learner = new Learner(Agent, options, _device);
         Normalizer = options.Normalize ? new Normalizer(options.NEnvs, Env.ObservationSize, options.Gamma) : null;
     }
