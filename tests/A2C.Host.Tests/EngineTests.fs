@@ -202,3 +202,43 @@ let tests =
                         $"{env}: {updates} updates, largest gaps: action {actionGap}, loss {lossGap}, parameter {parameterGap}"
                 }
         ]
+
+[<Tests>]
+let allocation =
+    testSequenced
+    <| testList
+        "allocation"
+        [
+            test "collecting rollouts with the .NET engine allocates nothing per step in steady state" {
+                let options = A2COptions(NEnvs = 8, NSteps = 5)
+                use vec = VectorEnv.Make("CartPole-v1", options.NEnvs)
+
+                let spec =
+                    PolicySpec(4, 2, false, options.Net, options.NetArch, options.Activation, true, 0f)
+
+                torch.manual_seed 1L |> ignore
+                use model = new ActorCritic(spec)
+                use agent = new Agent(model, 2L, torch.CPU, Engine.DotNet)
+                let warmUp, measured = 2_000, 4_000
+                let mutable rollouts = 0
+                let mutable before = 0L
+                let mutable after = 0L
+
+                RolloutStream
+                    .CreateRollouts(vec, agent, options.NSteps, Nullable 0, Scheduler.CurrentThread)
+                    .Take(warmUp + measured + 1)
+                    .Subscribe(fun _ ->
+                        rollouts <- rollouts + 1
+
+                        if rollouts = warmUp then
+                            before <- GC.GetAllocatedBytesForCurrentThread()
+                        elif rollouts = warmUp + measured then
+                            after <- GC.GetAllocatedBytesForCurrentThread())
+                |> ignore
+
+                let steps = measured * options.NSteps
+                let perStep = float (after - before) / float steps
+                // The loop hands the scheduler back every 1,024 steps (one small work item); nothing else may allocate.
+                Expect.isLessThan perStep 1.0 $"{after - before} bytes over {steps} vector steps"
+            }
+        ]

@@ -43,15 +43,8 @@ public sealed class Learner : IDisposable
     private readonly MlpKernel? _kernel;
     private int _steps = -1;
     private int _envs = -1;
-    private float[] _rewards = [];
-    private float[] _values = [];
-    private bool[] _terminated = [];
-    private bool[] _truncated = [];
-    private float[] _finalValues = [];
+    private RolloutBuffer? _copy;
     private float[] _lastValues = [];
-    private float[] _observations = [];
-    private float[] _continuousActions = [];
-    private int[] _discreteActions = [];
     private long[] _longActions = [];
     private float[] _advantages = [];
     private float[] _returns = [];
@@ -88,7 +81,7 @@ public sealed class Learner : IDisposable
     /// <summary>Advantages and returns of the last update (time-major), for inspection and tests; overwritten by the next update.</summary>
     public Estimates? LastEstimates { get; private set; }
 
-    /// <summary>Learns from one rollout.</summary>
+    /// <summary>Learns from one rollout of step batches (copied into a reused buffer first).</summary>
     /// <param name="rollout">n_steps consecutive step batches.</param>
     /// <param name="progressRemaining">1 at the start of training, 0 at the end (for the learning-rate schedule).</param>
     /// <returns>What the update did.</returns>
@@ -96,37 +89,34 @@ public sealed class Learner : IDisposable
     public UpdateStats Update(IList<StepBatch> rollout, double progressRemaining)
     {
         ArgumentNullException.ThrowIfNull(rollout);
-        var steps = rollout.Count;
         var n = rollout[0].Rewards.Length;
-        var obsSize = Agent.Model.Spec.ObservationSize;
-        var dims = Agent.Model.Spec.ActionCount;
-        var continuous = Agent.Model.Spec.Continuous;
-        var total = steps * n;
-        EnsureBuffers(steps, n);
-        for (var t = 0; t < steps; t++)
+        var spec = Agent.Model.Spec;
+        if (_copy is null || _copy.Steps != rollout.Count || _copy.Envs != n)
         {
-            var b = rollout[t];
-            b.Rewards.CopyTo(_rewards, t * n);
-            b.Values.CopyTo(_values, t * n);
-            b.Terminated.CopyTo(_terminated, t * n);
-            b.Truncated.CopyTo(_truncated, t * n);
-            b.FinalValues.CopyTo(_finalValues, t * n);
-            b.Observations.CopyTo(_observations, t * n * obsSize);
-            if (continuous)
-            {
-                b.ContinuousActions.CopyTo(_continuousActions, t * n * dims);
-            }
-            else
-            {
-                b.DiscreteActions.CopyTo(_discreteActions, t * n);
-            }
+            _copy = new RolloutBuffer(rollout.Count, n, spec.ObservationSize, spec.Continuous ? spec.ActionCount : 1, !spec.Continuous);
         }
 
-        Agent.Values(rollout[^1].NextObservations, n, _lastValues);
-        var core = Rollout.Create(steps, n, _rewards, _values, _terminated, _truncated, _finalValues, _lastValues);
+        _copy.CopyFrom(rollout);
+        return Update(_copy, progressRemaining);
+    }
+
+    /// <summary>Learns from one rollout.</summary>
+    /// <param name="rollout">n_steps consecutive vector steps, time-major.</param>
+    /// <param name="progressRemaining">1 at the start of training, 0 at the end (for the learning-rate schedule).</param>
+    /// <returns>What the update did.</returns>
+    /// <exception cref="NonFiniteUpdateException">The loss or gradient was not finite; parameters are unchanged.</exception>
+    public UpdateStats Update(RolloutBuffer rollout, double progressRemaining)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        var steps = rollout.Steps;
+        var n = rollout.Envs;
+        var total = steps * n;
+        EnsureBuffers(steps, n);
+        Agent.Values(rollout.NextObservations, n, _lastValues);
+        var core = Rollout.Create(steps, n, rollout.Rewards, rollout.Values, rollout.Terminated, rollout.Truncated, rollout.FinalValues, _lastValues);
         Gae.EstimateInto(_options.Gamma, _options.GaeLambda, core, _advantages, _returns);
 
-        var breakdown = _kernel is null ? TorchGradient(total) : KernelGradient(total);
+        var breakdown = _kernel is null ? TorchGradient(rollout, total) : KernelGradient(rollout, total);
         var gradNorm = nn.utils.clip_grad_norm_([Agent.Model.Flat.All], _options.MaxGradNorm);
         if (!double.IsFinite(gradNorm))
         {
@@ -146,7 +136,7 @@ public sealed class Learner : IDisposable
             breakdown.Value,
             breakdown.Entropy,
             breakdown.Total,
-            Normalization.ExplainedVariance(_values, _returns),
+            Normalization.ExplainedVariance(rollout.Values, _returns),
             gradNorm,
             lr);
     }
@@ -171,21 +161,21 @@ public sealed class Learner : IDisposable
     }
 
     /// <summary>The .NET engine: kernel forward, closed-form loss gradient, kernel backward, straight into the gradient vector.</summary>
-    private LossBreakdown KernelGradient(int total)
+    private LossBreakdown KernelGradient(RolloutBuffer rollout, int total)
     {
         var flat = Agent.Model.Flat;
         var weights = flat.Host!;
         var gradients = flat.HostGradients!;
-        _kernel!.Forward(weights, _observations, total, _actor, _currentValues);
+        _kernel!.Forward(weights, rollout.Observations, total, _actor, _currentValues);
         LossBreakdown loss;
         if (Agent.Model.Spec.Continuous)
         {
             weights.AsSpan(flat.Layout.LogStd, _logStd.Length).CopyTo(_logStd);
-            loss = LossGradients.Gaussian(_lossOptions, _actor, _logStd, _continuousActions, _currentValues, _advantages, _returns, _gradActor, _gradLogStd, _gradValues);
+            loss = LossGradients.Gaussian(_lossOptions, _actor, _logStd, rollout.ContinuousActions, _currentValues, _advantages, _returns, _gradActor, _gradLogStd, _gradValues);
         }
         else
         {
-            loss = LossGradients.Categorical(_lossOptions, _actor, Agent.Model.Spec.ActionCount, _discreteActions, _currentValues, _advantages, _returns, _gradActor, _gradValues);
+            loss = LossGradients.Categorical(_lossOptions, _actor, Agent.Model.Spec.ActionCount, rollout.DiscreteActions, _currentValues, _advantages, _returns, _gradActor, _gradValues);
         }
 
         RequireFinite(loss);
@@ -200,16 +190,16 @@ public sealed class Learner : IDisposable
     }
 
     /// <summary>The TorchSharp engine: module forward, the core's loss, autograd into the gradient vector.</summary>
-    private LossBreakdown TorchGradient(int total)
+    private LossBreakdown TorchGradient(RolloutBuffer rollout, int total)
     {
         var spec = Agent.Model.Spec;
         using var scope = NewDisposeScope();
-        var obs = tensor(_observations, [total, spec.ObservationSize], device: _device);
+        var obs = tensor(rollout.Observations, [total, spec.ObservationSize], device: _device);
         var (actor, currentValues) = Agent.Model.Evaluate(obs);
         Tensor logProbs, entropies;
         if (spec.Continuous)
         {
-            var a = tensor(_continuousActions, [total, spec.ActionCount], device: _device);
+            var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
             logProbs = Distributions.GaussianLogProb(actor, Agent.Model.LogStd!, a);
             entropies = Distributions.GaussianEntropy(actor, Agent.Model.LogStd!);
         }
@@ -217,7 +207,7 @@ public sealed class Learner : IDisposable
         {
             for (var i = 0; i < total; i++)
             {
-                _longActions[i] = _discreteActions[i];
+                _longActions[i] = rollout.DiscreteActions[i];
             }
 
             logProbs = Distributions.CategoricalLogProb(actor, tensor(_longActions, device: _device));
@@ -241,15 +231,7 @@ public sealed class Learner : IDisposable
         var spec = Agent.Model.Spec;
         var total = steps * n;
         (_steps, _envs) = (steps, n);
-        _rewards = new float[total];
-        _values = new float[total];
-        _terminated = new bool[total];
-        _truncated = new bool[total];
-        _finalValues = new float[total];
         _lastValues = new float[n];
-        _observations = new float[total * spec.ObservationSize];
-        _continuousActions = spec.Continuous ? new float[total * spec.ActionCount] : [];
-        _discreteActions = spec.Continuous ? [] : new int[total];
         _longActions = spec.Continuous ? [] : new long[total];
         _advantages = new float[total];
         _returns = new float[total];

@@ -176,8 +176,9 @@ internal sealed class MlpKernel
     private ReadOnlySpan<float> Trunk(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, float[][] activations, ReadOnlySpan<float> inputs, int p)
     {
         var input = inputs;
-        foreach (var (slot, l) in layers.Select((s, l) => (s, l)))
+        for (var l = 0; l < layers.Count; l++)
         {
+            var slot = layers[l];
             var output = activations[l].AsSpan(0, slot.Out * p);
             Combine(weights.Slice(slot.Weight), slot.In, 1, weights.Slice(slot.Bias, slot.Out), input, output, slot.Out, slot.In, p);
             if (_tanh)

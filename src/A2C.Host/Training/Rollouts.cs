@@ -69,14 +69,155 @@ public sealed class RolloutException : Exception
     public long Step { get; }
 }
 
-/// <summary>The rollout stream: environment steps as an <see cref="IObservable{T}"/> of <see cref="StepBatch"/>.</summary>
+/// <summary>
+/// n_steps consecutive vector steps of N envs, time-major (index <c>t * Envs + e</c>, times the
+/// observation or action size where there is one): what the learner reads. The stream made by
+/// <see cref="RolloutStream.CreateRollouts"/> refills one buffer for every rollout, so a subscriber
+/// must use it (or copy it) within OnNext.
+/// </summary>
+public sealed class RolloutBuffer
+{
+    /// <summary>Allocates a buffer for <paramref name="steps"/> steps of <paramref name="envs"/> envs.</summary>
+    /// <param name="steps">Vector steps per rollout (n_steps).</param>
+    /// <param name="envs">Number of envs.</param>
+    /// <param name="observationSize">Floats per observation.</param>
+    /// <param name="actionSize">Discrete: 1. Box: floats per action.</param>
+    /// <param name="discrete">Discrete or box actions.</param>
+    public RolloutBuffer(int steps, int envs, int observationSize, int actionSize, bool discrete)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(envs, 1);
+        Steps = steps;
+        Envs = envs;
+        ObservationSize = observationSize;
+        Discrete = discrete;
+        var total = steps * envs;
+        Observations = new float[total * observationSize];
+        DiscreteActions = discrete ? new int[total] : [];
+        ContinuousActions = discrete ? [] : new float[total * actionSize];
+        Values = new float[total];
+        Rewards = new float[total];
+        Terminated = new bool[total];
+        Truncated = new bool[total];
+        FinalValues = new float[total];
+        NextObservations = new float[envs * observationSize];
+    }
+
+    /// <summary>Vector steps (n_steps).</summary>
+    public int Steps { get; }
+
+    /// <summary>Number of envs.</summary>
+    public int Envs { get; }
+
+    /// <summary>Floats per observation.</summary>
+    public int ObservationSize { get; }
+
+    /// <summary>Whether actions are discrete.</summary>
+    public bool Discrete { get; }
+
+    /// <summary>Index of the first vector step since the stream started.</summary>
+    public long FirstStep { get; internal set; }
+
+    /// <summary>s_t at which the actions were taken.</summary>
+    public float[] Observations { get; }
+
+    /// <summary>a_t for discrete envs, else empty.</summary>
+    public int[] DiscreteActions { get; }
+
+    /// <summary>a_t for box envs (unclipped samples), else empty.</summary>
+    public float[] ContinuousActions { get; }
+
+    /// <summary>V(s_t) at collection time.</summary>
+    public float[] Values { get; }
+
+    /// <summary>r_t.</summary>
+    public float[] Rewards { get; }
+
+    /// <summary>Which steps terminated their episode.</summary>
+    public bool[] Terminated { get; }
+
+    /// <summary>Which steps truncated their episode.</summary>
+    public bool[] Truncated { get; }
+
+    /// <summary>V(final observation) where truncated, else 0.</summary>
+    public float[] FinalValues { get; }
+
+    /// <summary>s_T after the last step (after same-step auto-reset), for bootstrapping.</summary>
+    public float[] NextObservations { get; }
+
+    /// <summary>Episodes that ended during the rollout.</summary>
+    public List<EpisodeStats> Episodes { get; } = [];
+
+    /// <summary>Copies <paramref name="rollout"/>'s step batches in.</summary>
+    /// <param name="rollout">Exactly <see cref="Steps"/> batches of <see cref="Envs"/> envs.</param>
+    /// <exception cref="ArgumentException">The rollout does not fit the buffer.</exception>
+    public void CopyFrom(IList<StepBatch> rollout)
+    {
+        ArgumentNullException.ThrowIfNull(rollout);
+        if (rollout.Count != Steps || rollout.Any(b => b.Rewards.Length != Envs))
+        {
+            throw new ArgumentException($"the rollout has {rollout.Count} steps of {string.Join("/", rollout.Select(b => b.Rewards.Length).Distinct())} envs; this buffer holds {Steps} steps of {Envs}.", nameof(rollout));
+        }
+
+        var n = Envs;
+        Episodes.Clear();
+        FirstStep = rollout[0].Step;
+        for (var t = 0; t < Steps; t++)
+        {
+            var b = rollout[t];
+            b.Observations.CopyTo(Observations, t * n * ObservationSize);
+            if (Discrete)
+            {
+                b.DiscreteActions.CopyTo(DiscreteActions, t * n);
+            }
+            else
+            {
+                b.ContinuousActions.CopyTo(ContinuousActions, t * b.ContinuousActions.Length);
+            }
+            b.Values.CopyTo(Values, t * n);
+            b.Rewards.CopyTo(Rewards, t * n);
+            b.Terminated.CopyTo(Terminated, t * n);
+            b.Truncated.CopyTo(Truncated, t * n);
+            b.FinalValues.CopyTo(FinalValues, t * n);
+            Episodes.AddRange(b.FinishedEpisodes);
+        }
+
+        rollout[^1].NextObservations.CopyTo(NextObservations, 0);
+    }
+
+    /// <summary>Step <paramref name="t"/> as a new, independent <see cref="StepBatch"/>.</summary>
+    internal StepBatch ToStepBatch(int t, float[] nextObservations)
+    {
+        var n = Envs;
+        var actionSize = Discrete ? 0 : ContinuousActions.Length / (Steps * n);
+        return new StepBatch(
+            FirstStep + t,
+            Observations.AsSpan(t * n * ObservationSize, n * ObservationSize).ToArray(),
+            Discrete ? DiscreteActions.AsSpan(t * n, n).ToArray() : [],
+            Discrete ? [] : ContinuousActions.AsSpan(t * n * actionSize, n * actionSize).ToArray(),
+            Values.AsSpan(t * n, n).ToArray(),
+            Rewards.AsSpan(t * n, n).ToArray(),
+            Terminated.AsSpan(t * n, n).ToArray(),
+            Truncated.AsSpan(t * n, n).ToArray(),
+            FinalValues.AsSpan(t * n, n).ToArray(),
+            nextObservations,
+            [.. Episodes]);
+    }
+}
+
+/// <summary>The rollout stream: environment steps as an <see cref="IObservable{T}"/>.</summary>
 public static class RolloutStream
 {
+    // Other work queued on the stream's scheduler gets a turn every this many vector steps.
+    private const int StepsBetweenYields = 1024;
+
     /// <summary>
     /// Steps <paramref name="env"/> with <paramref name="policy"/> on <paramref name="scheduler"/>, one element
     /// per vector step, until the subscription is disposed. The env is reset with <paramref name="seed"/> on
     /// subscription. Each element is pushed before the next step is taken, so a subscriber that learns inside
     /// OnNext keeps the stream on-policy. Env failures end the stream with <see cref="RolloutException"/>.
+    /// Every element is a new, independent <see cref="StepBatch"/>; <see cref="CreateRollouts"/> is the
+    /// allocation-free form the trainer uses.
     /// </summary>
     /// <param name="env">The vector env (not disposed by the stream).</param>
     /// <param name="policy">Chooses actions.</param>
@@ -93,60 +234,81 @@ public static class RolloutStream
     /// </param>
     /// <returns>The stream.</returns>
     /// <param name="resume">Continue from the env's current state instead of resetting it (after a checkpoint was restored).</param>
-    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
+    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false) =>
+        CreateRollouts(env, policy, 1, seed, scheduler, normalizer, resume)
+            .Select(buffer => buffer.ToStepBatch(0, (float[])buffer.NextObservations.Clone()));
+
+    /// <summary>
+    /// The same steps as <see cref="Create"/>, <paramref name="nSteps"/> at a time, written into one
+    /// reused <see cref="RolloutBuffer"/>: no allocation per step in steady state (with a policy that
+    /// allocates none and without a normalizer). The buffer is refilled after OnNext returns, so use
+    /// it, or copy it, within OnNext.
+    /// </summary>
+    /// <param name="env">The vector env (not disposed by the stream).</param>
+    /// <param name="policy">Chooses actions.</param>
+    /// <param name="nSteps">Vector steps per rollout.</param>
+    /// <param name="seed">Seed of the first reset; null continues the envs' streams.</param>
+    /// <param name="scheduler">As for <see cref="Create"/>.</param>
+    /// <param name="normalizer">As for <see cref="Create"/>.</param>
+    /// <param name="resume">As for <see cref="Create"/>.</param>
+    /// <returns>The stream of rollouts.</returns>
+    public static IObservable<RolloutBuffer> CreateRollouts(VectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nSteps, 1);
         if (scheduler is ImmediateScheduler)
         {
             throw new ArgumentException("the rollout stream cannot run on Scheduler.Immediate (it could never be stopped); use Scheduler.CurrentThread or an EventLoopScheduler.", nameof(scheduler));
         }
 
-        return Observable.Create<StepBatch>(observer =>
+        return Observable.Create<RolloutBuffer>(observer =>
         {
             var cancel = new BooleanDisposable();
-            var n = env.NumEnvs;
-            var obsSize = env.ObservationSize;
-            var discrete = env.SingleActionSpace is A2C.Envs.Spaces.Discrete;
-            var actionSize = env.SingleActionSpace.FlatSize;
+            var stepper = new Stepper(env, policy, normalizer);
+            var buffer = new RolloutBuffer(nSteps, env.NumEnvs, env.ObservationSize, env.SingleActionSpace.FlatSize, stepper.Discrete);
             long step = 0;
-            float[]? current = null;
+            var started = false;
+
+            // One scheduled loop rather than one scheduled item per step: rescheduling allocates.
             var work = scheduler.Schedule(self =>
             {
-                if (cancel.IsDisposed)
+                var sinceYield = 0;
+                while (!cancel.IsDisposed)
                 {
-                    return;
-                }
-
-                StepBatch batch;
-                try
-                {
-                    if (current is null && resume)
+                    try
                     {
-                        current = normalizer?.Observations(env.Observations) ?? (float[])env.Observations.Clone();
+                        if (!started)
+                        {
+                            stepper.Start(resume ? null : seed, resume);
+                            started = true;
+                        }
+
+                        buffer.FirstStep = step;
+                        buffer.Episodes.Clear();
+                        for (var t = 0; t < nSteps; t++)
+                        {
+                            stepper.Step(buffer, t);
+                            step++;
+                        }
+
+                        stepper.Current.CopyTo(buffer.NextObservations, 0);
                     }
-                    else if (current is null)
+                    catch (Exception e)
                     {
-                        env.Reset(seed);
-                        current = normalizer?.Reset(env.Observations) ?? (float[])env.Observations.Clone();
+                        var index = e is SubEnvironmentException sub ? sub.Index : -1;
+                        observer.OnError(new RolloutException(index, step, e));
+                        return;
                     }
 
-                    batch = TakeStep(env, policy, normalizer, current, step, n, obsSize, discrete, actionSize);
-                    current = batch.NextObservations;
-                }
-                catch (Exception e)
-                {
-                    var index = e is SubEnvironmentException sub ? sub.Index : -1;
-                    observer.OnError(new RolloutException(index, step, e));
-                    return;
-                }
-
-                step++;
-                observer.OnNext(batch);
-                if (!cancel.IsDisposed)
-                {
-                    self();
+                    observer.OnNext(buffer);
+                    sinceYield += nSteps;
+                    if (sinceYield >= StepsBetweenYields && !cancel.IsDisposed)
+                    {
+                        self();
+                        return;
+                    }
                 }
             });
             return new CompositeDisposable(cancel, work);
@@ -186,59 +348,111 @@ public static class RolloutStream
         env.Step(clipped.AsSpan());
     }
 
-    private static StepBatch TakeStep(VectorEnv env, IPolicy policy, Normalizer? normalizer, float[] observations, long step, int n, int obsSize, bool discrete, int actionSize)
+    /// <summary>One vector step at a time into a <see cref="RolloutBuffer"/>, with scratch arrays reused between steps.</summary>
+    private sealed class Stepper
     {
-        var discreteActions = discrete ? new int[n] : [];
-        var continuousActions = discrete ? [] : new float[n * actionSize];
-        var values = new float[n];
-        policy.Act(observations, n, discreteActions, continuousActions, values);
-        StepWithActions(env, discreteActions, continuousActions, discrete ? [] : new float[continuousActions.Length]);
+        private readonly VectorEnv _env;
+        private readonly IPolicy _policy;
+        private readonly Normalizer? _normalizer;
+        private readonly int[] _discreteActions;
+        private readonly float[] _continuousActions;
+        private readonly float[] _clipped;
+        private readonly float[] _values;
+        private readonly float[] _rewards;
+        private readonly bool[] _dones;
 
-        var rewards = (float[])env.Rewards.Clone();
-        var terminated = (bool[])env.Terminated.Clone();
-        var truncated = (bool[])env.Truncated.Clone();
-        float[] next;
-        if (normalizer is null)
+        public Stepper(VectorEnv env, IPolicy policy, Normalizer? normalizer)
         {
-            next = (float[])env.Observations.Clone();
+            _env = env;
+            _policy = policy;
+            _normalizer = normalizer;
+            var n = env.NumEnvs;
+            Discrete = env.SingleActionSpace is A2C.Envs.Spaces.Discrete;
+            var actionSize = env.SingleActionSpace.FlatSize;
+            _discreteActions = Discrete ? new int[n] : [];
+            _continuousActions = Discrete ? [] : new float[n * actionSize];
+            _clipped = Discrete ? [] : new float[n * actionSize];
+            _values = new float[n];
+            _rewards = new float[n];
+            _dones = new bool[n];
+            Current = new float[n * env.ObservationSize];
         }
-        else
+
+        public bool Discrete { get; }
+
+        /// <summary>s_t as the policy sees it (normalized when there is a normalizer).</summary>
+        public float[] Current { get; private set; }
+
+        public void Start(int? seed, bool resume)
         {
-            var dones = new bool[n];
-            for (var i = 0; i < n; i++)
+            if (resume)
             {
-                dones[i] = terminated[i] || truncated[i];
+                Current = _normalizer?.Observations(_env.Observations) ?? (float[])_env.Observations.Clone();
+                return;
             }
 
-            next = normalizer.Step(env.Observations, rewards, dones);
+            _env.Reset(seed);
+            Current = _normalizer?.Reset(_env.Observations) ?? (float[])_env.Observations.Clone();
         }
 
-        var finalValues = new float[n];
-        for (var i = 0; i < n; i++)
+        public void Step(RolloutBuffer into, int t)
         {
-            if (truncated[i] && !terminated[i])
+            var env = _env;
+            var n = env.NumEnvs;
+            var obsSize = env.ObservationSize;
+            _policy.Act(Current, n, _discreteActions, _continuousActions, _values);
+            Current.CopyTo(into.Observations, t * n * obsSize);
+            if (Discrete)
             {
-                var final = env.FinalObservations.AsSpan(i * obsSize, obsSize).ToArray();
-                if (normalizer is not null)
+                _discreteActions.CopyTo(into.DiscreteActions, t * n);
+            }
+            else
+            {
+                _continuousActions.CopyTo(into.ContinuousActions, t * _continuousActions.Length);
+            }
+            _values.CopyTo(into.Values, t * n);
+            StepWithActions(env, _discreteActions, _continuousActions, _clipped);
+
+            var terminated = into.Terminated.AsSpan(t * n, n);
+            var truncated = into.Truncated.AsSpan(t * n, n);
+            env.Terminated.CopyTo(terminated);
+            env.Truncated.CopyTo(truncated);
+            env.Rewards.CopyTo(_rewards, 0);
+            if (_normalizer is null)
+            {
+                env.Observations.CopyTo(Current, 0);
+            }
+            else
+            {
+                for (var i = 0; i < n; i++)
                 {
-                    final = normalizer.Observations(final);
+                    _dones[i] = terminated[i] || truncated[i];
                 }
 
-                policy.Values(final, 1, finalValues.AsSpan(i, 1));
+                _normalizer.Step(env.Observations, _rewards, _dones).CopyTo(Current, 0);
+            }
+
+            _rewards.CopyTo(into.Rewards, t * n);
+            var finalValues = into.FinalValues.AsSpan(t * n, n);
+            for (var i = 0; i < n; i++)
+            {
+                finalValues[i] = 0f;
+                if (truncated[i] && !terminated[i])
+                {
+                    ReadOnlySpan<float> final = env.FinalObservations.AsSpan(i * obsSize, obsSize);
+                    if (_normalizer is not null)
+                    {
+                        final = _normalizer.Observations(final.ToArray());
+                    }
+
+                    _policy.Values(final, 1, finalValues.Slice(i, 1));
+                }
+            }
+
+            foreach (var episode in env.FinishedEpisodes)
+            {
+                into.Episodes.Add(episode);
             }
         }
-
-        return new StepBatch(
-            step,
-            observations,
-            discreteActions,
-            continuousActions,
-            values,
-            rewards,
-            terminated,
-            truncated,
-            finalValues,
-            next,
-            env.FinishedEpisodes.ToArray());
     }
 }

@@ -233,18 +233,15 @@ public sealed class Trainer : IDisposable
         Exception? failure = null;
         using var finished = new ManualResetEventSlim();
 
-        UpdateReport Learn(IList<StepBatch> rollout)
+        UpdateReport Learn(RolloutBuffer rollout)
         {
             var progressRemaining = 1.0 - (double)Timesteps / Options.TotalTimesteps;
             var stats = Learner.Update(rollout, progressRemaining);
             Timesteps += perUpdate;
             Updates++;
-            foreach (var batch in rollout)
+            foreach (var episode in rollout.Episodes)
             {
-                foreach (var episode in batch.FinishedEpisodes)
-                {
-                    _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, Elapsed()));
-                }
+                _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, Elapsed()));
             }
 
             if (CheckpointEvery > 0 && CheckpointPath is not null && Timesteps / CheckpointEvery > (Timesteps - perUpdate) / CheckpointEvery)
@@ -268,8 +265,7 @@ public sealed class Trainer : IDisposable
             return new TrainingResult(Timesteps, _elapsedBefore, Timesteps / Math.Max(_elapsedBefore, 1e-9), _episodes.Count, done, false, false);
         }
 
-        using var subscription = RolloutStream.Create(Env, Agent, _resumed ? null : Options.Seed, _thread, Normalizer, resume: _resumed)
-            .Rollouts(Options.NSteps)
+        using var subscription = RolloutStream.CreateRollouts(Env, Agent, Options.NSteps, _resumed ? null : Options.Seed, _thread, Normalizer, resume: _resumed)
             .Select(Learn)
             .TakeWhile(r => !r.Stop)
             .Subscribe(_ => { }, e => { failure = e; finished.Set(); }, finished.Set);
@@ -315,8 +311,17 @@ public sealed class Trainer : IDisposable
             return (null, null);
         }
 
-        var recent = _episodes.Skip(Math.Max(0, _episodes.Count - RecentEpisodes)).ToList();
-        return (recent.Average(e => e.Return), recent.Average(e => e.Length));
+        // A loop, not LINQ: this runs after every update and should not allocate.
+        var first = Math.Max(0, _episodes.Count - RecentEpisodes);
+        double returns = 0, lengths = 0;
+        for (var i = first; i < _episodes.Count; i++)
+        {
+            returns += _episodes[i].Return;
+            lengths += _episodes[i].Length;
+        }
+
+        var count = _episodes.Count - first;
+        return (returns / count, lengths / count);
     }
 
     /// <summary>Runs TorchSharp work on this trainer's thread: libtorch keeps one thread pool per calling thread, and idle pools spin.</summary>
