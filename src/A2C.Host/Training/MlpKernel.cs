@@ -54,6 +54,7 @@ internal sealed class MlpKernel
     /// Actor outputs (batch x actions, row-major) and values (batch) of <paramref name="batch"/>
     /// observations (batch x observation size, row-major). Either output may be empty to skip it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> weights, ReadOnlySpan<float> observations, int batch, Span<float> actor, Span<float> values)
     {
         if (batch > _capacity)
@@ -102,6 +103,7 @@ internal sealed class MlpKernel
     /// and dLoss/dValues (batch) for the batch of the last <see cref="Forward"/>, which must have
     /// computed both heads. The log-std gradient does not pass through the network: the caller adds it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> weights, int batch, ReadOnlySpan<float> gradActor, ReadOnlySpan<float> gradValues, Span<float> gradients)
     {
         var p = _padded;
@@ -173,6 +175,7 @@ internal sealed class MlpKernel
         _derivative = new float[_widest * p];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<float> Trunk(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, float[][] activations, ReadOnlySpan<float> inputs, int p)
     {
         var input = inputs;
@@ -197,6 +200,7 @@ internal sealed class MlpKernel
     }
 
     /// <summary>Backpropagates through a trunk, starting from dLoss/d(its last activation) in _gradA.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TrunkBackward(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, float[][] activations, ReadOnlySpan<float> inputs, int batch, int p, Span<float> gradients)
     {
         var gradOutput = _gradA;
@@ -235,6 +239,7 @@ internal sealed class MlpKernel
     /// Accumulates dW += gradOutput inputᵀ and db += row sums over the real samples; when
     /// <paramref name="gradInput"/> is not empty, gradInput += Wᵀ gradOutput (all feature-major).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DenseBackward(ReadOnlySpan<float> weights, DenseSlot slot, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int batch, int p, Span<float> gradients, Span<float> gradInput)
     {
         var gradW = gradients.Slice(slot.Weight, slot.In * slot.Out);
@@ -283,6 +288,7 @@ internal sealed class MlpKernel
     /// destination rows x width, both row-major with rows of exactly <paramref name="width"/> floats.
     /// Each destination row is built in up to four 256-bit accumulators held in registers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Combine(ReadOnlySpan<float> coefficients, int rowStride, int columnStride, ReadOnlySpan<float> bias, ReadOnlySpan<float> source, Span<float> destination, int rows, int inner, int width, bool accumulate = false)
     {
         ref var src = ref MemoryMarshal.GetReference(source);
