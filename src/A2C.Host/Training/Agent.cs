@@ -31,17 +31,29 @@ public sealed class Agent : IPolicy, IDisposable
         Model = model;
         _device = device;
         _rng = new Rng(seed);
-        Engine = engine switch
-        {
-            Engine.Auto => model.Flat.Host is null ? Engine.Torch : Engine.DotNet,
-            Engine.DotNet when model.Flat.Host is null => throw new ArgumentException($"engine dotnet runs on the CPU only; the model is on {device}. Use engine torch.", nameof(engine)),
-            _ => engine,
-        };
+        Engine = ResolveEngine(engine, model.Flat.Host is null ? device : CPU);
         _kernel = Engine == Engine.DotNet ? new MlpKernel(model.Flat.Layout, model.Spec.Activation, 16) : null;
     }
 
     /// <summary>The network.</summary>
     public ActorCritic Model { get; }
+
+    /// <summary>The engine that <paramref name="requested"/> means on <paramref name="device"/>: <see cref="Engine.Auto"/> is .NET on the CPU, TorchSharp elsewhere.</summary>
+    /// <param name="requested">The option's value.</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <returns><see cref="Engine.DotNet"/> or <see cref="Engine.Torch"/>.</returns>
+    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
+    public static Engine ResolveEngine(Engine requested, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var cpu = device.type == TorchSharp.DeviceType.CPU;
+        return requested switch
+        {
+            Engine.Auto => cpu ? Engine.DotNet : Engine.Torch,
+            Engine.DotNet when !cpu => throw new ArgumentException($"engine dotnet runs on the CPU only; the model is on {device}. Use engine torch.", nameof(requested)),
+            _ => requested,
+        };
+    }
 
     /// <summary>Who computes forward passes (resolved: never <see cref="Engine.Auto"/>).</summary>
     public Engine Engine { get; }
