@@ -11,19 +11,22 @@ module LossGradients =
         if data.Length <> expected then
             raise (ArgumentException($"{name} has length {data.Length}; expected {expected}.", name))
 
+    let private requireCoefficient (name: string) (x: float32) =
+        if not (Single.IsFinite x && x >= 0f) then
+            raise (ArgumentOutOfRangeException(name, x, $"{name} must be finite and >= 0."))
+
     let private requireCoefficients (options: LossOptions) =
-        for name, x in [ "VfCoef", options.VfCoef; "EntCoef", options.EntCoef ] do
-            if not (Single.IsFinite x && x >= 0f) then
-                raise (ArgumentOutOfRangeException(name, x, $"{name} must be finite and >= 0."))
+        requireCoefficient "VfCoef" options.VfCoef
+        requireCoefficient "EntCoef" options.EntCoef
 
     /// The advantages the policy term weighs by: as given, or normalized as `Losses.a2c` does
     /// (sample std, eps 1e-8; a single advantage becomes 0). Returns (shift, scale) so that the
-    /// effective advantage is (A - shift) * scale, without a scratch array.
+    /// effective advantage is (A - shift) * scale, without a scratch array (or a heap-allocated tuple).
     let private advantageTransform (options: LossOptions) (advantages: float32[]) =
         let n = advantages.Length
 
         if not options.NormalizeAdvantage then
-            0.0, 1.0
+            struct (0.0, 1.0)
         else
             let mutable sum = 0.0
 
@@ -33,14 +36,14 @@ module LossGradients =
             let mean = sum / float n
 
             if n < 2 then
-                mean, 1.0
+                struct (mean, 1.0)
             else
                 let mutable squares = 0.0
 
                 for a in advantages do
                     squares <- squares + (float a - mean) * (float a - mean)
 
-                mean, 1.0 / (sqrt (squares / float (n - 1)) + float Normalization.defaultEpsilon)
+                struct (mean, 1.0 / (sqrt (squares / float (n - 1)) + float Normalization.defaultEpsilon))
 
     /// Value term and its gradient, written into gradValues; returns the mean error penalty.
     let private valueTerm (options: LossOptions) (values: float32[]) (returns: float32[]) (gradValues: float32[]) =
@@ -104,7 +107,7 @@ module LossGradients =
         requireLength (nameof returns) n returns
         requireLength (nameof gradLogits) (n * actionCount) gradLogits
         requireLength (nameof gradValues) n gradValues
-        let shift, scale = advantageTransform options advantages
+        let struct (shift, scale) = advantageTransform options advantages
         let entCoef = float options.EntCoef
         let mutable policy = 0.0
         let mutable entropySum = 0.0
@@ -179,7 +182,7 @@ module LossGradients =
         requireLength (nameof gradMeans) (n * dims) gradMeans
         requireLength (nameof gradLogStd) dims gradLogStd
         requireLength (nameof gradValues) n gradValues
-        let shift, scale = advantageTransform options advantages
+        let struct (shift, scale) = advantageTransform options advantages
         let halfLogTwoPi = 0.5 * log (2.0 * Math.PI)
         let mutable entropy = 0.0
 

@@ -294,7 +294,15 @@ internal sealed class MlpKernel
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
         var vectors = width / Lanes;
-        for (var r = 0; r < rows; r++)
+        var first = 0;
+        if (vectors < 4 && width == vectors * Lanes)
+        {
+            // Narrow rows (a batch of 8 to 24 when acting): one accumulator per row would wait on
+            // each fused multiply-add's latency, so four rows are built side by side instead.
+            first = CombineFourRows(coefficients, rowStride, columnStride, bias, source, destination, rows, inner, width, accumulate);
+        }
+
+        for (var r = first; r < rows; r++)
         {
             var start = bias.IsEmpty ? 0f : bias[r];
             ref var row = ref Unsafe.Add(ref dst, r * width);
@@ -346,5 +354,49 @@ internal sealed class MlpKernel
                 Unsafe.Add(ref row, x) = sum;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="Combine"/> for rows of 1-3 vectors, four rows at a time: returns how many rows
+    /// it did (a multiple of four), the caller does the rest.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CombineFourRows(ReadOnlySpan<float> coefficients, int rowStride, int columnStride, ReadOnlySpan<float> bias, ReadOnlySpan<float> source, Span<float> destination, int rows, int inner, int width, bool accumulate)
+    {
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var vectors = width / Lanes;
+        var r = 0;
+        for (; r + 4 <= rows; r += 4)
+        {
+            for (var v = 0; v < vectors; v++)
+            {
+                var offset = v * Lanes;
+                ref var d0 = ref Unsafe.Add(ref dst, r * width + offset);
+                ref var d1 = ref Unsafe.Add(ref d0, width);
+                ref var d2 = ref Unsafe.Add(ref d1, width);
+                ref var d3 = ref Unsafe.Add(ref d2, width);
+                var a0 = accumulate ? Vector256.LoadUnsafe(ref d0) : Vector256.Create(bias.IsEmpty ? 0f : bias[r]);
+                var a1 = accumulate ? Vector256.LoadUnsafe(ref d1) : Vector256.Create(bias.IsEmpty ? 0f : bias[r + 1]);
+                var a2 = accumulate ? Vector256.LoadUnsafe(ref d2) : Vector256.Create(bias.IsEmpty ? 0f : bias[r + 2]);
+                var a3 = accumulate ? Vector256.LoadUnsafe(ref d3) : Vector256.Create(bias.IsEmpty ? 0f : bias[r + 3]);
+                for (var q = 0; q < inner; q++)
+                {
+                    var x = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, q * width + offset));
+                    var c = r * rowStride + q * columnStride;
+                    a0 = Vector256.FusedMultiplyAdd(Vector256.Create(coefficients[c]), x, a0);
+                    a1 = Vector256.FusedMultiplyAdd(Vector256.Create(coefficients[c + rowStride]), x, a1);
+                    a2 = Vector256.FusedMultiplyAdd(Vector256.Create(coefficients[c + 2 * rowStride]), x, a2);
+                    a3 = Vector256.FusedMultiplyAdd(Vector256.Create(coefficients[c + 3 * rowStride]), x, a3);
+                }
+
+                a0.StoreUnsafe(ref d0);
+                a1.StoreUnsafe(ref d1);
+                a2.StoreUnsafe(ref d2);
+                a3.StoreUnsafe(ref d3);
+            }
+        }
+
+        return r;
     }
 }
