@@ -176,6 +176,30 @@ let tests =
                 .&. close "values" expectedValues values
                 .&. close "gradients" expectedGradients gradients)
 
+            testPropertyWithConfig
+                config
+                "the kernel's vectorized tanh is within 2.5e-7 of MathF.Tanh, and keeps ±1 at infinity and NaN"
+            <| Prop.forAll
+                (Arb.fromGen (
+                    Gen.arrayOf (Gen.choose (-2_000_000, 2_000_000) |> Gen.map (fun x -> float32 x / 100_000f))
+                ))
+                (fun xs ->
+                    let inputs = Array.append xs [| infinityf; -infinityf; nanf; 0f; -0f; 1e-30f |]
+                    let actual = Array.copy inputs
+                    MlpKernel.Tanh(Span actual)
+
+                    let within =
+                        Array.forall2
+                            (fun (x: float32) (y: float32) ->
+                                if Single.IsNaN x then
+                                    Single.IsNaN y
+                                else
+                                    abs (y - MathF.Tanh x) <= 2.5e-7f)
+                            inputs
+                            actual
+
+                    within |> Prop.label $"inputs {inputs} gave {actual}")
+
             for env, updates in [ "CartPole-v1", 250; "Pendulum-v1", 100 ] do
                 test
                     $"same seed, same run: the .NET engine and TorchSharp take the same actions and learn the same curve on {env}" {
