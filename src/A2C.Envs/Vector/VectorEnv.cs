@@ -30,7 +30,7 @@ public sealed record VectorEnvOptions
 /// that ends is reset in the same step: <see cref="Observations"/> then holds the new episode's first
 /// observation and <see cref="FinalObservations"/> the finished one's last, for bootstrapping.
 /// </summary>
-public sealed class VectorEnv : IDisposable, ISnapshotable
+public sealed class VectorEnv : IVectorEnv, ISnapshotable
 {
     private readonly IEnv[] _envs;
     private readonly VectorEnvOptions _options;

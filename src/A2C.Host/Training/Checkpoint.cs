@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using A2C.Envs;
 using static TorchSharp.torch;
 
 namespace A2C.Host.Training;
@@ -44,7 +45,9 @@ public static class Checkpoint
             ["generator.bin"] = trainer.Agent.SaveGenerator(),
             ["envs.bin"] = Write(w =>
             {
-                var snapshot = trainer.Env.SaveSnapshot();
+                // A simulator in another process keeps its own state: only in-process envs are saved,
+                // and a resumed remote run starts from a reset (docs/protocol.md).
+                var snapshot = trainer.Env is ISnapshotable local ? local.SaveSnapshot() : [];
                 w.Write(snapshot.Length);
                 foreach (var x in snapshot)
                 {
@@ -165,7 +168,10 @@ public static class Checkpoint
                     snapshot[i] = reader.ReadInt64();
                 }
 
-                trainer.Env.LoadSnapshot(snapshot);
+                if (trainer.Env is ISnapshotable local && snapshot.Length > 0)
+                {
+                    local.LoadSnapshot(snapshot);
+                }
             }
 
             trainer.LoadCounters(JsonNode.Parse(entries["trainer.json"]) as JsonObject ?? throw new InvalidDataException("trainer.json is not an object."));

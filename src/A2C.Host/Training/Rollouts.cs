@@ -234,7 +234,7 @@ public static class RolloutStream
     /// </param>
     /// <returns>The stream.</returns>
     /// <param name="resume">Continue from the env's current state instead of resetting it (after a checkpoint was restored).</param>
-    public static IObservable<StepBatch> Create(VectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false) =>
+    public static IObservable<StepBatch> Create(IVectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false) =>
         CreateRollouts(env, policy, 1, seed, scheduler, normalizer, resume)
             .Select(buffer => buffer.ToStepBatch(0, (float[])buffer.NextObservations.Clone()));
 
@@ -252,7 +252,7 @@ public static class RolloutStream
     /// <param name="normalizer">As for <see cref="Create"/>.</param>
     /// <param name="resume">As for <see cref="Create"/>.</param>
     /// <returns>The stream of rollouts.</returns>
-    public static IObservable<RolloutBuffer> CreateRollouts(VectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
+    public static IObservable<RolloutBuffer> CreateRollouts(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
@@ -330,7 +330,7 @@ public static class RolloutStream
     /// into the action box in <paramref name="clipped"/> (the env sees clipped actions; the learner keeps
     /// the unclipped samples for their log-probabilities).
     /// </summary>
-    internal static void StepWithActions(VectorEnv env, int[] discreteActions, float[] continuousActions, float[] clipped)
+    internal static void StepWithActions(IVectorEnv env, int[] discreteActions, float[] continuousActions, float[] clipped)
     {
         if (env.SingleActionSpace is not A2C.Envs.Spaces.Box box)
         {
@@ -351,7 +351,7 @@ public static class RolloutStream
     /// <summary>One vector step at a time into a <see cref="RolloutBuffer"/>, with scratch arrays reused between steps.</summary>
     private sealed class Stepper
     {
-        private readonly VectorEnv _env;
+        private readonly IVectorEnv _env;
         private readonly IPolicy _policy;
         private readonly Normalizer? _normalizer;
         private readonly int[] _discreteActions;
@@ -361,7 +361,7 @@ public static class RolloutStream
         private readonly float[] _rewards;
         private readonly bool[] _dones;
 
-        public Stepper(VectorEnv env, IPolicy policy, Normalizer? normalizer)
+        public Stepper(IVectorEnv env, IPolicy policy, Normalizer? normalizer)
         {
             _env = env;
             _policy = policy;

@@ -78,7 +78,7 @@ public sealed class Trainer : IDisposable
         Options = options;
         Spec = Envs.Envs.Spec(options.Env);
         _device = device ?? CPU;
-        Env = VectorEnv.Make(options.Env, options.NEnvs);
+        Env = EnvFactory.Create(options.Env, options.NEnvs);
         var continuous = Env.SingleActionSpace is Box;
         var policySpec = new PolicySpec(
             Env.ObservationSize,
@@ -121,7 +121,7 @@ public sealed class Trainer : IDisposable
     public EnvSpec Spec { get; }
 
     /// <summary>The training envs.</summary>
-    public VectorEnv Env { get; }
+    public IVectorEnv Env { get; }
 
     /// <summary>The acting policy.</summary>
     public Agent Agent { get; }
@@ -367,7 +367,8 @@ internal static class Evaluation
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
         var n = Math.Min(episodes, 16);
-        using var env = VectorEnv.Make(envId, n);
+        using var env = EnvFactory.Create(envId, n);
+        n = env.NumEnvs;
         // Each env owes its share, so short episodes do not crowd out long ones.
         var targets = Enumerable.Range(0, n).Select(i => episodes / n + (i < episodes % n ? 1 : 0)).ToArray();
         var counts = new int[n];
