@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using A2C.Core;
 using A2C.Envs;
+using A2C.Envs.Remote;
 using A2C.Host.Runtime;
 using A2C.Host.Training;
 using Spectre.Console;
@@ -39,6 +40,7 @@ internal static class TrainCommand
         var normalize = new Option<bool?>("--normalize") { Description = "Normalize observations and rewards like VecNormalize (default false)." };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
         var engine = CliApp.EngineOption();
+        var remoteTimeout = new Option<double>("--remote-timeout") { Description = "With a grpc:// env: seconds one request to the server may take before the run stops with an error (default 30).", DefaultValueFactory = _ => 30 };
         var runDir = new Option<string?>("--run-dir") { Description = "Where to write config.json, progress.csv, monitor.csv and model.bin (default runs/ENV-seedS-TIME)." };
         var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
         var stopAtThreshold = new Option<bool>("--stop-at-threshold") { Description = "Stop once the last-100 training mean reaches the env's reward threshold." };
@@ -50,7 +52,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
-            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, runDir, summaryJson,
+            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, remoteTimeout, runDir, summaryJson,
             stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume,
         };
         command.SetAction(parse =>
@@ -111,14 +113,34 @@ internal static class TrainCommand
                 errors.Add($"--log-interval is {interval}; allowed: 1 or more.");
             }
 
-            EnvSpec? spec = null;
-            try
+            if (RemoteVectorEnv.IsRemote(options.Env))
             {
-                spec = Envs.Envs.Spec(options.Env);
+                if (!Uri.TryCreate("http://" + options.Env[RemoteVectorEnv.Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/")
+                {
+                    errors.Add($"--env is '{options.Env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
+                }
+
+                if (parse.GetResult(nEnvs) is not null)
+                {
+                    errors.Add("--n-envs cannot be given with a grpc:// env: the server decides how many envs it serves (a2c serve --n-envs).");
+                }
             }
-            catch (UnknownEnvironmentException e)
+            else
             {
-                errors.Add("--env: " + e.Message);
+                try
+                {
+                    Envs.Envs.Spec(options.Env);
+                }
+                catch (UnknownEnvironmentException e)
+                {
+                    errors.Add("--env: " + e.Message);
+                }
+            }
+
+            var timeoutSeconds = parse.GetValue(remoteTimeout);
+            if (!double.IsFinite(timeoutSeconds) || timeoutSeconds is <= 0 or > 86_400)
+            {
+                errors.Add($"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds.");
             }
 
             var deviceName = parse.GetValue(device)!;
@@ -150,24 +172,45 @@ internal static class TrainCommand
                 return CliApp.UsageError;
             }
 
-            var directory = parse.GetValue(runDir) ?? Path.Combine("runs", $"{options.Env}-seed{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-            RunFiles files;
+            // The directory is refused before connecting; files are written once the env is known
+            // (a remote server decides n_envs), so a server that cannot be reached leaves nothing behind.
+            var directory = parse.GetValue(runDir) ?? Path.Combine("runs", $"{RunDirName(options.Env)}-seed{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                stderr.WriteLine($"a2c train: the run dir '{directory}' exists and is not empty; choose another --run-dir.");
+                return CliApp.Failure;
+            }
+
+            Trainer trainer;
             try
             {
-                files = new RunFiles(directory, options, useDevice.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+                trainer = new Trainer(options, useDevice, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) });
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (RemoteEnvironmentException e)
             {
                 stderr.WriteLine($"a2c train: {e.Message}");
                 return CliApp.Failure;
             }
 
-            using (files)
-            using (var trainer = new Trainer(options, useDevice))
+            using (trainer)
             {
-                trainer.CheckpointEvery = every;
-                trainer.CheckpointPath = files.CheckpointPath;
-                return Run(trainer, spec!, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
+                RunFiles files;
+                try
+                {
+                    files = new RunFiles(directory, trainer.Options, useDevice.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"a2c train: {e.Message}");
+                    return CliApp.Failure;
+                }
+
+                using (files)
+                {
+                    trainer.CheckpointEvery = every;
+                    trainer.CheckpointPath = files.CheckpointPath;
+                    return Run(trainer, trainer.Spec, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
+                }
             }
         });
         return command;
@@ -342,6 +385,16 @@ internal static class TrainCommand
                 stderr.WriteLine($"a2c train: {e.Message}");
                 return CliApp.Failure;
             }
+            catch (RolloutException e)
+            {
+                // The env failed (a remote simulator died or stopped answering, or an env threw):
+                // the last checkpoint is what survives; this state is not written over it.
+                stderr.WriteLine($"a2c train: {e.Message}");
+                stderr.WriteLine(File.Exists(files.CheckpointPath)
+                    ? $"a2c train: the last checkpoint, {files.CheckpointPath}, is intact; continue with --resume {files.CheckpointPath}."
+                    : "a2c train: no checkpoint had been written yet.");
+                return CliApp.Failure;
+            }
 
             WriteModel(trainer, files.ModelPath);
             trainer.SaveCheckpoint(files.CheckpointPath);
@@ -482,4 +535,8 @@ internal static class TrainCommand
 
         return o;
     }
+
+    /// <summary>A directory name for an env id: a remote address's "://" and ":" become "-".</summary>
+    private static string RunDirName(string envId) =>
+        RemoteVectorEnv.IsRemote(envId) ? "remote-" + envId[RemoteVectorEnv.Scheme.Length..].Replace(':', '-').Replace('/', '-') : envId;
 }

@@ -65,8 +65,10 @@ public sealed class Trainer : IDisposable
     /// <summary>Builds the envs, the model (weights seeded from <c>options.Seed</c>) and the optimizer.</summary>
     /// <param name="options">Options; validated here.</param>
     /// <param name="device">Device for the model.</param>
+    /// <param name="remote">Deadlines and limits when <c>options.Env</c> is a <c>grpc://</c> server.</param>
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
-    public Trainer(A2COptions options, Device? device = null)
+    /// <exception cref="A2C.Envs.Remote.RemoteEnvironmentException">The remote simulator cannot be reached or does not speak the protocol.</exception>
+    public Trainer(A2COptions options, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -75,10 +77,12 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
         }
 
-        Options = options;
-        Spec = Envs.Envs.Spec(options.Env);
         _device = device ?? CPU;
-        Env = EnvFactory.Create(options.Env, options.NEnvs);
+        Env = EnvFactory.Create(options.Env, options.NEnvs, remote);
+        Spec = EnvFactory.Spec(options.Env, Env);
+
+        // A remote simulator decides how many envs it serves.
+        Options = options = options with { NEnvs = Env.NumEnvs };
         var continuous = Env.SingleActionSpace is Box;
         var policySpec = new PolicySpec(
             Env.ObservationSize,

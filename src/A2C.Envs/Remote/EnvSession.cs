@@ -1,0 +1,241 @@
+using A2C.Envs.Remote.Protocol;
+using A2C.Envs.Spaces;
+using A2C.Envs.Vector;
+
+namespace A2C.Envs.Remote;
+
+/// <summary>
+/// One protocol session on the server side: answers each request of a client against its own
+/// vector env, with the protocol's sequence rules and validation. Every request gets exactly one
+/// response; bad requests and env failures get an <see cref="Error"/> that names what was wrong,
+/// and the session stays usable (after an env failure the client must reset first).
+/// </summary>
+public sealed class EnvSession : IDisposable
+{
+    /// <summary>The protocol version this side speaks.</summary>
+    public const uint Version = 1;
+
+    private readonly IVectorEnv _env;
+    private readonly string _envId;
+    private readonly int? _maxEpisodeSteps;
+    private readonly double? _rewardThreshold;
+    private readonly int _actionSize;
+    private bool _specSent;
+    private bool _ready;
+    private long _steps;
+
+    /// <summary>Serves <paramref name="env"/> (owned by the session) as <paramref name="envId"/>.</summary>
+    /// <param name="env">The envs this session steps.</param>
+    /// <param name="envId">The id reported in the spec.</param>
+    /// <param name="maxEpisodeSteps">The time limit reported in the spec, if any.</param>
+    /// <param name="rewardThreshold">The reward threshold reported in the spec, if any.</param>
+    public EnvSession(IVectorEnv env, string envId, int? maxEpisodeSteps, double? rewardThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        _env = env;
+        _envId = envId;
+        _maxEpisodeSteps = maxEpisodeSteps;
+        _rewardThreshold = rewardThreshold;
+        _actionSize = env.SingleActionSpace.FlatSize;
+    }
+
+    /// <summary>The response to <paramref name="request"/>.</summary>
+    /// <param name="request">The client's request.</param>
+    /// <returns>A spec, a batch or an error.</returns>
+    public Response Handle(Request request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Version != Version)
+        {
+            return Fail(Error.Types.Code.UnsupportedVersion, $"the request speaks protocol version {request.Version}; this server speaks version {Version}.");
+        }
+
+        return request.KindCase switch
+        {
+            Request.KindOneofCase.Spec => HandleSpec(),
+            Request.KindOneofCase.Reset => HandleReset(request.Reset),
+            Request.KindOneofCase.Step => HandleStep(request.Step),
+            _ => Fail(Error.Types.Code.InvalidArgument, "the request has no kind: send spec, reset or step."),
+        };
+    }
+
+    /// <summary>Closes the envs.</summary>
+    public void Dispose() => _env.Dispose();
+
+    private static Response Fail(Error.Types.Code code, string message) =>
+        new() { Version = Version, Error = new Error { Code = code, Message = message } };
+
+    private static Protocol.Space ToMessage(Spaces.Space space) => space switch
+    {
+        Discrete { Start: 0 } d => new Protocol.Space { Discrete = new DiscreteSpace { N = (uint)d.N } },
+        Box b => new Protocol.Space { Box = new BoxSpace { Low = { b.Low }, High = { b.High } } },
+        _ => throw new NotSupportedException($"the protocol has no message for a {space.GetType().Name} space."),
+    };
+
+    private Response HandleSpec()
+    {
+        if (_specSent)
+        {
+            return Fail(Error.Types.Code.BadSequence, "the spec was already sent in this session; send reset or step.");
+        }
+
+        _specSent = true;
+        var spec = new Spec
+        {
+            EnvId = _envId,
+            NumEnvs = (uint)_env.NumEnvs,
+            ObservationSpace = ToMessage(_env.SingleObservationSpace),
+            ActionSpace = ToMessage(_env.SingleActionSpace),
+            MaxEpisodeSteps = (uint)(_maxEpisodeSteps ?? 0),
+        };
+        if (_rewardThreshold is { } threshold)
+        {
+            spec.RewardThreshold = threshold;
+        }
+
+        return new Response { Version = Version, Spec = spec };
+    }
+
+    private Response HandleReset(ResetRequest reset)
+    {
+        if (!_specSent)
+        {
+            return Fail(Error.Types.Code.BadSequence, "a reset before the spec: send a SpecRequest first.");
+        }
+
+        if (reset.HasSeed && reset.Seed is < 0 or > int.MaxValue)
+        {
+            return Fail(Error.Types.Code.InvalidArgument, $"seed is {reset.Seed}; allowed: 0 to {int.MaxValue}.");
+        }
+
+        try
+        {
+            _env.Reset(reset.HasSeed ? (int)reset.Seed : null);
+        }
+        catch (Exception e)
+        {
+            _ready = false;
+            return Fail(Error.Types.Code.EnvironmentFailed, $"reset failed: {e.Message}");
+        }
+
+        _ready = true;
+        _steps = 0;
+        return NonFinite("reset") ?? Batch(afterStep: false);
+    }
+
+    private Response HandleStep(StepRequest step)
+    {
+        if (!_ready)
+        {
+            return Fail(Error.Types.Code.BadSequence, _specSent ? "a step before the first reset (or after an environment failure): send a ResetRequest first." : "a step before the spec: send a SpecRequest first.");
+        }
+
+        var n = _env.NumEnvs;
+        try
+        {
+            if (_env.SingleActionSpace is Discrete discrete)
+            {
+                if (step.ContinuousActions.Count > 0 || step.DiscreteActions.Count != n)
+                {
+                    return Fail(Error.Types.Code.InvalidArgument, $"the action space is discrete: expected {n} discrete_actions and no continuous_actions; got {step.DiscreteActions.Count} and {step.ContinuousActions.Count}.");
+                }
+
+                var actions = new int[n];
+                for (var i = 0; i < n; i++)
+                {
+                    actions[i] = step.DiscreteActions[i];
+                    if (!discrete.Contains(actions[i]))
+                    {
+                        return Fail(Error.Types.Code.InvalidArgument, $"discrete_actions[{i}] is {actions[i]}; allowed: {discrete.Start} to {discrete.Start + discrete.N - 1}.");
+                    }
+                }
+
+                _env.Step(actions);
+            }
+            else
+            {
+                if (step.DiscreteActions.Count > 0 || step.ContinuousActions.Count != n * _actionSize)
+                {
+                    return Fail(Error.Types.Code.InvalidArgument, $"the action space is a box of {_actionSize}: expected {n * _actionSize} continuous_actions ({n} envs x {_actionSize}) and no discrete_actions; got {step.ContinuousActions.Count} and {step.DiscreteActions.Count}.");
+                }
+
+                var actions = new float[n * _actionSize];
+                step.ContinuousActions.CopyTo(actions, 0);
+                for (var i = 0; i < actions.Length; i++)
+                {
+                    if (!float.IsFinite(actions[i]))
+                    {
+                        return Fail(Error.Types.Code.InvalidArgument, $"continuous_actions[{i}] (env {i / _actionSize}) is {actions[i]}; actions must be finite.");
+                    }
+                }
+
+                _env.Step(actions);
+            }
+        }
+        catch (Exception e)
+        {
+            _ready = false;
+            return Fail(Error.Types.Code.EnvironmentFailed, $"step {_steps} failed: {e.Message}");
+        }
+
+        _steps++;
+        return NonFinite($"step {_steps - 1}") ?? Batch(afterStep: true);
+    }
+
+    /// <summary>An error naming the first env whose observation or reward is NaN or infinite, if any.</summary>
+    private Response? NonFinite(string when)
+    {
+        var size = _env.ObservationSize;
+        for (var i = 0; i < _env.Observations.Length; i++)
+        {
+            if (!float.IsFinite(_env.Observations[i]))
+            {
+                _ready = false;
+                return Fail(Error.Types.Code.EnvironmentFailed, $"{when}: environment {i / size} returned observation[{i % size}] = {_env.Observations[i]}.");
+            }
+        }
+
+        for (var i = 0; i < _env.NumEnvs; i++)
+        {
+            if (!float.IsFinite(_env.Rewards[i]))
+            {
+                _ready = false;
+                return Fail(Error.Types.Code.EnvironmentFailed, $"{when}: environment {i} returned reward {_env.Rewards[i]}.");
+            }
+        }
+
+        return null;
+    }
+
+    private Response Batch(bool afterStep)
+    {
+        var batch = new Batch();
+        batch.Observations.Add(_env.Observations);
+        var n = _env.NumEnvs;
+        if (afterStep)
+        {
+            batch.Rewards.Add(_env.Rewards);
+            batch.Terminated.Add(_env.Terminated);
+            batch.Truncated.Add(_env.Truncated);
+            var size = _env.ObservationSize;
+            var finals = new float[n * size];
+            for (var i = 0; i < n; i++)
+            {
+                if (_env.Terminated[i] || _env.Truncated[i])
+                {
+                    Array.Copy(_env.FinalObservations, i * size, finals, i * size, size);
+                }
+            }
+
+            batch.FinalObservations.Add(finals);
+        }
+        else
+        {
+            batch.Rewards.Add(new float[n]);
+            batch.Terminated.Add(new bool[n]);
+            batch.Truncated.Add(new bool[n]);
+        }
+
+        return new Response { Version = Version, Batch = batch };
+    }
+}
