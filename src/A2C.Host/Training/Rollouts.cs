@@ -56,7 +56,7 @@ public sealed class RolloutException : Exception
     /// <param name="step">Vector step at which it failed.</param>
     /// <param name="inner">The failure.</param>
     public RolloutException(int env, long step, Exception inner)
-        : base($"{(env >= 0 ? $"environment {env}" : "the environments")} failed at step {step}: {inner?.InnerException?.Message ?? inner?.Message}", inner)
+        : base($"{(env >= 0 ? $"environment {env}" : "the environments")} failed at step {step}: {(inner is SubEnvironmentException sub ? sub.InnerException?.Message : inner?.Message)}", inner)
     {
         Env = env;
         Step = step;
