@@ -15,6 +15,7 @@ import os
 import queue
 import re
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,6 @@ cartpole = load_cartpole()
 
 def float32(values):
     """`values` rounded through float32, as they travel on the wire."""
-    import struct
     return list(struct.unpack(f"{len(values)}f", struct.pack(f"{len(values)}f", *values)))
 
 
@@ -198,6 +198,7 @@ class Client:
 
     def cancel(self):
         self._responses.cancel()
+        self._requests.put(None)  # releases gRPC's thread that waits on our request stream
 
 
 class Served:
