@@ -11,7 +11,8 @@ Usage: ./build.sh [COMMAND]
 
 Commands:
   test      (default) check the SDK, restore packages and tools, make TorchSharp's native
-            library loadable, build Release, check formatting, run every test project, and
+            library loadable, build Release, install the Python bridge's Debian packages when
+            missing (apt, as root or with sudo), check formatting, run every test project, and
             print one final line "N passed, N failed" summing them. Non-zero exit on any failure.
   build     the same steps up to and including the Release build.
   format    format the sources in place (Fantomas for F#, dotnet format for C#).
@@ -100,6 +101,9 @@ run_test_project() {
 
 run_tests() {
     local format_failed=0 project
+    # The Python bridge's test needs Debian's python3-grpcio, python3-protobuf and protoc.
+    "$A2C_ROOT/scripts/python-deps.sh" ||
+        a2c_log "warning: could not install the Python bridge's packages (needs root or sudo); its tests will fail: apt-get install python3-grpcio python3-protobuf protobuf-compiler"
     a2c_log "checking formatting"
     check_format || format_failed=1
     for project in "${TEST_PROJECTS[@]}"; do

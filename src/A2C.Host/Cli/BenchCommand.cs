@@ -5,6 +5,7 @@ using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Text.Json.Nodes;
 using A2C.Envs;
+using A2C.Envs.Remote;
 using A2C.Envs.Spaces;
 using A2C.Envs.Vector;
 using A2C.Host.Runtime;
@@ -50,13 +51,16 @@ internal static class BenchCommand
 
             options = options with { TotalTimesteps = Math.Max(stepCount, (long)options.NEnvs * options.NSteps) };
             errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
-            try
+            if (!RemoteVectorEnv.IsRemote(options.Env))
             {
-                Envs.Envs.Spec(options.Env);
-            }
-            catch (UnknownEnvironmentException e)
-            {
-                errors.Add("--env: " + e.Message);
+                try
+                {
+                    Envs.Envs.Spec(options.Env);
+                }
+                catch (UnknownEnvironmentException e)
+                {
+                    errors.Add("--env: " + e.Message);
+                }
             }
 
             if (errors.Count > 0)
@@ -67,6 +71,21 @@ internal static class BenchCommand
             if (CliApp.DescribeTorch(stderr, "a2c bench") is not { } torch)
             {
                 return CliApp.Failure;
+            }
+
+            if (RemoteVectorEnv.IsRemote(options.Env))
+            {
+                // The server decides how many envs a session has.
+                try
+                {
+                    using var probe = EnvFactory.Create(options.Env, options.NEnvs);
+                    options = options with { NEnvs = probe.NumEnvs, TotalTimesteps = Math.Max(stepCount, (long)probe.NumEnvs * options.NSteps) };
+                }
+                catch (Exception e) when (e is RemoteEnvironmentException or ArgumentException)
+                {
+                    stderr.WriteLine($"a2c bench: {e.Message}");
+                    return CliApp.Failure;
+                }
             }
 
             var figures = Measure(options, stepCount, repeatCount, stdout);
@@ -123,8 +142,14 @@ internal static class BenchCommand
         var workingSetStart = Environment.WorkingSet;
         stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, net {string.Join(",", options.NetArch)}, engine {(options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant()}; one warm-up, median of {repeats}");
 
-        var env = Median(repeats, () => EnvOnly(options, steps * 20));
+        // A remote env's steps are messages over the network: fewer of them, or a repeat takes minutes.
+        var envSteps = RemoteVectorEnv.IsRemote(options.Env) ? steps : steps * 20;
+        var env = Median(repeats, () => EnvOnly(options, envSteps));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"env_steps_per_s      {env,14:N0}"));
+        if (RemoteVectorEnv.IsRemote(options.Env))
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step_message_us      {1e6 * options.NEnvs / env,14:N1}   (one request and response for all {options.NEnvs} envs)"));
+        }
         var collect = Median(repeats, () => Collect(options, steps));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collect_steps_per_s  {collect,14:N0}"));
         var train = Median(repeats, () => Train(options));
@@ -147,7 +172,7 @@ internal static class BenchCommand
 
     private static double EnvOnly(A2COptions options, long steps)
     {
-        using var vec = VectorEnv.Make(options.Env, options.NEnvs);
+        using var vec = EnvFactory.Create(options.Env, options.NEnvs);
         vec.Reset(0);
         var rng = new Rng(1);
         var vectorSteps = Math.Max(1, steps / options.NEnvs);

@@ -385,7 +385,9 @@ public static class RolloutStream
 
         public void Start(int? seed, bool resume)
         {
-            if (resume)
+            // Only envs whose state a checkpoint restored can continue; a remote simulator's state
+            // was not saved, so it starts from a reset.
+            if (resume && _env is A2C.Envs.ISnapshotable)
             {
                 Current = _normalizer?.Observations(_env.Observations) ?? (float[])_env.Observations.Clone();
                 return;
