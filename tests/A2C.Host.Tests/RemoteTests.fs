@@ -12,6 +12,7 @@ open A2C.Host.Cli
 open Expecto
 open Grpc.Core
 open Grpc.Net.Client
+open A2C.Envs.Remote.Protocol
 
 let private a2cDll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
 
@@ -94,6 +95,43 @@ let private rawSession (address: string) =
     channel
         .CreateCallInvoker()
         .AsyncDuplexStreamingCall(meth, null, CallOptions(deadline = DateTime.UtcNow.AddSeconds 10.0))
+
+/// A server that answers the spec correctly (CartPole's shape, N = 2) and then every request
+/// with `reply`: a non-conforming simulator, to check what the client accepts.
+type private Misbehaving(reply: Response) =
+    inherit A2C.Envs.Remote.Protocol.EnvironmentService.EnvironmentServiceBase()
+
+    override _.Session(requests, responses, context) =
+        task {
+            let mutable first = true
+
+            while! requests.MoveNext(context.CancellationToken) do
+                if first then
+                    first <- false
+                    let box = BoxSpace()
+                    box.Low.Add [ -1f; -1f; -1f; -1f ]
+                    box.High.Add [ 1f; 1f; 1f; 1f ]
+
+                    let spec =
+                        Spec(
+                            EnvId = "Fake-v0",
+                            NumEnvs = 2u,
+                            ObservationSpace = Space(Box = box),
+                            ActionSpace = Space(Discrete = DiscreteSpace(N = 2u))
+                        )
+
+                    do! responses.WriteAsync(Response(Version = 1u, Spec = spec))
+                else
+                    do! responses.WriteAsync(reply)
+        }
+
+let private batch (observations: float32 list) (rewards: float32 list) =
+    let b = Batch()
+    b.Observations.Add observations
+    b.Rewards.Add rewards
+    b.Terminated.Add [ false; false ]
+    b.Truncated.Add [ false; false ]
+    Response(Version = 1u, Batch = b)
 
 /// The message of the RemoteEnvironmentException that `f` throws.
 let private remoteError (f: unit -> unit) =
@@ -356,6 +394,37 @@ let tests =
 
                 Expect.equal oversized (Some StatusCode.ResourceExhausted) "over --max-message-bytes: ResourceExhausted"
                 stillServes server.Address
+            }
+
+            test "a server's wrong array lengths, NaN values and foreign replies are refused, naming what was wrong" {
+                let refused (reply: Response) =
+                    use server = RemoteServer.Start(Misbehaving reply, IPAddress.Loopback, 0)
+
+                    use env =
+                        RemoteVectorEnv.Connect(server.Address, RemoteEnvOptions(Timeout = TimeSpan.FromSeconds 10.0))
+
+                    remoteError (fun () -> env.Reset(Nullable 0))
+
+                let short = refused (batch [ 0f; 0f; 0f ] [ 0f; 0f ])
+                Expect.stringContains short "sent 3 values in observations; expected 8 (2 envs)" "wrong length"
+                let nan = refused (batch [ 0f; 0f; 0f; 0f; 0f; infinityf; 0f; 0f ] [ 0f; 0f ])
+                Expect.stringContains nan "observation[1] = Infinity for environment 1" "non-finite, named"
+
+                let foreign = refused (Response(Version = 2u, Batch = (batch [] []).Batch))
+
+                Expect.stringContains foreign "answered with protocol version 2" "version"
+
+                let error =
+                    Response(
+                        Version = 1u,
+                        Error =
+                            Error(
+                                Code = Error.Types.Code.EnvironmentFailed,
+                                Message = "the simulator's physics diverged"
+                            )
+                    )
+
+                Expect.stringContains (refused error) "the simulator's physics diverged" "the server's own message"
             }
 
             test "a2c serve: an unknown env id is a usage error listing the known ones" {

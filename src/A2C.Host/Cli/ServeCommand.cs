@@ -139,8 +139,21 @@ public sealed class RemoteServer : IDisposable
     /// <param name="log">Receives session events.</param>
     /// <returns>The running server.</returns>
     /// <exception cref="IOException">The address cannot be bound.</exception>
-    public static RemoteServer Start(Func<EnvSession> newSession, IPAddress address, int port, int maxMessageBytes = 4 * 1024 * 1024, Action<string>? log = null)
+    public static RemoteServer Start(Func<EnvSession> newSession, IPAddress address, int port, int maxMessageBytes = 4 * 1024 * 1024, Action<string>? log = null) =>
+        Start(new EnvironmentServer(newSession, log), address, port, maxMessageBytes);
+
+    /// <summary>Starts serving <paramref name="service"/>, any implementation of the protocol's service (tests use ones that misbehave on purpose).</summary>
+    /// <typeparam name="TService">The service's type.</typeparam>
+    /// <param name="service">The service.</param>
+    /// <param name="address">Address to listen on.</param>
+    /// <param name="port">Port (0: any free one; see <see cref="Address"/>).</param>
+    /// <param name="maxMessageBytes">Largest message accepted or sent.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="IOException">The address cannot be bound.</exception>
+    public static RemoteServer Start<TService>(TService service, IPAddress address, int port, int maxMessageBytes = 4 * 1024 * 1024)
+        where TService : A2C.Envs.Remote.Protocol.EnvironmentService.EnvironmentServiceBase
     {
+        ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(address);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -154,9 +167,9 @@ public sealed class RemoteServer : IDisposable
             grpc.MaxReceiveMessageSize = maxMessageBytes;
             grpc.MaxSendMessageSize = maxMessageBytes;
         });
-        builder.Services.AddSingleton(new EnvironmentServer(newSession, log));
+        builder.Services.AddSingleton(service);
         var app = builder.Build();
-        app.MapGrpcService<EnvironmentServer>();
+        app.MapGrpcService<TService>();
         try
         {
             app.StartAsync().GetAwaiter().GetResult();
