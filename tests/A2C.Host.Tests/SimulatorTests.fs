@@ -306,8 +306,8 @@ let adapter =
                     disposeAll sims
             }
 
-            test "over EnvSimulator endpoints, the adapter takes exactly VectorEnv's steps" {
-                for id in [ "LineWalk-v0"; "CartPole-v1" ] do
+            test "over EnvSimulator endpoints, the adapter takes exactly VectorEnv's steps, discrete or box" {
+                for id in [ "LineWalk-v0"; "CartPole-v1"; "Pendulum-v1" ] do
                     use expected = VectorEnv.Make(id, 3)
                     let envs = [ for _ in 1..3 -> Envs.Make id ]
 
@@ -325,9 +325,15 @@ let adapter =
                     let mutable episodes = 0
 
                     for t in 1..400 do
-                        let actions = Array.init 3 (fun _ -> rng.NextInt 2)
-                        expected.Step(ReadOnlySpan actions)
-                        actual.Step(ReadOnlySpan actions)
+                        if id = "Pendulum-v1" then
+                            let actions = Array.init 3 (fun _ -> float32 (rng.Uniform(-2.0, 2.0)))
+                            expected.Step(ReadOnlySpan actions)
+                            actual.Step(ReadOnlySpan actions)
+                        else
+                            let actions = Array.init 3 (fun _ -> rng.NextInt 2)
+                            expected.Step(ReadOnlySpan actions)
+                            actual.Step(ReadOnlySpan actions)
+
                         Expect.equal actual.Observations expected.Observations $"{id} step {t}: observations"
                         Expect.equal actual.Rewards expected.Rewards $"{id} step {t}: rewards"
                         Expect.equal actual.Terminated expected.Terminated $"{id} step {t}: terminated"
@@ -622,7 +628,8 @@ let agentSide =
                     e.Dispose()
             }
 
-            test "the policy operator gives the agent's own actions: discrete, sampled or not, on a scheduler or not" {
+            test
+                "the policy operator gives the agent's own actions: sampled or not, on a scheduler or not, with a normalizer" {
                 use model =
                     newModel (PolicySpec(4, 3, false, NetKind.Separate, [| 16 |], Activation.Tanh, true, 0f))
 
@@ -658,7 +665,26 @@ let agentSide =
                         expected
                         $"deterministic {deterministic}, scheduler {scheduler.IsSome}"
 
+                // With the run's normalizer, the agent sees normalized observations.
+                let normalizer = Normalizer(1, 4, 0.99f)
+
+                normalizer.Reset(Array.map (fun x -> 3f * x + 1f) (Array.concat observations))
+                |> ignore
+
                 use viaOperator = new Agent(model, 5L, torch.CPU)
+
+                let actual =
+                    guarded (fun () ->
+                        observations.ToObservable().Act(viaOperator, true, normalizer = normalizer).ToList().Wait())
+
+                let greedy (o: float32[]) =
+                    let action = [| 0 |]
+                    viaOperator.Act(o, 1, true, action, [||], [| 0f |])
+                    action.[0]
+
+                let expected = [ for o in observations -> greedy (normalizer.Observations o) ]
+                Expect.notEqual expected [ for o in observations -> greedy o ] "normalizing changes some actions here"
+                Expect.equal (List.ofSeq actual) expected "with a normalizer"
 
                 let error =
                     thrown<ArgumentException>(fun () ->
