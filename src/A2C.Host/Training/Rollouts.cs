@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
+using A2C.Envs.Simulators;
 using A2C.Envs.Vector;
 
 namespace A2C.Host.Training;
@@ -56,7 +57,7 @@ public sealed class RolloutException : Exception
     /// <param name="step">Vector step at which it failed.</param>
     /// <param name="inner">The failure.</param>
     public RolloutException(int env, long step, Exception inner)
-        : base($"{(env >= 0 ? $"environment {env}" : "the environments")} failed at step {step}: {(inner is SubEnvironmentException sub ? sub.InnerException?.Message : inner?.Message)}", inner)
+        : base($"{(env >= 0 ? $"environment {env}" : "the environments")} failed at step {step}: {Cause(inner)}", inner)
     {
         Env = env;
         Step = step;
@@ -67,6 +68,11 @@ public sealed class RolloutException : Exception
 
     /// <summary>Vector step at which it failed.</summary>
     public long Step { get; }
+
+    // A sub-environment's wrapper only adds its index, which this message has; any other
+    // failure (a simulator or a remote server, which its message names) is kept whole.
+    private static string? Cause(Exception? inner) =>
+        inner is SubEnvironmentException sub ? sub.InnerException?.Message ?? sub.Message : inner?.Message;
 }
 
 /// <summary>
@@ -297,7 +303,12 @@ public static class RolloutStream
                     }
                     catch (Exception e)
                     {
-                        var index = e is SubEnvironmentException sub ? sub.Index : -1;
+                        var index = e switch
+                        {
+                            SubEnvironmentException sub => sub.Index,
+                            SimulatorException simulator => simulator.Index,
+                            _ => -1,
+                        };
                         observer.OnError(new RolloutException(index, step, e));
                         return;
                     }
