@@ -306,6 +306,26 @@ let adapter =
                     disposeAll sims
             }
 
+            test "Trainer trains on the adapter like on any env: whole loop, episodes and reports" {
+                let envs = [ for _ in 1..4 -> Envs.Make "CartPole-v1" ]
+
+                let adapter =
+                    new SimulatorVectorEnv(
+                        [ for e in envs -> EnvSimulator(e).Endpoint ],
+                        Box(Single.NegativeInfinity, Single.PositiveInfinity, 4),
+                        Discrete(2)
+                    )
+
+                use trainer =
+                    new Trainer(A2COptions(Env = "pushed-cartpole", TotalTimesteps = 4000L), adapter)
+
+                let result = guarded (fun () -> trainer.Run())
+                Expect.equal trainer.Options.NEnvs 4 "n_envs is the adapter's"
+                Expect.isGreaterThanOrEqual result.TotalTimesteps 4000L "trained the whole budget"
+                Expect.isGreaterThan result.Episodes 50 "episodes were counted from the adapter"
+                Expect.equal trainer.Spec.Id "pushed-cartpole" "an unregistered name gets a spec of its own"
+            }
+
             test "over EnvSimulator endpoints, the adapter takes exactly VectorEnv's steps, discrete or box" {
                 for id in [ "LineWalk-v0"; "CartPole-v1"; "Pendulum-v1" ] do
                     use expected = VectorEnv.Make(id, 3)

@@ -69,17 +69,31 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
     /// <exception cref="A2C.Envs.Remote.RemoteEnvironmentException">The remote simulator cannot be reached or does not speak the protocol.</exception>
     public Trainer(A2COptions options, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
+        : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote), null, device)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
-        }
+    }
 
+    /// <summary>
+    /// Trains on <paramref name="env"/>, any vector env (e.g. a <c>SimulatorVectorEnv</c> over
+    /// simulators that push), with the same loop, logs and checkpoints; the trainer disposes it.
+    /// <c>options.Env</c> names the run and <c>options.NEnvs</c> is taken from the env. A
+    /// checkpoint of such a run cannot be resumed by <see cref="Resume"/>, which rebuilds envs from
+    /// their id.
+    /// </summary>
+    /// <param name="options">Options; validated here.</param>
+    /// <param name="env">The envs to train on.</param>
+    /// <param name="spec">Time limit and reward threshold (default: the registry's for <c>options.Env</c> if registered, else none).</param>
+    /// <param name="device">Device for the model.</param>
+    /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
+    public Trainer(A2COptions options, IVectorEnv env, EnvSpec? spec = null, Device? device = null)
+    {
+        Validated(options);
+        ArgumentNullException.ThrowIfNull(env);
         _device = device ?? CPU;
-        Env = EnvFactory.Create(options.Env, options.NEnvs, remote);
-        Spec = EnvFactory.Spec(options.Env, Env);
+        Env = env;
+        Spec = spec ?? (RemoteVectorEnvId(options.Env) || Envs.Envs.Specs.Any(s => s.Id == options.Env)
+            ? EnvFactory.Spec(options.Env, env)
+            : new EnvSpec(options.Env, () => throw new NotSupportedException($"{options.Env} is not registered."), null, null, options.Env));
 
         // A remote simulator decides how many envs it serves.
         Options = options = options with { NEnvs = Env.NumEnvs };
@@ -317,6 +331,20 @@ public sealed class Trainer : IDisposable
         _reports.Dispose();
         _thread.Dispose();
     }
+
+    private static A2COptions Validated(A2COptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));
+        }
+
+        return options;
+    }
+
+    private static bool RemoteVectorEnvId(string id) => A2C.Envs.Remote.RemoteVectorEnv.IsRemote(id);
 
     private (double? Return, double? Length) Recent()
     {
