@@ -165,7 +165,7 @@ public sealed class EnvSession : IDisposable
                 {
                     if (!float.IsFinite(actions[i]))
                     {
-                        return Fail(Error.Types.Code.InvalidArgument, $"continuous_actions[{i}] (env {i / _actionSize}) is {actions[i]}; actions must be finite.");
+                        return Fail(Error.Types.Code.InvalidArgument, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"continuous_actions[{i}] (env {i / _actionSize}) is {actions[i]}; actions must be finite."));
                     }
                 }
 
@@ -191,7 +191,7 @@ public sealed class EnvSession : IDisposable
             if (!float.IsFinite(_env.Observations[i]))
             {
                 _ready = false;
-                return Fail(Error.Types.Code.EnvironmentFailed, $"{when}: environment {i / size} returned observation[{i % size}] = {_env.Observations[i]}.");
+                return Fail(Error.Types.Code.EnvironmentFailed, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{when}: environment {i / size} returned observation[{i % size}] = {_env.Observations[i]}."));
             }
         }
 
@@ -200,7 +200,7 @@ public sealed class EnvSession : IDisposable
             if (!float.IsFinite(_env.Rewards[i]))
             {
                 _ready = false;
-                return Fail(Error.Types.Code.EnvironmentFailed, $"{when}: environment {i} returned reward {_env.Rewards[i]}.");
+                return Fail(Error.Types.Code.EnvironmentFailed, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{when}: environment {i} returned reward {_env.Rewards[i]}."));
             }
         }
 

@@ -299,7 +299,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
             var x = batch.Observations[i];
             if (!float.IsFinite(x))
             {
-                throw new RemoteEnvironmentException($"the simulator at {_address} sent observation[{i % size}] = {x} for environment {i / size}; observations must be finite.");
+                throw new RemoteEnvironmentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the simulator at {_address} sent observation[{i % size}] = {x} for environment {i / size}; observations must be finite."));
             }
 
             Observations[i] = x;
@@ -311,7 +311,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
             var reward = batch.Rewards[i];
             if (!float.IsFinite(reward))
             {
-                throw new RemoteEnvironmentException($"the simulator at {_address} sent reward {reward} for environment {i}; rewards must be finite.");
+                throw new RemoteEnvironmentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the simulator at {_address} sent reward {reward} for environment {i}; rewards must be finite."));
             }
 
             Rewards[i] = reward;

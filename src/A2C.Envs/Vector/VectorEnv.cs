@@ -39,6 +39,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     private readonly EpisodeStats[] _finishedBuffer;
     private readonly System.Threading.Tasks.ParallelOptions? _parallelOptions;
     private int _finishedCount;
+    private int _stepping = -1;
     private bool _started;
 
     /// <summary>Wraps <paramref name="envs"/>, which must share their spaces; the vector env owns and disposes them.</summary>
@@ -98,6 +99,12 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         return new VectorEnv(Enumerable.Range(0, numEnvs).Select(_ => global::A2C.Envs.Envs.Make(spec.Id)).ToArray(), options);
     }
 
+    /// <summary>
+    /// The sub-environment the last (or current) sequential step called last: a watchdog on
+    /// another thread reads it to name an env that hangs (see <see cref="WatchdogVectorEnv"/>).
+    /// </summary>
+    public int SteppingIndex => Volatile.Read(ref _stepping);
+
     /// <summary>Number of sub-environments.</summary>
     public int NumEnvs => _envs.Length;
 
@@ -137,6 +144,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     {
         for (var i = 0; i < _envs.Length; i++)
         {
+            Volatile.Write(ref _stepping, i);
             _envs[i].Reset(ObservationOf(Observations, i), seed is { } s ? s + i : null);
         }
 
@@ -167,6 +175,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
                 StepResult r;
                 try
                 {
+                    Volatile.Write(ref _stepping, i);
                     r = _envs[i].Step(actions[i], ObservationOf(Observations, i));
                 }
                 catch (Exception e)
@@ -202,6 +211,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
                 StepResult r;
                 try
                 {
+                    Volatile.Write(ref _stepping, i);
                     r = _envs[i].Step(actions.Slice(i * size, size), ObservationOf(Observations, i));
                 }
                 catch (Exception e)

@@ -40,6 +40,8 @@ internal static class TrainCommand
         var normalize = new Option<bool?>("--normalize") { Description = "Normalize observations and rewards like VecNormalize (default false)." };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
         var engine = CliApp.EngineOption();
+        var nanPolicy = new Option<string?>("--nan-policy") { Description = "fail (default): stop when an env returns a NaN or infinite observation or reward, naming it; skip: drop that rollout, reset the envs and go on (counted; 100 in a row still stop)." };
+        var envStepTimeout = new Option<double?>("--env-step-timeout") { Description = "Seconds a reset or step of all envs may take before the run stops naming the env that hangs (default: no limit)." };
         var remoteTimeout = new Option<double>("--remote-timeout") { Description = "With a grpc:// env: seconds one request to the server may take before the run stops with an error (default 30).", DefaultValueFactory = _ => 30 };
         var runDir = new Option<string?>("--run-dir") { Description = "Where to write config.json, progress.csv, monitor.csv and model.bin (default runs/ENV-seedS-TIME)." };
         var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
@@ -52,7 +54,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
-            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, remoteTimeout, runDir, summaryJson,
+            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, nanPolicy, envStepTimeout, remoteTimeout, runDir, summaryJson,
             stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume,
         };
         command.SetAction(parse =>
@@ -67,7 +69,7 @@ internal static class TrainCommand
 
             if (parse.GetValue(resume) is { } checkpoint)
             {
-                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, runDir];
+                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, nanPolicy, envStepTimeout, runDir];
                 var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
                 if (given.Count > 0)
                 {
@@ -100,6 +102,14 @@ internal static class TrainCommand
             options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
                 entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit);
             options = options with { Normalize = parse.GetValue(normalize) ?? options.Normalize, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
+            options = options with { EnvStepTimeout = parse.GetValue(envStepTimeout) ?? options.EnvStepTimeout };
+            switch (parse.GetValue(nanPolicy))
+            {
+                case null or "fail": break;
+                case "skip": options = options with { NanPolicy = NonFinitePolicy.Skip }; break;
+                case var other: errors.Add($"--nan-policy is '{other}'; allowed: fail, skip."); break;
+            }
+
             errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
             var evalCount = parse.GetValue(evalEpisodes);
             var interval = parse.GetValue(logInterval);
@@ -336,6 +346,8 @@ internal static class TrainCommand
             // A live bar on a terminal; plain periodic lines when output goes to a file or a pipe.
             var live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             ProgressTask? bar = null;
+            using var skips = trainer.SkippedRollouts.Subscribe(e =>
+                stderr.WriteLine($"a2c train: dropped a rollout (--nan-policy skip): {e.Message} ({trainer.Skipped} dropped so far)"));
             using var sink = trainer.Reports.Subscribe(report =>
             {
                 files.WriteEpisodes(trainer.Episodes);
@@ -421,6 +433,7 @@ internal static class TrainCommand
                     ["total_timesteps"] = result.TotalTimesteps,
                     ["wall_seconds"] = result.WallSeconds,
                     ["fps"] = result.Fps,
+                    ["skipped_rollouts"] = trainer.Skipped,
                     ["episodes"] = result.Episodes,
                     ["final_mean_return"] = result.FinalMeanReturn,
                     ["eval_mean_return"] = eval?.Mean,

@@ -110,6 +110,12 @@ public sealed record A2COptions
     /// <value>Default Mse.</value>
     public ValueLoss ValueLoss { get; init; } = ValueLoss.Mse;
 
+    /// <summary>Longest a reset or step of all in-process envs may take, in seconds, before the run stops naming the env that hangs (0: no limit, the default; each step then runs on a watchdog's thread).</summary>
+    public double EnvStepTimeout { get; init; }
+
+    /// <summary>What to do when an env returns a NaN or infinite observation or reward: stop with an error (default) or drop the rollout and go on.</summary>
+    public NonFinitePolicy NanPolicy { get; init; } = NonFinitePolicy.Fail;
+
     /// <summary>Who computes forward and backward passes (<see cref="Training.Engine.Auto"/>: .NET on the CPU). Both give the same actions and the same learning curve for the same seed.</summary>
     public Engine Engine { get; init; } = Engine.Auto;
 
@@ -168,6 +174,7 @@ public sealed record A2COptions
         Check(VfCoef is >= 0 and <= 10, "vf_coef", VfCoef, "0 to 10");
         Check(MaxGradNorm is > 0 and <= 1000, "max_grad_norm", MaxGradNorm, "greater than 0, up to 1000");
         Check(RmsPropEps is > 0 and < 1, "rms_prop_eps", RmsPropEps, "greater than 0, less than 1");
+        Check(double.IsFinite(EnvStepTimeout) && EnvStepTimeout is >= 0 and <= 86_400, "env_step_timeout", EnvStepTimeout, "0 (no limit) to 86400 seconds");
         return errors;
     }
 

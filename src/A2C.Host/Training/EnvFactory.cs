@@ -11,9 +11,18 @@ public static class EnvFactory
     /// <param name="id">A registered id such as <c>CartPole-v1</c>, or <c>grpc://HOST:PORT</c>.</param>
     /// <param name="numEnvs">Number of envs (ignored for a server).</param>
     /// <param name="remote">Deadlines and limits for a server.</param>
+    /// <param name="stepTimeout">For in-process envs: when set, every reset and step runs under this time limit (<see cref="WatchdogVectorEnv"/>).</param>
     /// <returns>The vector env; the caller disposes it.</returns>
-    public static IVectorEnv Create(string id, int numEnvs, RemoteEnvOptions? remote = null) =>
-        RemoteVectorEnv.IsRemote(id) ? RemoteVectorEnv.Connect(id, remote) : VectorEnv.Make(id, numEnvs);
+    public static IVectorEnv Create(string id, int numEnvs, RemoteEnvOptions? remote = null, TimeSpan? stepTimeout = null)
+    {
+        if (RemoteVectorEnv.IsRemote(id))
+        {
+            return RemoteVectorEnv.Connect(id, remote);
+        }
+
+        var local = VectorEnv.Make(id, numEnvs);
+        return stepTimeout is { } limit && limit > TimeSpan.Zero ? new WatchdogVectorEnv(local, limit) : local;
+    }
 
     /// <summary>The registration of <paramref name="env"/>: the registry's for an in-process env, the server's spec for a remote one.</summary>
     /// <param name="id">The env id.</param>

@@ -154,7 +154,8 @@ public sealed class Learner : IDisposable
 
     private static void RequireFinite(LossBreakdown loss)
     {
-        if (!double.IsFinite(loss.Total))
+        // The .NET engine sums in double: a loss beyond float32's range is as broken as an infinite one.
+        if (!double.IsFinite(loss.Total) || Math.Abs(loss.Total) > float.MaxValue)
         {
             throw new NonFiniteUpdateException($"the loss is {loss.Total} (policy {loss.Policy}, value {loss.Value}); the update was refused.");
         }

@@ -57,7 +57,7 @@ public sealed class RolloutException : Exception
     /// <param name="step">Vector step at which it failed.</param>
     /// <param name="inner">The failure.</param>
     public RolloutException(int env, long step, Exception inner)
-        : base($"{(env >= 0 ? $"environment {env}" : "the environments")} failed at step {step}: {Cause(inner)}", inner)
+        : base(Describe(env, step, inner), inner)
     {
         Env = env;
         Step = step;
@@ -73,6 +73,47 @@ public sealed class RolloutException : Exception
     // failure (a simulator or a remote server, which its message names) is kept whole.
     private static string? Cause(Exception? inner) =>
         inner is SubEnvironmentException sub ? sub.InnerException?.Message ?? sub.Message : inner?.Message;
+
+    // Errors that already name the env and the step are told as they are.
+    private static string Describe(int env, long step, Exception? inner) => inner is NonFiniteEnvironmentException
+        ? inner.Message
+        : $"{(env >= 0 ? $"environment {env}" : "the environments")} failed at step {step}: {Cause(inner)}";
+}
+
+/// <summary>What the rollout stream does when an env returns a NaN or infinite observation or reward.</summary>
+public enum NonFinitePolicy
+{
+    /// <summary>End the stream with an error naming the env, the value and the step (the default).</summary>
+    Fail,
+
+    /// <summary>Drop the rollout in progress, reset the envs and collect a new one (counted; 100 in a row still fail).</summary>
+    Skip,
+}
+
+/// <summary>An env returned a NaN or infinite observation or reward.</summary>
+public sealed class NonFiniteEnvironmentException : Exception
+{
+    /// <summary>Creates the error.</summary>
+    /// <param name="env">Index of the env.</param>
+    /// <param name="step">Vector step since the stream started.</param>
+    /// <param name="field">What was not finite, e.g. "observation[2]" or "reward".</param>
+    /// <param name="value">The value.</param>
+    public NonFiniteEnvironmentException(int env, long step, string field, float value)
+        : base(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"environment {env} returned {field} = {value} at step {step}; observations and rewards must be finite."))
+    {
+        Env = env;
+        Step = step;
+        Field = field;
+    }
+
+    /// <summary>Index of the env.</summary>
+    public int Env { get; }
+
+    /// <summary>Vector step since the stream started.</summary>
+    public long Step { get; }
+
+    /// <summary>What was not finite.</summary>
+    public string Field { get; }
 }
 
 /// <summary>
@@ -217,6 +258,9 @@ public static class RolloutStream
     // Other work queued on the stream's scheduler gets a turn every this many vector steps.
     private const int StepsBetweenYields = 1024;
 
+    // Under NonFinitePolicy.Skip, an env that never returns finite values still ends the run.
+    private const int MaxSkippedInARow = 100;
+
     /// <summary>
     /// Steps <paramref name="env"/> with <paramref name="policy"/> on <paramref name="scheduler"/>, one element
     /// per vector step, until the subscription is disposed. The env is reset with <paramref name="seed"/> on
@@ -258,7 +302,9 @@ public static class RolloutStream
     /// <param name="normalizer">As for <see cref="Create"/>.</param>
     /// <param name="resume">As for <see cref="Create"/>.</param>
     /// <returns>The stream of rollouts.</returns>
-    public static IObservable<RolloutBuffer> CreateRollouts(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
+    /// <param name="nonFinite">What to do when an env returns a NaN or infinite observation or reward.</param>
+    /// <param name="skipped">Told of every rollout dropped under <see cref="NonFinitePolicy.Skip"/>.</param>
+    public static IObservable<RolloutBuffer> CreateRollouts(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false, NonFinitePolicy nonFinite = NonFinitePolicy.Fail, Action<NonFiniteEnvironmentException>? skipped = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
@@ -281,13 +327,14 @@ public static class RolloutStream
             var work = scheduler.Schedule(self =>
             {
                 var sinceYield = 0;
+                var skippedInARow = 0;
                 while (!cancel.IsDisposed)
                 {
                     try
                     {
                         if (!started)
                         {
-                            stepper.Start(resume ? null : seed, resume);
+                            stepper.Start(resume ? null : seed, resume, step);
                             started = true;
                         }
 
@@ -295,11 +342,22 @@ public static class RolloutStream
                         buffer.Episodes.Clear();
                         for (var t = 0; t < nSteps; t++)
                         {
-                            stepper.Step(buffer, t);
+                            stepper.Step(buffer, t, step);
                             step++;
                         }
 
                         stepper.Current.CopyTo(buffer.NextObservations, 0);
+                        skippedInARow = 0;
+                    }
+                    catch (NonFiniteEnvironmentException e) when (nonFinite == NonFinitePolicy.Skip && ++skippedInARow < MaxSkippedInARow)
+                    {
+                        // The envs' state is garbage: drop what was collected and start over from a reset.
+                        skipped?.Invoke(e);
+                        step++;
+                        started = false;
+                        resume = false;
+                        seed = null;
+                        continue;
                     }
                     catch (Exception e)
                     {
@@ -307,6 +365,8 @@ public static class RolloutStream
                         {
                             SubEnvironmentException sub => sub.Index,
                             SimulatorException simulator => simulator.Index,
+                            NonFiniteEnvironmentException bad => bad.Env,
+                            EnvironmentTimeoutException hung => hung.Index,
                             _ => -1,
                         };
                         observer.OnError(new RolloutException(index, step, e));
@@ -394,7 +454,13 @@ public static class RolloutStream
         /// <summary>s_t as the policy sees it (normalized when there is a normalizer).</summary>
         public float[] Current { get; private set; }
 
-        public void Start(int? seed, bool resume)
+        public void Start(int? seed, bool resume, long step)
+        {
+            StartEnvs(seed, resume);
+            RequireFinite(step, afterStep: false);
+        }
+
+        private void StartEnvs(int? seed, bool resume)
         {
             // Only envs whose state a checkpoint restored can continue; a remote simulator's state
             // was not saved, so it starts from a reset.
@@ -408,7 +474,47 @@ public static class RolloutStream
             Current = _normalizer?.Reset(_env.Observations) ?? (float[])_env.Observations.Clone();
         }
 
-        public void Step(RolloutBuffer into, int t)
+        /// <summary>Throws <see cref="NonFiniteEnvironmentException"/> naming the first env whose observation (or, after a step, reward) is not finite.</summary>
+        private void RequireFinite(long step, bool afterStep)
+        {
+            var env = _env;
+            var size = env.ObservationSize;
+            var observations = env.Observations;
+            for (var i = 0; i < observations.Length; i++)
+            {
+                if (!float.IsFinite(observations[i]))
+                {
+                    throw new NonFiniteEnvironmentException(i / size, step, $"observation[{i % size}]", observations[i]);
+                }
+            }
+
+            if (!afterStep)
+            {
+                return;
+            }
+
+            for (var i = 0; i < env.NumEnvs; i++)
+            {
+                if (!float.IsFinite(env.Rewards[i]))
+                {
+                    throw new NonFiniteEnvironmentException(i, step, "reward", env.Rewards[i]);
+                }
+
+                if (env.Terminated[i] || env.Truncated[i])
+                {
+                    var final = env.FinalObservations.AsSpan(i * size, size);
+                    for (var k = 0; k < size; k++)
+                    {
+                        if (!float.IsFinite(final[k]))
+                        {
+                            throw new NonFiniteEnvironmentException(i, step, $"final observation[{k}]", final[k]);
+                        }
+                    }
+                }
+            }
+        }
+
+        public void Step(RolloutBuffer into, int t, long step)
         {
             var env = _env;
             var n = env.NumEnvs;
@@ -425,6 +531,7 @@ public static class RolloutStream
             }
             _values.CopyTo(into.Values, t * n);
             StepWithActions(env, _discreteActions, _continuousActions, _clipped);
+            RequireFinite(step, afterStep: true);
 
             var terminated = into.Terminated.AsSpan(t * n, n);
             var truncated = into.Truncated.AsSpan(t * n, n);

@@ -131,6 +131,8 @@ public sealed class RunFiles : IDisposable
             ["value_loss"] = options.ValueLoss.IsHuber ? "huber" : "mse",
             ["normalize"] = options.Normalize,
             ["engine"] = options.Engine.ToString().ToLowerInvariant(),
+            ["nan_policy"] = options.NanPolicy.ToString().ToLowerInvariant(),
+            ["env_step_timeout"] = options.EnvStepTimeout,
             ["device"] = device,
         };
     }
@@ -174,6 +176,8 @@ public sealed class RunFiles : IDisposable
             ValueLoss = Get<string>("value_loss") == "huber" ? ValueLoss.Huber : ValueLoss.Mse,
             Normalize = Get<bool>("normalize"),
             Engine = node["engine"] is { } engine ? Enum.Parse<Engine>(engine.GetValue<string>(), ignoreCase: true) : Engine.Auto,
+            EnvStepTimeout = node["env_step_timeout"]?.GetValue<double>() ?? 0,
+            NanPolicy = node["nan_policy"] is { } nanPolicy ? Enum.Parse<NonFinitePolicy>(nanPolicy.GetValue<string>(), ignoreCase: true) : NonFinitePolicy.Fail,
         };
     }
 

@@ -56,6 +56,7 @@ public sealed class Trainer : IDisposable
 {
     private const int RecentEpisodes = 100;
     private readonly Subject<UpdateReport> _reports = new();
+    private readonly Subject<NonFiniteEnvironmentException> _skips = new();
     private double _elapsedBefore;
     private bool _resumed;
     private readonly List<EpisodeRecord> _episodes = [];
@@ -69,7 +70,7 @@ public sealed class Trainer : IDisposable
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
     /// <exception cref="A2C.Envs.Remote.RemoteEnvironmentException">The remote simulator cannot be reached or does not speak the protocol.</exception>
     public Trainer(A2COptions options, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
-        : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote), null, device)
+        : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote, options.EnvStepTimeout > 0 ? TimeSpan.FromSeconds(options.EnvStepTimeout) : null), null, device)
     {
     }
 
@@ -150,6 +151,12 @@ public sealed class Trainer : IDisposable
     /// <summary>One report per update, pushed on the training thread.</summary>
     public IObservable<UpdateReport> Reports => _reports;
 
+    /// <summary>Rollouts dropped under <c>nan_policy skip</c>, each with what was not finite, pushed on the training thread.</summary>
+    public IObservable<NonFiniteEnvironmentException> SkippedRollouts => _skips;
+
+    /// <summary>How many rollouts were dropped under <c>nan_policy skip</c> (their steps are not counted in <see cref="Timesteps"/>).</summary>
+    public long Skipped { get; private set; }
+
     /// <summary>Finished training episodes so far.</summary>
     public IReadOnlyList<EpisodeRecord> Episodes => _episodes;
 
@@ -205,6 +212,7 @@ public sealed class Trainer : IDisposable
     {
         ["timesteps"] = Timesteps,
         ["updates"] = Updates,
+        ["skipped_rollouts"] = Skipped,
         ["elapsed_seconds"] = _elapsedBefore,
         ["episode_returns"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Return).ToArray()),
         ["episode_lengths"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Length).ToArray()),
@@ -219,6 +227,7 @@ public sealed class Trainer : IDisposable
         ArgumentNullException.ThrowIfNull(json);
         Timesteps = json["timesteps"]!.GetValue<long>();
         Updates = json["updates"]!.GetValue<long>();
+        Skipped = json["skipped_rollouts"]?.GetValue<long>() ?? 0;
         _elapsedBefore = json["elapsed_seconds"]!.GetValue<double>();
         var returns = json["episode_returns"]!.AsArray();
         var lengths = json["episode_lengths"]!.AsArray();
@@ -293,7 +302,13 @@ public sealed class Trainer : IDisposable
             return new TrainingResult(Timesteps, _elapsedBefore, Timesteps / Math.Max(_elapsedBefore, 1e-9), _episodes.Count, done, false, false);
         }
 
-        using var subscription = RolloutStream.CreateRollouts(Env, Agent, Options.NSteps, _resumed ? null : Options.Seed, _thread, Normalizer, resume: _resumed)
+        void Skip(NonFiniteEnvironmentException e)
+        {
+            Skipped++;
+            _skips.OnNext(e);
+        }
+
+        using var subscription = RolloutStream.CreateRollouts(Env, Agent, Options.NSteps, _resumed ? null : Options.Seed, _thread, Normalizer, resume: _resumed, Options.NanPolicy, Skip)
             .Select(Learn)
             .TakeWhile(r => !r.Stop)
             .Subscribe(_ => { }, e => { failure = e; finished.Set(); }, finished.Set);
@@ -329,6 +344,7 @@ public sealed class Trainer : IDisposable
         Agent.Model.Dispose();
         Env.Dispose();
         _reports.Dispose();
+        _skips.Dispose();
         _thread.Dispose();
     }
 
