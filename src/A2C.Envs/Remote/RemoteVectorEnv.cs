@@ -45,10 +45,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
     private readonly CancellationTokenSource _lifetime = new();
     private readonly RemoteEnvOptions _options;
     private readonly string _address;
-    private readonly double[] _returns;
-    private readonly int[] _lengths;
-    private readonly EpisodeStats[] _finished;
-    private int _finishedCount;
+    private readonly EpisodeLedger _episodes;
     private bool _disposed;
 
     private RemoteVectorEnv(string address, RemoteEnvOptions options)
@@ -97,9 +94,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
         Rewards = new float[NumEnvs];
         Terminated = new bool[NumEnvs];
         Truncated = new bool[NumEnvs];
-        _returns = new double[NumEnvs];
-        _lengths = new int[NumEnvs];
-        _finished = new EpisodeStats[NumEnvs];
+        _episodes = new EpisodeLedger(NumEnvs);
     }
 
     /// <summary>Whether <paramref name="id"/> names a remote simulator (<c>grpc://HOST:PORT</c>).</summary>
@@ -161,7 +156,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
     public bool[] Truncated { get; } = [];
 
     /// <inheritdoc />
-    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _finished.AsSpan(0, _finishedCount);
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _episodes.Finished;
 
     /// <inheritdoc />
     public void Reset(int? seed = null)
@@ -173,9 +168,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
         }
 
         Accept(Exchange(new Request { Reset = reset }, "reset"), afterStep: false);
-        Array.Clear(_returns);
-        Array.Clear(_lengths);
-        _finishedCount = 0;
+        _episodes.Clear();
     }
 
     /// <inheritdoc />
@@ -305,7 +298,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
             Observations[i] = x;
         }
 
-        _finishedCount = 0;
+        _episodes.BeginStep();
         for (var i = 0; i < n; i++)
         {
             var reward = batch.Rewards[i];
@@ -322,18 +315,12 @@ public sealed class RemoteVectorEnv : IVectorEnv
                 continue;
             }
 
-            _returns[i] += reward;
-            _lengths[i]++;
-            if (Terminated[i] || Truncated[i])
+            if (_episodes.Add(i, reward, Terminated[i], Truncated[i]))
             {
                 for (var k = 0; k < size; k++)
                 {
                     FinalObservations[i * size + k] = batch.FinalObservations[i * size + k];
                 }
-
-                _finished[_finishedCount++] = new EpisodeStats(i, _returns[i], _lengths[i], Terminated[i]);
-                _returns[i] = 0;
-                _lengths[i] = 0;
             }
         }
     }

@@ -49,11 +49,8 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     private readonly Link[] _links;
     private readonly TimeSpan _timeout;
     private readonly DiscreteActionCommand[] _discreteCommands;
-    private readonly double[] _episodeReturns;
-    private readonly int[] _episodeLengths;
-    private readonly EpisodeStats[] _finishedBuffer;
+    private readonly EpisodeLedger _episodes;
     private readonly int[] _ended;
-    private int _finishedCount;
     private long _step;
     private bool _started;
     private bool _disposed;
@@ -105,9 +102,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
         Rewards = new float[n];
         Terminated = new bool[n];
         Truncated = new bool[n];
-        _episodeReturns = new double[n];
-        _episodeLengths = new int[n];
-        _finishedBuffer = new EpisodeStats[n];
+        _episodes = new EpisodeLedger(n);
         _ended = new int[n];
 
         // Records are immutable, so one command per discrete action serves every simulator and step.
@@ -175,7 +170,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     public bool[] Truncated { get; }
 
     /// <inheritdoc />
-    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _finishedBuffer.AsSpan(0, _finishedCount);
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _episodes.Finished;
 
     /// <summary>Sends every simulator a <see cref="ResetCommand"/> (simulator i gets <c>seed + i</c>) and waits for their first ticks.</summary>
     /// <param name="seed">Base seed, or null to let the simulators continue their streams.</param>
@@ -185,7 +180,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     {
         RequireUsable();
         _step = 0;
-        _finishedCount = 0;
+        _episodes.BeginStep();
         for (var i = 0; i < _links.Length; i++)
         {
             Send(i, new ResetCommand(seed is { } s ? s + i : null), Request.Reset);
@@ -202,8 +197,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
         Array.Clear(Rewards);
         Array.Clear(Terminated);
         Array.Clear(Truncated);
-        Array.Clear(_episodeReturns);
-        Array.Clear(_episodeLengths);
+        _episodes.Clear();
         _started = true;
     }
 
@@ -292,7 +286,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     private void Finish()
     {
         AwaitAnswers();
-        _finishedCount = 0;
+        _episodes.BeginStep();
         var endedCount = 0;
         for (var i = 0; i < _links.Length; i++)
         {
@@ -301,14 +295,9 @@ public sealed class SimulatorVectorEnv : IVectorEnv
             Rewards[i] = (float)tick.Reward;
             Terminated[i] = tick.Terminated;
             Truncated[i] = tick.Truncated;
-            _episodeReturns[i] += tick.Reward;
-            _episodeLengths[i]++;
             tick.Observation.CopyTo(Observations, i * ObservationSize);
-            if (tick.Done)
+            if (_episodes.Add(i, tick.Reward, tick.Terminated, tick.Truncated))
             {
-                _finishedBuffer[_finishedCount++] = new EpisodeStats(i, _episodeReturns[i], _episodeLengths[i], tick.Terminated);
-                _episodeReturns[i] = 0;
-                _episodeLengths[i] = 0;
                 tick.Observation.CopyTo(FinalObservations, i * ObservationSize);
                 _ended[endedCount++] = i;
             }

@@ -34,11 +34,8 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
 {
     private readonly IEnv[] _envs;
     private readonly VectorEnvOptions _options;
-    private readonly double[] _episodeReturns;
-    private readonly int[] _episodeLengths;
-    private readonly EpisodeStats[] _finishedBuffer;
+    private readonly EpisodeLedger _episodes;
     private readonly System.Threading.Tasks.ParallelOptions? _parallelOptions;
-    private int _finishedCount;
     private int _stepping = -1;
     private bool _started;
 
@@ -78,9 +75,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         Rewards = new float[NumEnvs];
         Terminated = new bool[NumEnvs];
         Truncated = new bool[NumEnvs];
-        _episodeReturns = new double[NumEnvs];
-        _episodeLengths = new int[NumEnvs];
-        _finishedBuffer = new EpisodeStats[NumEnvs];
+        _episodes = new EpisodeLedger(NumEnvs);
         if (_options.Parallel)
         {
             _parallelOptions = new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
@@ -136,7 +131,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     public bool[] Truncated { get; }
 
     /// <summary>Episodes that ended in the last step (valid until the next step).</summary>
-    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _finishedBuffer.AsSpan(0, _finishedCount);
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _episodes.Finished;
 
     /// <summary>Resets every sub-environment; env <c>i</c> gets seed <c>seed + i</c> (null: continue their streams).</summary>
     /// <param name="seed">Base seed.</param>
@@ -151,9 +146,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         Array.Clear(Rewards);
         Array.Clear(Terminated);
         Array.Clear(Truncated);
-        Array.Clear(_episodeReturns);
-        Array.Clear(_episodeLengths);
-        _finishedCount = 0;
+        _episodes.Clear();
         _started = true;
     }
 
@@ -167,7 +160,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             throw new ArgumentException($"expected {NumEnvs} actions, one per environment; got {actions.Length}.", nameof(actions));
         }
 
-        _finishedCount = 0;
+        _episodes.BeginStep();
         if (_parallelOptions is null)
         {
             for (var i = 0; i < _envs.Length; i++)
@@ -203,7 +196,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             throw new ArgumentException($"expected {NumEnvs} x {size} action values; got {actions.Length}.", nameof(actions));
         }
 
-        _finishedCount = 0;
+        _episodes.BeginStep();
         if (_parallelOptions is null)
         {
             for (var i = 0; i < _envs.Length; i++)
@@ -242,8 +235,8 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             data.AddRange(snapshot);
         }
 
-        data.AddRange(_episodeReturns.Select(BitConverter.DoubleToInt64Bits));
-        data.AddRange(_episodeLengths.Select(l => (long)l));
+        data.AddRange(_episodes.Returns.Select(BitConverter.DoubleToInt64Bits));
+        data.AddRange(_episodes.Lengths.Select(l => (long)l));
         data.AddRange(Observations.Select(o => (long)BitConverter.SingleToInt32Bits(o)));
         return data.ToArray();
     }
@@ -272,12 +265,12 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
 
         for (var i = 0; i < NumEnvs; i++)
         {
-            _episodeReturns[i] = reader.Double();
+            _episodes.Returns[i] = reader.Double();
         }
 
         for (var i = 0; i < NumEnvs; i++)
         {
-            _episodeLengths[i] = (int)reader.Long();
+            _episodes.Lengths[i] = (int)reader.Long();
         }
 
         for (var i = 0; i < Observations.Length; i++)
@@ -287,7 +280,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
 
         reader.End();
         _started = started;
-        _finishedCount = 0;
+        _episodes.BeginStep();
     }
 
     /// <summary>Disposes every sub-environment.</summary>
@@ -351,16 +344,11 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         Rewards[i] = (float)result.Reward;
         Terminated[i] = result.Terminated;
         Truncated[i] = result.Truncated;
-        _episodeReturns[i] += result.Reward;
-        _episodeLengths[i]++;
-        if (!result.Done)
+        if (!_episodes.Add(i, result.Reward, result.Terminated, result.Truncated))
         {
             return;
         }
 
-        _finishedBuffer[_finishedCount++] = new EpisodeStats(i, _episodeReturns[i], _episodeLengths[i], result.Terminated);
-        _episodeReturns[i] = 0;
-        _episodeLengths[i] = 0;
         var current = ObservationOf(Observations, i);
         current.CopyTo(ObservationOf(FinalObservations, i));
         try
