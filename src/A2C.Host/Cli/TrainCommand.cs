@@ -58,11 +58,28 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             var errors = new List<string>();
+            // The options a resumed run may change too are checked first, for both kinds of run.
             var every = parse.GetValue(checkpointEvery);
             if (every < 0)
             {
-                stderr.WriteLine($"a2c train: --checkpoint-every is {every}; allowed: 0 or more.");
-                return CliApp.UsageError;
+                errors.Add($"--checkpoint-every is {every}; allowed: 0 or more.");
+            }
+
+            var evalCount = parse.GetValue(evalEpisodes);
+            var interval = parse.GetValue(logInterval);
+            if (evalCount < 0)
+            {
+                errors.Add($"--eval-episodes is {evalCount}; allowed: 0 or more.");
+            }
+
+            if (interval < 1)
+            {
+                errors.Add($"--log-interval is {interval}; allowed: 1 or more.");
+            }
+
+            if (CliApp.CheckOutputFile(parse.GetValue(summaryJson)) is { } badSummary)
+            {
+                errors.Add("--summary-json: " + badSummary);
             }
 
             if (parse.GetValue(resume) is { } checkpoint)
@@ -71,11 +88,15 @@ internal static class TrainCommand
                 var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
                 if (given.Count > 0)
                 {
-                    stderr.WriteLine($"a2c train: {string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
-                    return CliApp.UsageError;
+                    errors.Insert(0, $"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
                 }
 
-                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), parse.GetValue(evalEpisodes), parse.GetValue(logInterval), every, stdout, stderr, cancellation);
+                if (errors.Count > 0)
+                {
+                    return CliApp.ReportUsageErrors(stderr, "a2c train", errors);
+                }
+
+                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, stdout, stderr, cancellation);
             }
 
             if (parse.GetValue(env) is not { } envId)
@@ -100,22 +121,12 @@ internal static class TrainCommand
             options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
                 entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit);
             options = options with { Normalize = parse.GetValue(normalize) ?? options.Normalize, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
-            errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
-            var evalCount = parse.GetValue(evalEpisodes);
-            var interval = parse.GetValue(logInterval);
-            if (evalCount < 0)
-            {
-                errors.Add($"--eval-episodes is {evalCount}; allowed: 0 or more.");
-            }
-
-            if (interval < 1)
-            {
-                errors.Add($"--log-interval is {interval}; allowed: 1 or more.");
-            }
+            errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
 
             if (RemoteVectorEnv.IsRemote(options.Env))
             {
-                if (!Uri.TryCreate("http://" + options.Env[RemoteVectorEnv.Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/")
+                if (!Uri.TryCreate("http://" + options.Env[RemoteVectorEnv.Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/"
+                    || !System.Text.RegularExpressions.Regex.IsMatch(options.Env, @":[0-9]+/?$"))
                 {
                     errors.Add($"--env is '{options.Env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
                 }
@@ -140,7 +151,7 @@ internal static class TrainCommand
             var timeoutSeconds = parse.GetValue(remoteTimeout);
             if (!double.IsFinite(timeoutSeconds) || timeoutSeconds is <= 0 or > 86_400)
             {
-                errors.Add($"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds.");
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds."));
             }
 
             var deviceName = parse.GetValue(device)!;
@@ -291,9 +302,20 @@ internal static class TrainCommand
     private static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         Trainer trainer;
+        var refused = new List<string>();
         try
         {
-            trainer = Trainer.Resume(checkpoint, o => totalSteps is { } t ? o with { TotalTimesteps = t } : o);
+            trainer = Trainer.Resume(checkpoint, o =>
+            {
+                if (totalSteps is not { } t)
+                {
+                    return o;
+                }
+
+                var changed = o with { TotalTimesteps = t };
+                refused.AddRange(CliApp.AsOptionErrors(changed.Validate()));
+                return refused.Count > 0 ? o : changed;
+            });
         }
         catch (CheckpointException e)
         {
@@ -303,6 +325,16 @@ internal static class TrainCommand
 
         using (trainer)
         {
+            if (totalSteps is { } total && total < trainer.Timesteps)
+            {
+                refused.Add(string.Create(CultureInfo.InvariantCulture, $"--total-steps is {total}; allowed: at least the {trainer.Timesteps} steps the checkpoint has already taken."));
+            }
+
+            if (refused.Count > 0)
+            {
+                return CliApp.ReportUsageErrors(stderr, "a2c train", refused);
+            }
+
             var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
             RunFiles files;
             try
