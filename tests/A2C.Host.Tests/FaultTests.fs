@@ -5,10 +5,13 @@ module A2C.Host.Tests.FaultTests
 
 open System
 open System.IO
+open System.IO.Compression
 open System.Security.Cryptography
 open System.Text
+open System.Text.Json.Nodes
 open System.Threading
 open A2C.Host.Cli
+open A2C.Host.Training
 open Expecto
 
 let private runWith (token: CancellationToken) (args: string list) =
@@ -50,6 +53,68 @@ let private train (extra: string list) =
     Expect.equal code 0 err
     dir
 
+let private zipEntries (bytes: byte[]) =
+    use zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read)
+
+    [
+        for e in zip.Entries ->
+            use s = e.Open()
+            use m = new MemoryStream()
+            s.CopyTo m
+            e.FullName, m.ToArray()
+    ]
+
+let private zipOf (entries: (string * byte[]) list) =
+    use memory = new MemoryStream()
+
+    do
+        use zip = new ZipArchive(memory, ZipArchiveMode.Create, true)
+
+        for name, data in entries do
+            use s = zip.CreateEntry(name).Open()
+            s.Write(data, 0, data.Length)
+
+    memory.ToArray()
+
+let private parseObject (text: string) =
+    match JsonNode.Parse text with
+    | :? JsonObject as o -> o
+    | _ -> failwith "expected a JSON object"
+
+let private parseObjectBytes (bytes: byte[]) =
+    parseObject (Encoding.UTF8.GetString bytes)
+
+/// The entries with manifest.json's checksums recomputed: what a checkpoint written by another
+/// program (or another build of this one) looks like, where only the content is foreign.
+let private rehashed (entries: (string * byte[]) list) =
+    let manifest =
+        parseObjectBytes (entries |> List.find (fst >> (=) "manifest.json") |> snd)
+
+    let hashes = JsonObject()
+
+    for name, data in entries do
+        if name <> "manifest.json" then
+            hashes[name] <- JsonValue.Create(Convert.ToHexString(SHA256.HashData data))
+
+    manifest["sha256"] <- hashes
+
+    entries
+    |> List.map (fun (name, data) ->
+        if name = "manifest.json" then
+            name, Encoding.UTF8.GetBytes(manifest.ToJsonString())
+        else
+            name, data)
+
+let private mapConfig (change: JsonObject -> unit) (entries: (string * byte[]) list) =
+    entries
+    |> List.map (fun (name, data) ->
+        if name = "config.json" then
+            let json = parseObjectBytes data
+            change json
+            name, Encoding.UTF8.GetBytes(json.ToJsonString())
+        else
+            name, data)
+
 let private snapshot (dir: string) =
     [
         for f in Directory.GetFiles(dir, "*", SearchOption.AllDirectories) |> Array.sort ->
@@ -69,6 +134,418 @@ let private refused (code: int) (dir: string) (args: string list) (expected: str
 
     noStackTrace context err
     Expect.equal (snapshot dir) before $"{context}: nothing in the run dir changed"
+
+[<Tests>]
+let corrupt =
+    testSequenced
+    <| testList
+        "corrupt and foreign files"
+        [
+            test
+                "a corrupt checkpoint (truncated, bit-flipped in any entry, an entry missing, not ours, empty) is refused by resume and eval; it stays as it was and a good copy still resumes" {
+                let dir = train [ "--env"; "CartPole-v1" ]
+                let checkpoint = Path.Combine(dir, "checkpoint.zip")
+                let aside = Path.Combine(dir, "checkpoint-good.zip")
+                File.Copy(checkpoint, aside)
+                let good = File.ReadAllBytes checkpoint
+                let entries = zipEntries good
+
+                Expect.equal
+                    (entries |> List.map fst |> List.sort)
+                    [
+                        "config.json"
+                        "envs.bin"
+                        "generator.bin"
+                        "manifest.json"
+                        "model.bin"
+                        "optimizer.bin"
+                        "trainer.json"
+                    ]
+                    "the entries this test damages one by one"
+
+                let flipped name =
+                    entries
+                    |> List.map (fun (n, data) ->
+                        if n = name then
+                            let copy = Array.copy data
+                            // In the manifest, a bit of the first checksum's hex; elsewhere, the middle byte.
+                            let at =
+                                if n = "manifest.json" then
+                                    Encoding.UTF8.GetString(data).IndexOf("\"sha256\":{\"") + 30
+                                else
+                                    data.Length / 2
+
+                            copy[at] <- copy[at] ^^^ 1uy
+                            n, copy
+                        else
+                            n, data)
+                    |> zipOf
+
+                let cases =
+                    [
+                        for length in
+                            [
+                                1
+                                22
+                                100
+                                good.Length / 4
+                                good.Length / 2
+                                good.Length - 22
+                                good.Length - 1
+                            ] -> $"truncated to {length} bytes", good[.. length - 1], [ "checkpoint" ]
+                    ]
+                    @ [
+                        for name, _ in entries ->
+                            $"{name} bit-flipped",
+                            flipped name,
+                            [
+                                "is damaged"
+                                (if name = "manifest.json" then
+                                     "SHA-256"
+                                 else
+                                     $"{name} does not match its SHA-256")
+                            ]
+                    ]
+                    @ [
+                        for name, _ in entries ->
+                            $"{name} missing",
+                            entries |> List.filter (fst >> (<>) name) |> zipOf,
+                            [
+                                (if name = "manifest.json" then
+                                     "not an a2c checkpoint"
+                                 else
+                                     $"{name} is missing")
+                            ]
+                    ]
+                    @ [
+                        "a zip that is not ours",
+                        zipOf [ "hello.txt", Encoding.UTF8.GetBytes "hello" ],
+                        [ "not an a2c checkpoint" ]
+                        "a zip whose manifest is not ours",
+                        zipOf [ "manifest.json", Encoding.UTF8.GetBytes """{"format":"other","version":2}""" ],
+                        [ "not an a2c checkpoint"; "\"other\"" ]
+                        "a checkpoint of a future version",
+                        entries
+                        |> List.map (fun (n, d) ->
+                            if n = "manifest.json" then
+                                n,
+                                Encoding.UTF8.GetBytes(
+                                    Encoding.UTF8.GetString(d).Replace("\"version\":2", "\"version\":99")
+                                )
+                            else
+                                n, d)
+                        |> zipOf,
+                        [ "version 99"; "reads version 2" ]
+                        "a manifest that is not JSON",
+                        entries
+                        |> List.map (fun (n, d) -> if n = "manifest.json" then n, d[.. d.Length / 2] else n, d)
+                        |> zipOf,
+                        [ "manifest.json is not valid JSON" ]
+                        "an empty file", [||], [ "is empty (0 bytes)" ]
+                        "a text file", Encoding.UTF8.GetBytes "not a zip", [ "not a zip file" ]
+                    ]
+
+                for case, bytes, expected in cases do
+                    File.WriteAllBytes(checkpoint, bytes)
+
+                    for args in
+                        [
+                            [ "train"; "--resume"; checkpoint ]
+                            [ "eval"; "--checkpoint"; checkpoint; "--episodes"; "1" ]
+                        ] do
+                        refused CliApp.UsageError dir args (checkpoint :: expected)
+
+                    Expect.sequenceEqual (File.ReadAllBytes checkpoint) bytes $"{case}: the file is left as it was"
+
+                // The copy of the last good checkpoint resumes the run, in its own run dir.
+                let code, out, err =
+                    run [ "train"; "--resume"; aside; "--total-steps"; "1200"; "--eval-episodes"; "0" ]
+
+                Expect.equal code 0 err
+                Expect.stringContains out "resuming CartPole-v1 at step 800" "resumed from the copy"
+
+                Expect.sequenceEqual
+                    (zipEntries (File.ReadAllBytes checkpoint) |> List.map fst |> List.sort)
+                    (entries |> List.map fst |> List.sort)
+                    "a whole new checkpoint replaced the damaged one"
+
+                let code, _, err = run [ "train"; "--resume"; checkpoint; "--gamma"; "0.9" ]
+                Expect.equal code CliApp.UsageError "options are fixed on resume"
+                Expect.stringContains err "--gamma" "names the option"
+                noStackTrace "--gamma on resume" err
+
+                for missing in [ "/nonexistent/checkpoint.zip"; dir ] do
+                    let code, _, err = run [ "train"; "--resume"; missing ]
+                    Expect.equal code CliApp.UsageError missing
+                    Expect.stringContains err missing "names it"
+                    noStackTrace missing err
+
+                Directory.Delete(dir, true)
+            }
+
+            test
+                "a model.bin from another env or architecture beside a config.json is refused by eval, naming what config.json expects and what model.bin holds" {
+                let cartPole = train [ "--env"; "CartPole-v1" ]
+                let acrobot = train [ "--env"; "Acrobot-v1" ]
+                let small = train [ "--env"; "CartPole-v1"; "--net-arch"; "32" ]
+                let shared = train [ "--env"; "CartPole-v1"; "--net"; "shared" ]
+                let pendulum = train [ "--env"; "Pendulum-v1" ]
+                let expected = "expected 4 observations, 2 discrete actions, net separate 64,64"
+
+                for source, found in
+                    [
+                        acrobot, "found 6 observations, 3 discrete actions, net separate 64,64"
+                        small, "found 4 observations, 2 discrete actions, net separate 32"
+                        shared, "found 4 observations, 2 discrete actions, net shared 64,64"
+                        pendulum, "found 3 observations, a 1-dimensional continuous action, net separate 64,64"
+                    ] do
+                    let dir = tempDir ()
+                    Directory.CreateDirectory dir |> ignore
+                    File.Copy(Path.Combine(source, "model.bin"), Path.Combine(dir, "model.bin"))
+                    File.Copy(Path.Combine(cartPole, "config.json"), Path.Combine(dir, "config.json"))
+                    let model = Path.Combine(dir, "model.bin")
+
+                    refused
+                        CliApp.UsageError
+                        dir
+                        [ "eval"; "--checkpoint"; model; "--episodes"; "1" ]
+                        [ model; "config.json"; expected; found ]
+
+                    Directory.Delete(dir, true)
+
+                for dir in [ cartPole; acrobot; small; shared; pendulum ] do
+                    Directory.Delete(dir, true)
+            }
+
+            test
+                "a checkpoint of another architecture or env, or one put in another run's directory, is refused by resume and eval naming both sides" {
+                let dir = train [ "--env"; "CartPole-v1" ]
+                let checkpoint = Path.Combine(dir, "checkpoint.zip")
+                let good = File.ReadAllBytes checkpoint
+                let entries = zipEntries good
+
+                let write change =
+                    File.WriteAllBytes(checkpoint, entries |> mapConfig change |> rehashed |> zipOf)
+
+                let both expected =
+                    for args in
+                        [
+                            [ "train"; "--resume"; checkpoint ]
+                            [ "eval"; "--checkpoint"; checkpoint; "--episodes"; "1" ]
+                        ] do
+                        refused CliApp.UsageError dir args (checkpoint :: expected)
+
+                // A config.json that says 32 units beside weights of 64,64 (checksums intact).
+                write (fun c -> c["net_arch"] <- JsonArray(JsonValue.Create 32))
+
+                both
+                    [
+                        "model.bin"
+                        "expected 4 observations, 2 discrete actions, net separate 32"
+                        "found 4 observations, 2 discrete actions, net separate 64,64"
+                    ]
+
+                write (fun c -> c["env"] <- JsonValue.Create "Acrobot-v1")
+
+                both
+                    [
+                        "expected 6 observations, 3 discrete actions"
+                        "found 4 observations, 2 discrete actions"
+                    ]
+
+                write (fun c -> c["env"] <- JsonValue.Create "Nope-v9")
+                both [ "Nope-v9"; "Known ids" ]
+                // The good checkpoint, dropped into the directory of a run of another env.
+                let other = train [ "--env"; "Acrobot-v1" ]
+                let stray = Path.Combine(other, "checkpoint.zip")
+                File.WriteAllBytes(stray, good)
+
+                refused
+                    CliApp.UsageError
+                    other
+                    [ "train"; "--resume"; stray ]
+                    [
+                        stray
+                        "the checkpoint holds a run of CartPole-v1"
+                        Path.Combine(other, "config.json")
+                        "records a run of Acrobot-v1"
+                    ]
+
+                Directory.Delete(dir, true)
+                Directory.Delete(other, true)
+            }
+
+            test
+                "a malformed config.json beside model.bin (not JSON, a field missing, a wrong type, out of range) is refused naming the file and the field" {
+                let dir = train [ "--env"; "CartPole-v1" ]
+                let config = Path.Combine(dir, "config.json")
+                let model = Path.Combine(dir, "model.bin")
+                let original = File.ReadAllText config
+                let parsed () = parseObject original
+
+                let edited change =
+                    let json = parsed ()
+                    change json
+                    json.ToJsonString()
+
+                let fields =
+                    [
+                        for p in parsed () do
+                            if p.Key <> "engine" && p.Key <> "device" then
+                                p.Key
+                    ]
+
+                Expect.isGreaterThanOrEqual fields.Length 20 "every option is a field"
+
+                let cases =
+                    [
+                        "not JSON", "{\"env\": \"CartPole-v1\",", [ "is not valid JSON" ]
+                        "empty", "", [ "is not valid JSON" ]
+                        "an array", "[1, 2]", [ "does not hold a JSON object" ]
+                    ]
+                    @ [
+                        for field in fields ->
+                            $"{field} missing",
+                            edited (fun j -> j.Remove field |> ignore),
+                            [ $"lacks the field {field}" ]
+                    ]
+                    @ [
+                        "gamma a string",
+                        edited (fun j -> j["gamma"] <- JsonValue.Create "high"),
+                        [ "gamma is \"high\"; expected a number" ]
+                        "n_envs a fraction",
+                        edited (fun j -> j["n_envs"] <- JsonValue.Create 2.5),
+                        [ "n_envs is 2.5; expected a whole number" ]
+                        "env a number",
+                        edited (fun j -> j["env"] <- JsonValue.Create 3),
+                        [ "env is 3; expected a string" ]
+                        "normalize a string",
+                        edited (fun j -> j["normalize"] <- JsonValue.Create "yes"),
+                        [ "normalize is \"yes\"; expected true or false" ]
+                        "net_arch an object",
+                        edited (fun j -> j["net_arch"] <- JsonObject()),
+                        [ "net_arch is {}; expected an array" ]
+                        "net_arch of strings",
+                        edited (fun j -> j["net_arch"] <- JsonArray(JsonValue.Create "a")),
+                        [ "net_arch[0] is \"a\"" ]
+                        "gamma null", edited (fun j -> j["gamma"] <- null), [ "gamma is null; expected a number" ]
+                        "net unknown",
+                        edited (fun j -> j["net"] <- JsonValue.Create "wide"),
+                        [ "net is \"wide\"; allowed: shared, separate" ]
+                        "net a number",
+                        edited (fun j -> j["net"] <- JsonValue.Create "5"),
+                        [ "net is \"5\"; allowed: shared, separate" ]
+                        "activation unknown",
+                        edited (fun j -> j["activation"] <- JsonValue.Create "gelu"),
+                        [ "activation is \"gelu\"; allowed: tanh, relu" ]
+                        "value_loss unknown",
+                        edited (fun j -> j["value_loss"] <- JsonValue.Create "l1"),
+                        [ "value_loss is \"l1\"; allowed: mse, huber" ]
+                        "engine unknown",
+                        edited (fun j -> j["engine"] <- JsonValue.Create "gpu"),
+                        [ "engine is \"gpu\"; allowed: auto, dotnet, torch" ]
+                        "learning_rate not a schedule",
+                        edited (fun j -> j["learning_rate"] <- JsonValue.Create "fast"),
+                        [ "learning_rate: 'fast' is not a schedule" ]
+                        "gamma out of range",
+                        edited (fun j -> j["gamma"] <- JsonValue.Create 7),
+                        [ "gamma is 7; allowed: 0 to 1" ]
+                        "n_envs out of range",
+                        edited (fun j -> j["n_envs"] <- JsonValue.Create 0),
+                        [ "n_envs is 0; allowed: 1 to 4096" ]
+                        "net_arch out of range",
+                        edited (fun j -> j["net_arch"] <- JsonArray(JsonValue.Create 0)),
+                        [ "net_arch is 0; allowed" ]
+                        "learning_rate out of range",
+                        edited (fun j -> j["learning_rate"] <- JsonValue.Create "2"),
+                        [ "learning_rate is 2; allowed" ]
+                        "seed out of range",
+                        edited (fun j -> j["seed"] <- JsonValue.Create -1),
+                        [ "seed is -1; allowed: 0 or more" ]
+                        "env unknown",
+                        edited (fun j -> j["env"] <- JsonValue.Create "Nope-v0"),
+                        [ "Nope-v0"; "Known ids" ]
+                    ]
+
+                for case, text, expected in cases do
+                    File.WriteAllText(config, text)
+
+                    refused
+                        CliApp.UsageError
+                        dir
+                        [ "eval"; "--checkpoint"; model; "--episodes"; "1" ]
+                        (config :: expected)
+
+                    Expect.equal (File.ReadAllText config) text $"{case}: config.json is left as it was"
+
+                // The same reader guards the config.json inside a checkpoint.
+                let checkpoint = Path.Combine(dir, "checkpoint.zip")
+
+                File.WriteAllBytes(
+                    checkpoint,
+                    zipEntries (File.ReadAllBytes checkpoint)
+                    |> mapConfig (fun c -> c["gamma"] <- JsonValue.Create "high")
+                    |> rehashed
+                    |> zipOf
+                )
+
+                refused
+                    CliApp.UsageError
+                    dir
+                    [ "eval"; "--checkpoint"; checkpoint; "--episodes"; "1" ]
+                    [ $"config.json in '{checkpoint}'"; "gamma is \"high\"" ]
+
+                Directory.Delete(dir, true)
+            }
+
+            test
+                "a damaged model.bin (empty, truncated, not a model) or normalization.json (not JSON, a field wrong, another env's) is refused by eval naming the file" {
+                let dir = train [ "--env"; "MountainCar-v0"; "--normalize" ]
+                let model = Path.Combine(dir, "model.bin")
+                let stats = Path.Combine(dir, "normalization.json")
+                let goodModel = File.ReadAllBytes model
+                let goodStats = File.ReadAllText stats
+
+                let eval expected =
+                    refused CliApp.UsageError dir [ "eval"; "--checkpoint"; model; "--episodes"; "1" ] expected
+
+                for bytes, expected in
+                    [
+                        [||], [ model; "is empty (0 bytes)" ]
+                        goodModel[..99], [ model; "is truncated: it ends after 100 bytes" ]
+                        goodModel[.. goodModel.Length - 2], [ model; "is truncated" ]
+                        Array.append goodModel [| 0uy |], [ model; "1 bytes follow its last tensor" ]
+                        Encoding.UTF8.GetBytes "hello\n", [ model; "is not a model file" ]
+                    ] do
+                    File.WriteAllBytes(model, bytes)
+                    eval expected
+
+                File.WriteAllBytes(model, goodModel)
+                let json = parseObject goodStats
+                // The statistics of a run of an env with 4 observations.
+                for name in [ "obs_mean"; "obs_var" ] do
+                    json[name] <-
+                        JsonArray(
+                            JsonValue.Create 0.0,
+                            JsonValue.Create 1.0,
+                            JsonValue.Create 1.0,
+                            JsonValue.Create 1.0
+                        )
+
+                for text, expected in
+                    [
+                        "{", [ stats; "cannot be used" ]
+                        goodStats.Replace("\"gamma\":", "\"gamma\":\"x\",\"was\":"),
+                        [ stats; "gamma is \"x\"; expected a finite number" ]
+                        goodStats.Replace("\"obs_var\"", "\"obs_variance\""), [ stats; "lacks 'obs_var'" ]
+                        json.ToJsonString(), [ stats; "expected statistics of 2 observations; found 4" ]
+                    ] do
+                    File.WriteAllText(stats, text)
+                    eval expected
+
+                Directory.Delete(dir, true)
+            }
+        ]
 
 /// The directory must not appear: nothing was written.
 let private refusedWithoutWriting (args: string list) (expected: string list) (written: string) =

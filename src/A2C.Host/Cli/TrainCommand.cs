@@ -259,6 +259,16 @@ internal static class TrainCommand
                     stderr.WriteLine($"a2c eval: {e.Message}");
                     return CliApp.UsageError;
                 }
+                catch (UnknownEnvironmentException e)
+                {
+                    stderr.WriteLine($"a2c eval: the checkpoint '{path}' is a run of an env this a2c does not have: {e.Message}");
+                    return CliApp.UsageError;
+                }
+                catch (RemoteEnvironmentException e)
+                {
+                    stderr.WriteLine($"a2c eval: {e.Message}");
+                    return CliApp.Failure;
+                }
             }
 
             var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "config.json");
@@ -268,11 +278,43 @@ internal static class TrainCommand
                 return CliApp.UsageError;
             }
 
+            // Each file is read and checked on its own, so that a message names the one at fault:
+            // config.json, model.bin or normalization.json.
+            A2COptions options;
             try
             {
-                var options = RunFiles.ReadConfig(config);
+                options = RunFiles.ReadConfig(config);
+                if (!RemoteVectorEnv.IsRemote(options.Env))
+                {
+                    Envs.Envs.Spec(options.Env);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                stderr.WriteLine($"a2c eval: {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (UnknownEnvironmentException e)
+            {
+                stderr.WriteLine($"a2c eval: '{config}' is a run of an env this a2c does not have: {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c eval: cannot read '{config}': {e.Message}");
+                return CliApp.UsageError;
+            }
+
+            try
+            {
                 using var trainer = new Trainer(options);
-                trainer.Agent.Model.load(path);
+                var model = File.ReadAllBytes(path);
+                ModelFile.CheckFits(trainer.Agent.Model, model, $"'{path}'", $"'{config}' ({options.Env})");
+                using (var reader = new BinaryReader(new MemoryStream(model)))
+                {
+                    trainer.Agent.Model.load(reader);
+                }
+
                 var normalization = Path.Combine(Path.GetDirectoryName(config)!, "normalization.json");
                 if (options.Normalize)
                 {
@@ -282,21 +324,50 @@ internal static class TrainCommand
                         return CliApp.UsageError;
                     }
 
-                    var json = JsonNode.Parse(File.ReadAllText(normalization)) as JsonObject ?? throw new InvalidDataException($"{normalization} does not hold a JSON object.");
-                    trainer.Normalizer = Normalizer.FromJson(json, options.NEnvs);
+                    trainer.Normalizer = ReadNormalization(normalization, options.NEnvs, trainer.Env.ObservationSize);
                 }
 
                 var result = trainer.Evaluate(count, parse.GetValue(seed), mode);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
                 return 0;
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            catch (InvalidDataException e)
             {
-                stderr.WriteLine($"a2c eval: cannot load '{path}': {e.Message}");
+                stderr.WriteLine($"a2c eval: {e.Message}");
                 return CliApp.UsageError;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c eval: cannot read '{path}': {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (RemoteEnvironmentException e)
+            {
+                stderr.WriteLine($"a2c eval: {e.Message}");
+                return CliApp.Failure;
             }
         });
         return command;
+    }
+
+    /// <summary>Reads normalization.json; a malformed file, or one for another observation size, is an <see cref="InvalidDataException"/> naming it.</summary>
+    private static Normalizer ReadNormalization(string path, int numEnvs, int observationSize)
+    {
+        Normalizer normalizer;
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException("it does not hold a JSON object.");
+            normalizer = Normalizer.FromJson(json, numEnvs);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"'{path}' cannot be used: {e.Message}", e);
+        }
+
+        var size = normalizer.ObservationStats.Mean.Length;
+        return size == observationSize
+            ? normalizer
+            : throw new InvalidDataException($"'{path}' does not fit the model: expected statistics of {observationSize} observations; found {size}.");
     }
 
     private static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
@@ -322,6 +393,16 @@ internal static class TrainCommand
             stderr.WriteLine($"a2c train: {e.Message}");
             return CliApp.UsageError;
         }
+        catch (UnknownEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: the checkpoint '{checkpoint}' is a run of an env this a2c does not have: {e.Message}");
+            return CliApp.UsageError;
+        }
+        catch (RemoteEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: {e.Message}");
+            return CliApp.Failure;
+        }
 
         using (trainer)
         {
@@ -330,12 +411,17 @@ internal static class TrainCommand
                 refused.Add(string.Create(CultureInfo.InvariantCulture, $"--total-steps is {total}; allowed: at least the {trainer.Timesteps} steps the checkpoint has already taken."));
             }
 
+            var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
+            if (ForeignRunDir(directory, trainer.Options) is { } foreign)
+            {
+                refused.Add($"the checkpoint '{checkpoint}' is not the run in its directory: {foreign} Resume a checkpoint from its own run dir.");
+            }
+
             if (refused.Count > 0)
             {
                 return CliApp.ReportUsageErrors(stderr, "a2c train", refused);
             }
 
-            var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
             RunFiles files;
             try
             {
@@ -356,6 +442,30 @@ internal static class TrainCommand
                 return Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
             }
         }
+    }
+
+    /// <summary>
+    /// How the run recorded in <paramref name="directory"/>'s config.json differs from the
+    /// checkpoint's (expected vs found), or null when it is the same run, or there is no readable
+    /// config.json to compare (resuming rewrites it).
+    /// </summary>
+    private static string? ForeignRunDir(string directory, A2COptions saved)
+    {
+        var path = Path.Combine(directory, "config.json");
+        A2COptions recorded;
+        try
+        {
+            recorded = RunFiles.ReadConfig(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return null;
+        }
+
+        static string Describe(A2COptions o) => string.Create(CultureInfo.InvariantCulture,
+            $"{o.Env}, seed {o.Seed}, {o.NEnvs} envs, n_steps {o.NSteps}, net {o.Net.ToString().ToLowerInvariant()} {string.Join(",", o.NetArch)}, {o.Activation.ToString().ToLowerInvariant()}, normalize {(o.Normalize ? "true" : "false")}");
+        var (expected, found) = (Describe(saved), Describe(recorded));
+        return expected == found ? null : $"the checkpoint holds a run of {expected}; '{path}' records a run of {found}.";
     }
 
     private static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)

@@ -138,44 +138,14 @@ public sealed class RunFiles : IDisposable
     /// <summary>Reads options back from a config.json written by <see cref="ConfigJson"/>.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The options.</returns>
-    public static A2COptions ReadConfig(string path) => ParseConfig(File.ReadAllText(path), path);
+    public static A2COptions ReadConfig(string path) => ParseConfig(File.ReadAllText(path), $"'{path}'");
 
     /// <summary>Options from the text of a config.json written by <see cref="ConfigJson"/>.</summary>
     /// <param name="json">The file's text.</param>
     /// <param name="path">Where it came from, for messages.</param>
     /// <returns>The options.</returns>
-    public static A2COptions ParseConfig(string json, string path)
-    {
-        var node = JsonNode.Parse(json) as JsonObject
-            ?? throw new InvalidDataException($"{path} does not hold a JSON object.");
-        T Get<T>(string name) => node[name] is { } value ? value.GetValue<T>() : throw new InvalidDataException($"{path} lacks '{name}'.");
-        var schedule = Schedule.Parse(Get<string>("learning_rate"));
-        return new A2COptions
-        {
-            Env = Get<string>("env"),
-            NEnvs = Get<int>("n_envs"),
-            TotalTimesteps = Get<long>("total_timesteps"),
-            Seed = Get<int>("seed"),
-            Net = Enum.Parse<NetKind>(Get<string>("net"), ignoreCase: true),
-            NetArch = (node["net_arch"] as JsonArray ?? throw new InvalidDataException($"{path} lacks 'net_arch'.")).Select(x => x!.GetValue<int>()).ToArray(),
-            Activation = Enum.Parse<Activation>(Get<string>("activation"), ignoreCase: true),
-            OrthoInit = Get<bool>("ortho_init"),
-            LogStdInit = Get<float>("log_std_init"),
-            LearningRate = schedule.IsOk ? schedule.ResultValue : throw new InvalidDataException($"{path}: {schedule.ErrorValue}"),
-            NSteps = Get<int>("n_steps"),
-            Gamma = Get<float>("gamma"),
-            GaeLambda = Get<float>("gae_lambda"),
-            EntCoef = Get<float>("ent_coef"),
-            VfCoef = Get<float>("vf_coef"),
-            MaxGradNorm = Get<float>("max_grad_norm"),
-            RmsPropEps = Get<float>("rms_prop_eps"),
-            UseRmsProp = Get<bool>("use_rms_prop"),
-            NormalizeAdvantage = Get<bool>("normalize_advantage"),
-            ValueLoss = Get<string>("value_loss") == "huber" ? ValueLoss.Huber : ValueLoss.Mse,
-            Normalize = Get<bool>("normalize"),
-            Engine = node["engine"] is { } engine ? Enum.Parse<Engine>(engine.GetValue<string>(), ignoreCase: true) : Engine.Auto,
-        };
-    }
+    /// <exception cref="InvalidDataException">The text is not JSON, or a field is missing, of the wrong type or out of range; the message names <paramref name="path"/> and the field.</exception>
+    public static A2COptions ParseConfig(string json, string path) => ConfigFile.Parse(json, path);
 
     /// <summary>Text of a schedule as the command line takes it: <c>7e-4</c> or <c>lin_7e-4</c>.</summary>
     /// <param name="schedule">The schedule.</param>
