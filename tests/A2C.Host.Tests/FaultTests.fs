@@ -4,6 +4,7 @@
 module A2C.Host.Tests.FaultTests
 
 open System
+open System.Diagnostics
 open System.IO
 open System.IO.Compression
 open System.Security.Cryptography
@@ -737,5 +738,226 @@ let badInput =
                     Expect.stringStarts (err.Trim()) expected $"{args}: the message"
                     Expect.isFalse (err.Trim().Contains '\n') $"{args}: one line"
                     Expect.equal out "" $"{args}: no help text"
+            }
+        ]
+
+/// Runs a program and returns (exit code, stderr).
+let private exec (file: string) (args: string list) =
+    let info =
+        ProcessStartInfo(file, RedirectStandardOutput = true, RedirectStandardError = true)
+
+    args |> List.iter info.ArgumentList.Add
+    use proc = nonNull (Process.Start info)
+    let err = proc.StandardError.ReadToEndAsync()
+    proc.StandardOutput.ReadToEnd() |> ignore
+    proc.WaitForExit()
+    proc.ExitCode, err.Result
+
+/// Mounts a tmpfs with `options` on a new directory, or says why it cannot (not root, no mount).
+let private tmpfs (options: string) =
+    let dir = tempDir ()
+    Directory.CreateDirectory dir |> ignore
+
+    let why =
+        if not (OperatingSystem.IsLinux()) then
+            Some "tmpfs mounts need Linux"
+        elif not Environment.IsPrivilegedProcess then
+            Some "mounting a tmpfs needs root"
+        else
+            try
+                match exec "mount" [ "-t"; "tmpfs"; "-o"; options; "tmpfs"; dir ] with
+                | 0, _ -> None
+                | code, err -> Some $"mount -t tmpfs failed ({code}): {err.Trim()}"
+            with e ->
+                Some $"mount could not run: {e.Message}"
+
+    match why with
+    | None -> Ok dir
+    | Some reason ->
+        Directory.Delete dir
+        Error reason
+
+let private unmount (dir: string) =
+    exec "umount" [ dir ] |> ignore
+    Directory.Delete(dir, true)
+
+/// Writes a filler file until the file system is full.
+let private fill (dir: string) =
+    use filler = new FileStream(Path.Combine(dir, "filler"), FileMode.Create)
+    let block = Array.zeroCreate<byte> 4096
+
+    try
+        while true do
+            filler.Write(block, 0, block.Length)
+            filler.Flush()
+    with :? IOException ->
+        ()
+
+[<Tests>]
+let disk =
+    testSequenced
+    <| testList
+        "disk"
+        [
+            test
+                "a run dir where a file is, or under a file, is refused before training: exit 1, no stack trace, the file untouched" {
+                let file = tempDir ()
+                File.WriteAllText(file, "precious")
+
+                for runDir, expected in
+                    [
+                        file, "a file of that name is in the way"
+                        Path.Combine(file, "run"), $"'{file}' is a file, not a directory"
+                    ] do
+                    let code, out, err =
+                        run [ "train"; "--env"; "CartPole-v1"; "--total-steps"; "400"; "--run-dir"; runDir ]
+
+                    Expect.equal code CliApp.Failure $"{runDir}: exit code"
+                    Expect.stringContains err $"cannot create the run dir '{runDir}'" "names the run dir"
+                    Expect.stringContains err expected "says why"
+                    noStackTrace runDir err
+                    Expect.isFalse (out.Contains "steps") "no training"
+
+                Expect.equal (File.ReadAllText file) "precious" "the file is untouched"
+                File.Delete file
+            }
+
+            test "a run dir on a read-only file system is refused before training: exit 1, no stack trace" {
+                match tmpfs "ro,size=128k" with
+                | Error why -> skiptest why
+                | Ok dir ->
+                    try
+                        let runDir = Path.Combine(dir, "run")
+
+                        let code, out, err =
+                            run [ "train"; "--env"; "CartPole-v1"; "--total-steps"; "400"; "--run-dir"; runDir ]
+
+                        Expect.equal code CliApp.Failure "exit code"
+
+                        Expect.stringContains
+                            err
+                            $"cannot create the run dir '{runDir}': the file system is read-only."
+                            "says why"
+
+                        noStackTrace "read-only" err
+                        Expect.isFalse (out.Contains "steps") "no training"
+                    finally
+                        unmount dir
+            }
+
+            test "a full disk before the run: exit 1 naming the file and 'no space', no run dir left behind" {
+                match tmpfs "size=128k" with
+                | Error why -> skiptest why
+                | Ok dir ->
+                    try
+                        fill dir
+                        let runDir = Path.Combine(dir, "run")
+
+                        let code, _, err =
+                            run [ "train"; "--env"; "CartPole-v1"; "--total-steps"; "400"; "--run-dir"; runDir ]
+
+                        Expect.equal code CliApp.Failure "exit code"
+                        Expect.stringContains err $"cannot create the run dir '{runDir}'" "names the run dir"
+                        Expect.stringContains err "no space left on device" "says why"
+                        noStackTrace "full before" err
+                        Expect.isFalse (Directory.Exists runDir) "nothing left behind"
+                    finally
+                        unmount dir
+            }
+
+            test
+                "a disk that fills during training: exit 1 at the failing write naming the file and 'no space'; the last checkpoint is whole and resumes elsewhere" {
+                match tmpfs "size=128k" with
+                | Error why -> skiptest why
+                | Ok dir ->
+                    let copy = tempDir ()
+
+                    try
+                        let runDir = Path.Combine(dir, "run")
+
+                        let code, _, err =
+                            run
+                                [
+                                    "train"
+                                    "--env"
+                                    "CartPole-v1"
+                                    "--total-steps"
+                                    "100000000"
+                                    "--net-arch"
+                                    "8"
+                                    "--checkpoint-every"
+                                    "2000"
+                                    "--log-interval"
+                                    "10"
+                                    "--run-dir"
+                                    runDir
+                                ]
+
+                        Expect.equal code CliApp.Failure $"exit code (stderr: {err})"
+
+                        Expect.isMatch
+                            err
+                            $"cannot write '{Text.RegularExpressions.Regex.Escape runDir}/(checkpoint\\.zip|monitor\\.csv|progress\\.csv|tensorboard)': no space left on device\\."
+                            "names the file and says 'no space'"
+
+                        let checkpoint = Path.Combine(runDir, "checkpoint.zip")
+                        Expect.stringContains err $"the last checkpoint, {checkpoint}, is intact" "says what survives"
+                        noStackTrace "full during" err
+                        Expect.isEmpty (Directory.GetFiles(runDir, "*.tmp")) "no half-written file left"
+                        let struct (options, _) = Checkpoint.Read checkpoint
+                        Expect.equal options.Env "CartPole-v1" "the checkpoint reads"
+                        let code, _, err = run [ "eval"; "--checkpoint"; checkpoint; "--episodes"; "2" ]
+                        Expect.equal code 0 $"the checkpoint evaluates (stderr: {err})"
+                        // Moved to a disk with room, the run continues from that checkpoint.
+                        Directory.CreateDirectory copy |> ignore
+
+                        for f in Directory.GetFiles runDir do
+                            File.Copy(f, Path.Combine(copy, nonNull (Path.GetFileName f)))
+
+                        let code, _, err =
+                            run
+                                [
+                                    "train"
+                                    "--resume"
+                                    Path.Combine(copy, "checkpoint.zip")
+                                    "--total-steps"
+                                    "60000"
+                                    "--eval-episodes"
+                                    "0"
+                                ]
+
+                        Expect.equal code 0 $"resumes (stderr: {err})"
+                    finally
+                        unmount dir
+
+                        if Directory.Exists copy then
+                            Directory.Delete(copy, true)
+            }
+
+            test
+                "a checkpoint that cannot be written for want of space leaves the previous one as it was, and no temporary file" {
+                match tmpfs "size=128k" with
+                | Error why -> skiptest why
+                | Ok dir ->
+                    try
+                        use trainer =
+                            new Trainer(
+                                A2COptions(Env = "CartPole-v1", NEnvs = 2, TotalTimesteps = 1000L, NetArch = [| 8 |])
+                            )
+
+                        let path = Path.Combine(dir, "checkpoint.zip")
+                        trainer.SaveCheckpoint path
+                        let before = File.ReadAllBytes path
+                        fill dir
+
+                        let error = Expect.throwsC (fun () -> trainer.SaveCheckpoint path) id
+
+                        Expect.isTrue (error :? IOException) $"an IOException ({error.GetType().Name})"
+                        Expect.equal error.Message $"cannot write '{path}': no space left on device." "the message"
+                        Expect.sequenceEqual (File.ReadAllBytes path) before "the previous checkpoint is untouched"
+                        Expect.isFalse (File.Exists(path + ".tmp")) "no temporary file"
+                        Checkpoint.Read path |> ignore
+                    finally
+                        unmount dir
             }
         ]

@@ -192,6 +192,14 @@ internal static class TrainCommand
                 return CliApp.Failure;
             }
 
+            if (FileInTheWay(directory) is { } file)
+            {
+                stderr.WriteLine(file == Path.GetFullPath(directory)
+                    ? $"a2c train: cannot create the run dir '{directory}': a file of that name is in the way."
+                    : $"a2c train: cannot create the run dir '{directory}': '{file}' is a file, not a directory.");
+                return CliApp.Failure;
+            }
+
             Trainer trainer;
             try
             {
@@ -206,13 +214,27 @@ internal static class TrainCommand
             using (trainer)
             {
                 RunFiles files;
+                var existed = Directory.Exists(directory);
                 try
                 {
                     files = new RunFiles(directory, trainer.Options, useDevice.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    stderr.WriteLine($"a2c train: {e.Message}");
+                    // Nothing is left behind: a run dir this run created goes with what it holds.
+                    stderr.WriteLine($"a2c train: cannot create the run dir '{directory}': {FileErrors.Reason(e)}.");
+                    if (!existed)
+                    {
+                        try
+                        {
+                            Directory.Delete(directory, recursive: true);
+                        }
+                        catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+                        {
+                            // It could not be made, or cannot be removed: either way the error above says why.
+                        }
+                    }
+
                     return CliApp.Failure;
                 }
 
@@ -427,7 +449,7 @@ internal static class TrainCommand
             {
                 files = RunFiles.Resume(directory, trainer.Timesteps, trainer.Episodes.Count);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 stderr.WriteLine($"a2c train: {e.Message}");
                 return CliApp.Failure;
@@ -435,7 +457,16 @@ internal static class TrainCommand
 
             using (files)
             {
-                RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                try
+                {
+                    RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"a2c train: {e.Message}");
+                    return CliApp.Failure;
+                }
+
                 trainer.CheckpointEvery = every;
                 trainer.CheckpointPath = files.CheckpointPath;
                 stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
@@ -470,11 +501,38 @@ internal static class TrainCommand
 
     private static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
+        try
+        {
+            return Train(trainer, spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A write failed (a full disk, a file system gone read-only): training stops there. The
+            // checkpoint is replaced only by a complete new one, so the last one is still good.
+            stderr.WriteLine($"a2c train: {FileErrors.Reason(e)}.");
+            stderr.WriteLine(File.Exists(files.CheckpointPath)
+                ? $"a2c train: the last checkpoint, {files.CheckpointPath}, is intact; {(FileErrors.IsDiskFull(e) ? "free some space, then " : string.Empty)}continue with --resume {files.CheckpointPath}."
+                : "a2c train: no checkpoint had been written yet.");
+            return CliApp.Failure;
+        }
+    }
+
+    private static int Train(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
         var options = trainer.Options;
         var directory = files.Directory;
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
-            var tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
+            TorchSharp.Modules.SummaryWriter tensorboard;
+            try
+            {
+                tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw FileErrors.CannotWrite(Path.Combine(directory, "tensorboard"), e);
+            }
+
             // A live bar on a terminal; plain periodic lines when output goes to a file or a pipe.
             var live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             ProgressTask? bar = null;
@@ -580,6 +638,18 @@ internal static class TrainCommand
     /// <summary>The progress row as TensorBoard scalars, with Stable-Baselines3's tags; the step is the env-step count.</summary>
     private static void WriteTensorBoard(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
     {
+        try
+        {
+            WriteScalars(writer, report);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileErrors.CannotWrite(writer.LogDir, e);
+        }
+    }
+
+    private static void WriteScalars(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
+    {
         var step = (int)Math.Min(report.TotalTimesteps, int.MaxValue);
         if (report.RecentMeanReturn is { } r)
         {
@@ -602,8 +672,16 @@ internal static class TrainCommand
     private static void WriteModel(Trainer trainer, string path)
     {
         var temporary = path + ".tmp";
-        trainer.Agent.Model.save(temporary);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            trainer.Agent.Model.save(temporary);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FileErrors.TryDelete(temporary);
+            throw FileErrors.CannotWrite(path, e);
+        }
     }
 
     private static string ProgressLine(UpdateReport report) => string.Create(
@@ -676,6 +754,25 @@ internal static class TrainCommand
         }
 
         return o;
+    }
+
+    /// <summary>The first of <paramref name="directory"/> and its parents that exists as a file, which stops the run dir being made; null when none does.</summary>
+    private static string? FileInTheWay(string directory)
+    {
+        for (var path = Path.GetFullPath(directory); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return path;
+            }
+
+            if (Directory.Exists(path))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A directory name for an env id: a remote address's "://" and ":" become "-".</summary>

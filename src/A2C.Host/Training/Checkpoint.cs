@@ -68,21 +68,30 @@ public static class Checkpoint
             ["sha256"] = new JsonObject(entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)Convert.ToHexString(SHA256.HashData(e.Value))))),
         };
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-                foreach (var (name, data) in entries)
+                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
                 {
-                    Add(zip, name, data);
+                    Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+                    foreach (var (name, data) in entries)
+                    {
+                        Add(zip, name, data);
+                    }
                 }
+
+                file.Flush(flushToDisk: true);
             }
 
-            file.Flush(flushToDisk: true);
+            File.Move(temporary, path, overwrite: true);
         }
-
-        File.Move(temporary, path, overwrite: true);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The previous checkpoint is untouched; the half-written one goes, and frees its space.
+            FileErrors.TryDelete(temporary);
+            throw FileErrors.CannotWrite(path, e);
+        }
     }
 
     /// <summary>Reads and verifies a checkpoint's entries and options.</summary>

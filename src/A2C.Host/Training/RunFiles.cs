@@ -163,19 +163,26 @@ public sealed class RunFiles : IDisposable
     {
         ArgumentNullException.ThrowIfNull(report);
         string F(double? x) => x is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
-        _progress.WriteLine(string.Join(",", new[]
+        try
         {
-            report.TotalTimesteps.ToString(CultureInfo.InvariantCulture),
-            ((long)report.Fps).ToString(CultureInfo.InvariantCulture),
-            F(report.RecentMeanReturn),
-            F(report.RecentMeanLength),
-            F(report.Stats.PolicyLoss),
-            F(report.Stats.ValueLoss),
-            F(report.Stats.Entropy),
-            F(report.Stats.ExplainedVariance),
-            F(report.Stats.LearningRate),
-        }));
-        _progress.Flush();
+            _progress.WriteLine(string.Join(",", new[]
+            {
+                report.TotalTimesteps.ToString(CultureInfo.InvariantCulture),
+                ((long)report.Fps).ToString(CultureInfo.InvariantCulture),
+                F(report.RecentMeanReturn),
+                F(report.RecentMeanLength),
+                F(report.Stats.PolicyLoss),
+                F(report.Stats.ValueLoss),
+                F(report.Stats.Entropy),
+                F(report.Stats.ExplainedVariance),
+                F(report.Stats.LearningRate),
+            }));
+            _progress.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileErrors.CannotWrite(Path.Combine(Directory, "progress.csv"), e);
+        }
     }
 
     /// <summary>Appends the episodes finished since the last call to monitor.csv.</summary>
@@ -183,13 +190,20 @@ public sealed class RunFiles : IDisposable
     public void WriteEpisodes(IReadOnlyList<EpisodeRecord> episodes)
     {
         ArgumentNullException.ThrowIfNull(episodes);
-        for (; _monitorRows < episodes.Count; _monitorRows++)
+        try
         {
-            var e = episodes[_monitorRows];
-            _monitor.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Return:R},{e.Length},{Math.Round(e.Seconds, 6):R}"));
-        }
+            for (; _monitorRows < episodes.Count; _monitorRows++)
+            {
+                var e = episodes[_monitorRows];
+                _monitor.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Return:R},{e.Length},{Math.Round(e.Seconds, 6):R}"));
+            }
 
-        _monitor.Flush();
+            _monitor.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileErrors.CannotWrite(Path.Combine(Directory, "monitor.csv"), e);
+        }
     }
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename, so readers never see half a file.</summary>
@@ -198,14 +212,33 @@ public sealed class RunFiles : IDisposable
     public static void WriteAtomically(string path, string text)
     {
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, text, new UTF8Encoding(false));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FileErrors.TryDelete(temporary);
+            throw FileErrors.CannotWrite(path, e);
+        }
     }
 
     /// <summary>Flushes and closes the files.</summary>
     public void Dispose()
     {
-        _progress.Dispose();
-        _monitor.Dispose();
+        // After a failed write (a full disk) the rows still buffered cannot be written either; that
+        // failure has been reported, and closing must not replace it with a second one.
+        foreach (var writer in new[] { _progress, _monitor })
+        {
+            try
+            {
+                writer.Dispose();
+            }
+            catch (IOException)
+            {
+                // Reported already.
+            }
+        }
     }
 }
