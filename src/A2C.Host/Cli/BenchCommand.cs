@@ -50,7 +50,12 @@ internal static class BenchCommand
             }
 
             options = options with { TotalTimesteps = Math.Max(stepCount, (long)options.NEnvs * options.NSteps) };
-            errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
+            errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
+            if (CliApp.CheckOutputFile(parse.GetValue(json)) is { } badJson)
+            {
+                errors.Add("--json: " + badJson);
+            }
+
             if (!RemoteVectorEnv.IsRemote(options.Env))
             {
                 try

@@ -54,7 +54,7 @@ internal static class EnvCommands
             var stepCount = parse.GetValue(steps);
             if (stepCount < 1)
             {
-                stderr.WriteLine($"a2c env check: --steps must be at least 1; got {stepCount}.");
+                stderr.WriteLine($"a2c env check: --steps is {stepCount}; allowed: 1 or more.");
                 return CliApp.UsageError;
             }
 

@@ -60,11 +60,28 @@ internal static class TrainCommand
         command.SetAction(parse =>
         {
             var errors = new List<string>();
+            // The options a resumed run may change too are checked first, for both kinds of run.
             var every = parse.GetValue(checkpointEvery);
             if (every < 0)
             {
-                stderr.WriteLine($"a2c train: --checkpoint-every is {every}; allowed: 0 or more.");
-                return CliApp.UsageError;
+                errors.Add($"--checkpoint-every is {every}; allowed: 0 or more.");
+            }
+
+            var evalCount = parse.GetValue(evalEpisodes);
+            var interval = parse.GetValue(logInterval);
+            if (evalCount < 0)
+            {
+                errors.Add($"--eval-episodes is {evalCount}; allowed: 0 or more.");
+            }
+
+            if (interval < 1)
+            {
+                errors.Add($"--log-interval is {interval}; allowed: 1 or more.");
+            }
+
+            if (CliApp.CheckOutputFile(parse.GetValue(summaryJson)) is { } badSummary)
+            {
+                errors.Add("--summary-json: " + badSummary);
             }
 
             if (parse.GetValue(resume) is { } checkpoint)
@@ -73,11 +90,15 @@ internal static class TrainCommand
                 var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
                 if (given.Count > 0)
                 {
-                    stderr.WriteLine($"a2c train: {string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
-                    return CliApp.UsageError;
+                    errors.Insert(0, $"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
                 }
 
-                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), parse.GetValue(evalEpisodes), parse.GetValue(logInterval), every, stdout, stderr, cancellation);
+                if (errors.Count > 0)
+                {
+                    return CliApp.ReportUsageErrors(stderr, "a2c train", errors);
+                }
+
+                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, stdout, stderr, cancellation);
             }
 
             if (parse.GetValue(env) is not { } envId)
@@ -110,22 +131,12 @@ internal static class TrainCommand
                 case var other: errors.Add($"--nan-policy is '{other}'; allowed: fail, skip."); break;
             }
 
-            errors.AddRange(options.Validate().Select(e => "--" + e.Replace('_', '-')));
-            var evalCount = parse.GetValue(evalEpisodes);
-            var interval = parse.GetValue(logInterval);
-            if (evalCount < 0)
-            {
-                errors.Add($"--eval-episodes is {evalCount}; allowed: 0 or more.");
-            }
-
-            if (interval < 1)
-            {
-                errors.Add($"--log-interval is {interval}; allowed: 1 or more.");
-            }
+            errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
 
             if (RemoteVectorEnv.IsRemote(options.Env))
             {
-                if (!Uri.TryCreate("http://" + options.Env[RemoteVectorEnv.Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/")
+                if (!Uri.TryCreate("http://" + options.Env[RemoteVectorEnv.Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/"
+                    || !System.Text.RegularExpressions.Regex.IsMatch(options.Env, @":[0-9]+/?$"))
                 {
                     errors.Add($"--env is '{options.Env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
                 }
@@ -150,7 +161,7 @@ internal static class TrainCommand
             var timeoutSeconds = parse.GetValue(remoteTimeout);
             if (!double.IsFinite(timeoutSeconds) || timeoutSeconds is <= 0 or > 86_400)
             {
-                errors.Add($"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds.");
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds."));
             }
 
             var deviceName = parse.GetValue(device)!;
@@ -191,6 +202,14 @@ internal static class TrainCommand
                 return CliApp.Failure;
             }
 
+            if (FileInTheWay(directory) is { } file)
+            {
+                stderr.WriteLine(file == Path.GetFullPath(directory)
+                    ? $"a2c train: cannot create the run dir '{directory}': a file of that name is in the way."
+                    : $"a2c train: cannot create the run dir '{directory}': '{file}' is a file, not a directory.");
+                return CliApp.Failure;
+            }
+
             Trainer trainer;
             try
             {
@@ -205,13 +224,27 @@ internal static class TrainCommand
             using (trainer)
             {
                 RunFiles files;
+                var existed = Directory.Exists(directory);
                 try
                 {
                     files = new RunFiles(directory, trainer.Options, useDevice.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    stderr.WriteLine($"a2c train: {e.Message}");
+                    // Nothing is left behind: a run dir this run created goes with what it holds.
+                    stderr.WriteLine($"a2c train: cannot create the run dir '{directory}': {FileErrors.Reason(e)}.");
+                    if (!existed)
+                    {
+                        try
+                        {
+                            Directory.Delete(directory, recursive: true);
+                        }
+                        catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+                        {
+                            // It could not be made, or cannot be removed: either way the error above says why.
+                        }
+                    }
+
                     return CliApp.Failure;
                 }
 
@@ -258,6 +291,16 @@ internal static class TrainCommand
                     stderr.WriteLine($"a2c eval: {e.Message}");
                     return CliApp.UsageError;
                 }
+                catch (UnknownEnvironmentException e)
+                {
+                    stderr.WriteLine($"a2c eval: the checkpoint '{path}' is a run of an env this a2c does not have: {e.Message}");
+                    return CliApp.UsageError;
+                }
+                catch (RemoteEnvironmentException e)
+                {
+                    stderr.WriteLine($"a2c eval: {e.Message}");
+                    return CliApp.Failure;
+                }
             }
 
             var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "config.json");
@@ -267,11 +310,43 @@ internal static class TrainCommand
                 return CliApp.UsageError;
             }
 
+            // Each file is read and checked on its own, so that a message names the one at fault:
+            // config.json, model.bin or normalization.json.
+            A2COptions options;
             try
             {
-                var options = RunFiles.ReadConfig(config);
+                options = RunFiles.ReadConfig(config);
+                if (!RemoteVectorEnv.IsRemote(options.Env))
+                {
+                    Envs.Envs.Spec(options.Env);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                stderr.WriteLine($"a2c eval: {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (UnknownEnvironmentException e)
+            {
+                stderr.WriteLine($"a2c eval: '{config}' is a run of an env this a2c does not have: {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c eval: cannot read '{config}': {e.Message}");
+                return CliApp.UsageError;
+            }
+
+            try
+            {
                 using var trainer = new Trainer(options);
-                trainer.Agent.Model.load(path);
+                var model = File.ReadAllBytes(path);
+                ModelFile.CheckFits(trainer.Agent.Model, model, $"'{path}'", $"'{config}' ({options.Env})");
+                using (var reader = new BinaryReader(new MemoryStream(model)))
+                {
+                    trainer.Agent.Model.load(reader);
+                }
+
                 var normalization = Path.Combine(Path.GetDirectoryName(config)!, "normalization.json");
                 if (options.Normalize)
                 {
@@ -281,45 +356,110 @@ internal static class TrainCommand
                         return CliApp.UsageError;
                     }
 
-                    var json = JsonNode.Parse(File.ReadAllText(normalization)) as JsonObject ?? throw new InvalidDataException($"{normalization} does not hold a JSON object.");
-                    trainer.Normalizer = Normalizer.FromJson(json, options.NEnvs);
+                    trainer.Normalizer = ReadNormalization(normalization, options.NEnvs, trainer.Env.ObservationSize);
                 }
 
                 var result = trainer.Evaluate(count, parse.GetValue(seed), mode);
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
                 return 0;
             }
-            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            catch (InvalidDataException e)
             {
-                stderr.WriteLine($"a2c eval: cannot load '{path}': {e.Message}");
+                stderr.WriteLine($"a2c eval: {e.Message}");
                 return CliApp.UsageError;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c eval: cannot read '{path}': {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (RemoteEnvironmentException e)
+            {
+                stderr.WriteLine($"a2c eval: {e.Message}");
+                return CliApp.Failure;
             }
         });
         return command;
     }
 
+    /// <summary>Reads normalization.json; a malformed file, or one for another observation size, is an <see cref="InvalidDataException"/> naming it.</summary>
+    private static Normalizer ReadNormalization(string path, int numEnvs, int observationSize)
+    {
+        Normalizer normalizer;
+        try
+        {
+            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException("it does not hold a JSON object.");
+            normalizer = Normalizer.FromJson(json, numEnvs);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"'{path}' cannot be used: {e.Message}", e);
+        }
+
+        var size = normalizer.ObservationStats.Mean.Length;
+        return size == observationSize
+            ? normalizer
+            : throw new InvalidDataException($"'{path}' does not fit the model: expected statistics of {observationSize} observations; found {size}.");
+    }
+
     private static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         Trainer trainer;
+        var refused = new List<string>();
         try
         {
-            trainer = Trainer.Resume(checkpoint, o => totalSteps is { } t ? o with { TotalTimesteps = t } : o);
+            trainer = Trainer.Resume(checkpoint, o =>
+            {
+                if (totalSteps is not { } t)
+                {
+                    return o;
+                }
+
+                var changed = o with { TotalTimesteps = t };
+                refused.AddRange(CliApp.AsOptionErrors(changed.Validate()));
+                return refused.Count > 0 ? o : changed;
+            });
         }
         catch (CheckpointException e)
         {
             stderr.WriteLine($"a2c train: {e.Message}");
             return CliApp.UsageError;
         }
+        catch (UnknownEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: the checkpoint '{checkpoint}' is a run of an env this a2c does not have: {e.Message}");
+            return CliApp.UsageError;
+        }
+        catch (RemoteEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: {e.Message}");
+            return CliApp.Failure;
+        }
 
         using (trainer)
         {
+            if (totalSteps is { } total && total < trainer.Timesteps)
+            {
+                refused.Add(string.Create(CultureInfo.InvariantCulture, $"--total-steps is {total}; allowed: at least the {trainer.Timesteps} steps the checkpoint has already taken."));
+            }
+
             var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
+            if (ForeignRunDir(directory, trainer.Options) is { } foreign)
+            {
+                refused.Add($"the checkpoint '{checkpoint}' is not the run in its directory: {foreign} Resume a checkpoint from its own run dir.");
+            }
+
+            if (refused.Count > 0)
+            {
+                return CliApp.ReportUsageErrors(stderr, "a2c train", refused);
+            }
+
             RunFiles files;
             try
             {
                 files = RunFiles.Resume(directory, trainer.Timesteps, trainer.Episodes.Count);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 stderr.WriteLine($"a2c train: {e.Message}");
                 return CliApp.Failure;
@@ -327,7 +467,16 @@ internal static class TrainCommand
 
             using (files)
             {
-                RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                try
+                {
+                    RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"a2c train: {e.Message}");
+                    return CliApp.Failure;
+                }
+
                 trainer.CheckpointEvery = every;
                 trainer.CheckpointPath = files.CheckpointPath;
                 stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
@@ -336,13 +485,64 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>
+    /// How the run recorded in <paramref name="directory"/>'s config.json differs from the
+    /// checkpoint's (expected vs found), or null when it is the same run, or there is no readable
+    /// config.json to compare (resuming rewrites it).
+    /// </summary>
+    private static string? ForeignRunDir(string directory, A2COptions saved)
+    {
+        var path = Path.Combine(directory, "config.json");
+        A2COptions recorded;
+        try
+        {
+            recorded = RunFiles.ReadConfig(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return null;
+        }
+
+        static string Describe(A2COptions o) => string.Create(CultureInfo.InvariantCulture,
+            $"{o.Env}, seed {o.Seed}, {o.NEnvs} envs, n_steps {o.NSteps}, net {o.Net.ToString().ToLowerInvariant()} {string.Join(",", o.NetArch)}, {o.Activation.ToString().ToLowerInvariant()}, normalize {(o.Normalize ? "true" : "false")}");
+        var (expected, found) = (Describe(saved), Describe(recorded));
+        return expected == found ? null : $"the checkpoint holds a run of {expected}; '{path}' records a run of {found}.";
+    }
+
     private static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        try
+        {
+            return Train(trainer, spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A write failed (a full disk, a file system gone read-only): training stops there. The
+            // checkpoint is replaced only by a complete new one, so the last one is still good.
+            stderr.WriteLine($"a2c train: {FileErrors.Reason(e)}.");
+            stderr.WriteLine(File.Exists(files.CheckpointPath)
+                ? $"a2c train: the last checkpoint, {files.CheckpointPath}, is intact; {(FileErrors.IsDiskFull(e) ? "free some space, then " : string.Empty)}continue with --resume {files.CheckpointPath}."
+                : "a2c train: no checkpoint had been written yet.");
+            return CliApp.Failure;
+        }
+    }
+
+    private static int Train(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var options = trainer.Options;
         var directory = files.Directory;
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
-            var tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
+            TorchSharp.Modules.SummaryWriter tensorboard;
+            try
+            {
+                tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw FileErrors.CannotWrite(Path.Combine(directory, "tensorboard"), e);
+            }
+
             // A live bar on a terminal; plain periodic lines when output goes to a file or a pipe.
             var live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             ProgressTask? bar = null;
@@ -451,6 +651,18 @@ internal static class TrainCommand
     /// <summary>The progress row as TensorBoard scalars, with Stable-Baselines3's tags; the step is the env-step count.</summary>
     private static void WriteTensorBoard(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
     {
+        try
+        {
+            WriteScalars(writer, report);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileErrors.CannotWrite(writer.LogDir, e);
+        }
+    }
+
+    private static void WriteScalars(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
+    {
         var step = (int)Math.Min(report.TotalTimesteps, int.MaxValue);
         if (report.RecentMeanReturn is { } r)
         {
@@ -473,8 +685,16 @@ internal static class TrainCommand
     private static void WriteModel(Trainer trainer, string path)
     {
         var temporary = path + ".tmp";
-        trainer.Agent.Model.save(temporary);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            trainer.Agent.Model.save(temporary);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FileErrors.TryDelete(temporary);
+            throw FileErrors.CannotWrite(path, e);
+        }
     }
 
     private static string ProgressLine(UpdateReport report) => string.Create(
@@ -547,6 +767,25 @@ internal static class TrainCommand
         }
 
         return o;
+    }
+
+    /// <summary>The first of <paramref name="directory"/> and its parents that exists as a file, which stops the run dir being made; null when none does.</summary>
+    private static string? FileInTheWay(string directory)
+    {
+        for (var path = Path.GetFullPath(directory); !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return path;
+            }
+
+            if (Directory.Exists(path))
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A directory name for an env id: a remote address's "://" and ":" become "-".</summary>

@@ -31,6 +31,9 @@ public static class Checkpoint
     // 2: one flat parameter for the optimizer, and the sampling generator is .NET's (Rng), not libtorch's.
     private const int Version = 2;
 
+    // Every entry Restore reads; the manifest must vouch for each.
+    private static readonly string[] _required = ["config.json", "model.bin", "optimizer.bin", "generator.bin", "envs.bin", "trainer.json"];
+
     /// <summary>Writes the trainer's state to <paramref name="path"/> atomically. Call between updates.</summary>
     /// <param name="trainer">The trainer.</param>
     /// <param name="path">The checkpoint file.</param>
@@ -65,21 +68,30 @@ public static class Checkpoint
             ["sha256"] = new JsonObject(entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)Convert.ToHexString(SHA256.HashData(e.Value))))),
         };
         var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-                foreach (var (name, data) in entries)
+                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
                 {
-                    Add(zip, name, data);
+                    Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+                    foreach (var (name, data) in entries)
+                    {
+                        Add(zip, name, data);
+                    }
                 }
+
+                file.Flush(flushToDisk: true);
             }
 
-            file.Flush(flushToDisk: true);
+            File.Move(temporary, path, overwrite: true);
         }
-
-        File.Move(temporary, path, overwrite: true);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The previous checkpoint is untouched; the half-written one goes, and frees its space.
+            FileErrors.TryDelete(temporary);
+            throw FileErrors.CannotWrite(path, e);
+        }
     }
 
     /// <summary>Reads and verifies a checkpoint's entries and options.</summary>
@@ -90,39 +102,93 @@ public static class Checkpoint
     {
         if (!File.Exists(path))
         {
-            throw new CheckpointException($"the checkpoint '{path}' does not exist.");
+            throw new CheckpointException(Directory.Exists(path)
+                ? $"the checkpoint '{path}' is a directory, not a checkpoint file."
+                : $"the checkpoint '{path}' does not exist.");
         }
 
-        Dictionary<string, byte[]> entries;
+        var entries = new Dictionary<string, byte[]>();
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            entries = zip.Entries.ToDictionary(e => e.FullName, e =>
+            using var file = File.OpenRead(path);
+            if (file.Length == 0)
             {
-                using var stream = e.Open();
-                using var memory = new MemoryStream();
-                stream.CopyTo(memory);
-                return memory.ToArray();
-            });
+                throw new CheckpointException($"the checkpoint '{path}' is empty (0 bytes): it was never written completely.");
+            }
+
+            Span<byte> magic = stackalloc byte[4];
+            var zipped = file.Read(magic) == 4 && magic.SequenceEqual("PK\u0003\u0004"u8);
+            file.Position = 0;
+            ZipArchive zip;
+            try
+            {
+                zip = new ZipArchive(file, ZipArchiveMode.Read);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new CheckpointException(zipped
+                    ? $"the checkpoint '{path}' is truncated or damaged: {e.Message}"
+                    : $"'{path}' is not a zip file, so not an a2c checkpoint.", e);
+            }
+
+            using (zip)
+            {
+                foreach (var entry in zip.Entries)
+                {
+                    try
+                    {
+                        using var stream = entry.Open();
+                        using var memory = new MemoryStream();
+                        stream.CopyTo(memory);
+                        entries[entry.FullName] = memory.ToArray();
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw new CheckpointException($"'{path}' is damaged: {entry.FullName} cannot be read: {e.Message}", e);
+                    }
+                }
+            }
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CheckpointException($"the checkpoint '{path}' is damaged or not a checkpoint: {e.Message}", e);
+            throw new CheckpointException($"the checkpoint '{path}' cannot be read: {e.Message}", e);
         }
 
-        if (!entries.TryGetValue("manifest.json", out var manifestBytes) ||
-            JsonNode.Parse(manifestBytes) is not JsonObject manifest ||
-            manifest["format"]?.GetValue<string>() != Format)
+        if (!entries.TryGetValue("manifest.json", out var manifestBytes))
         {
-            throw new CheckpointException($"'{path}' is not an a2c checkpoint (no manifest).");
+            throw new CheckpointException($"'{path}' is not an a2c checkpoint (it has no manifest.json).");
         }
 
-        if (manifest["version"]?.GetValue<int>() != Version)
+        JsonObject manifest;
+        try
         {
-            throw new CheckpointException($"'{path}' is a version {manifest["version"]} checkpoint; this a2c reads version {Version}.");
+            manifest = JsonNode.Parse(manifestBytes) as JsonObject ?? throw new CheckpointException($"'{path}' is damaged: manifest.json is not a JSON object.");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new CheckpointException($"'{path}' is damaged: manifest.json is not valid JSON ({e.Message}).", e);
         }
 
-        var hashes = manifest["sha256"] as JsonObject ?? throw new CheckpointException($"'{path}': the manifest lists no checksums.");
+        string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var text) ? text : null;
+        if (Text(manifest["format"]) != Format)
+        {
+            throw new CheckpointException($"'{path}' is not an a2c checkpoint (its manifest.json has format {manifest["format"]?.ToJsonString() ?? "null"}, not \"{Format}\").");
+        }
+
+        if (manifest["version"] is not JsonValue version || !version.TryGetValue<int>(out var number) || number != Version)
+        {
+            throw new CheckpointException($"'{path}' is a version {manifest["version"]?.ToJsonString() ?? "null"} checkpoint; this a2c reads version {Version}.");
+        }
+
+        var hashes = manifest["sha256"] as JsonObject ?? throw new CheckpointException($"'{path}' is damaged: its manifest.json lists no checksums.");
+        foreach (var required in _required)
+        {
+            if (!hashes.ContainsKey(required))
+            {
+                throw new CheckpointException($"'{path}' is damaged: its manifest.json lists no checksum for {required}.");
+            }
+        }
+
         foreach (var (name, hash) in hashes)
         {
             if (!entries.TryGetValue(name, out var data))
@@ -130,13 +196,20 @@ public static class Checkpoint
                 throw new CheckpointException($"'{path}' is damaged: {name} is missing.");
             }
 
-            if (!string.Equals(Convert.ToHexString(SHA256.HashData(data)), hash?.GetValue<string>(), StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(Convert.ToHexString(SHA256.HashData(data)), Text(hash), StringComparison.OrdinalIgnoreCase))
             {
-                throw new CheckpointException($"'{path}' is damaged: the checksum of {name} does not match.");
+                throw new CheckpointException($"'{path}' is damaged: {name} does not match its SHA-256 in manifest.json.");
             }
         }
 
-        return (RunFiles.ParseConfig(System.Text.Encoding.UTF8.GetString(entries["config.json"]), $"{path}: config.json"), entries);
+        try
+        {
+            return (RunFiles.ParseConfig(System.Text.Encoding.UTF8.GetString(entries["config.json"]), $"config.json in '{path}'"), entries);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException(e.Message, e);
+        }
     }
 
     /// <summary>Restores a verified checkpoint's state into a trainer built from its options.</summary>
@@ -147,6 +220,15 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(trainer);
         ArgumentNullException.ThrowIfNull(entries);
+        try
+        {
+            ModelFile.CheckFits(trainer.Agent.Model, entries["model.bin"], $"model.bin in '{path}'", $"its config.json ({trainer.Options.Env})");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointException(e.Message, e);
+        }
+
         try
         {
             using (var reader = new BinaryReader(new MemoryStream(entries["model.bin"])))
@@ -176,8 +258,11 @@ public static class Checkpoint
 
             trainer.LoadCounters(JsonNode.Parse(entries["trainer.json"]) as JsonObject ?? throw new InvalidDataException("trainer.json is not an object."));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or KeyNotFoundException or InvalidOperationException or NotSupportedException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or KeyNotFoundException or InvalidOperationException or NotSupportedException
+            or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException or System.Text.Json.JsonException)
         {
+            // The checksums matched, so these bytes are what was written: a file made by hand or by
+            // another program. Whatever part does not parse, the checkpoint is refused, not the process.
             throw new CheckpointException($"the checkpoint '{path}' does not fit this setup: {e.Message}", e);
         }
     }

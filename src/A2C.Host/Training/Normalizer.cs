@@ -53,8 +53,11 @@ public sealed class Normalizer
     public static Normalizer FromJson(JsonObject json, int numEnvs)
     {
         ArgumentNullException.ThrowIfNull(json);
-        double[] Numbers(string name) => (json[name] as JsonArray ?? throw new InvalidDataException($"normalization lacks '{name}'.")).Select(x => x!.GetValue<double>()).ToArray();
-        double Number(string name) => json[name]?.GetValue<double>() ?? throw new InvalidDataException($"normalization lacks '{name}'.");
+        double Value(JsonNode? node, string name) => node is JsonValue v && v.TryGetValue<double>(out var x) && double.IsFinite(x)
+            ? x
+            : throw new InvalidDataException(node is null ? $"normalization lacks '{name}'." : $"normalization's {name} is {node.ToJsonString()}; expected a finite number.");
+        double[] Numbers(string name) => (json[name] as JsonArray ?? throw new InvalidDataException($"normalization lacks '{name}' (an array of numbers).")).Select((x, i) => Value(x, $"{name}[{i}]")).ToArray();
+        double Number(string name) => Value(json[name], name);
         var mean = Numbers("obs_mean");
         var normalizer = new Normalizer(numEnvs, mean.Length, (float)Number("gamma")) { Training = false };
         normalizer.ObservationStats = RunningMeanStd.FromMoments(mean, Numbers("obs_var"), Number("obs_count"));

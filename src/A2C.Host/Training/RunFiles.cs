@@ -140,46 +140,14 @@ public sealed class RunFiles : IDisposable
     /// <summary>Reads options back from a config.json written by <see cref="ConfigJson"/>.</summary>
     /// <param name="path">The file.</param>
     /// <returns>The options.</returns>
-    public static A2COptions ReadConfig(string path) => ParseConfig(File.ReadAllText(path), path);
+    public static A2COptions ReadConfig(string path) => ParseConfig(File.ReadAllText(path), $"'{path}'");
 
     /// <summary>Options from the text of a config.json written by <see cref="ConfigJson"/>.</summary>
     /// <param name="json">The file's text.</param>
     /// <param name="path">Where it came from, for messages.</param>
     /// <returns>The options.</returns>
-    public static A2COptions ParseConfig(string json, string path)
-    {
-        var node = JsonNode.Parse(json) as JsonObject
-            ?? throw new InvalidDataException($"{path} does not hold a JSON object.");
-        T Get<T>(string name) => node[name] is { } value ? value.GetValue<T>() : throw new InvalidDataException($"{path} lacks '{name}'.");
-        var schedule = Schedule.Parse(Get<string>("learning_rate"));
-        return new A2COptions
-        {
-            Env = Get<string>("env"),
-            NEnvs = Get<int>("n_envs"),
-            TotalTimesteps = Get<long>("total_timesteps"),
-            Seed = Get<int>("seed"),
-            Net = Enum.Parse<NetKind>(Get<string>("net"), ignoreCase: true),
-            NetArch = (node["net_arch"] as JsonArray ?? throw new InvalidDataException($"{path} lacks 'net_arch'.")).Select(x => x!.GetValue<int>()).ToArray(),
-            Activation = Enum.Parse<Activation>(Get<string>("activation"), ignoreCase: true),
-            OrthoInit = Get<bool>("ortho_init"),
-            LogStdInit = Get<float>("log_std_init"),
-            LearningRate = schedule.IsOk ? schedule.ResultValue : throw new InvalidDataException($"{path}: {schedule.ErrorValue}"),
-            NSteps = Get<int>("n_steps"),
-            Gamma = Get<float>("gamma"),
-            GaeLambda = Get<float>("gae_lambda"),
-            EntCoef = Get<float>("ent_coef"),
-            VfCoef = Get<float>("vf_coef"),
-            MaxGradNorm = Get<float>("max_grad_norm"),
-            RmsPropEps = Get<float>("rms_prop_eps"),
-            UseRmsProp = Get<bool>("use_rms_prop"),
-            NormalizeAdvantage = Get<bool>("normalize_advantage"),
-            ValueLoss = Get<string>("value_loss") == "huber" ? ValueLoss.Huber : ValueLoss.Mse,
-            Normalize = Get<bool>("normalize"),
-            Engine = node["engine"] is { } engine ? Enum.Parse<Engine>(engine.GetValue<string>(), ignoreCase: true) : Engine.Auto,
-            EnvStepTimeout = node["env_step_timeout"]?.GetValue<double>() ?? 0,
-            NanPolicy = node["nan_policy"] is { } nanPolicy ? Enum.Parse<NonFinitePolicy>(nanPolicy.GetValue<string>(), ignoreCase: true) : NonFinitePolicy.Fail,
-        };
-    }
+    /// <exception cref="InvalidDataException">The text is not JSON, or a field is missing, of the wrong type or out of range; the message names <paramref name="path"/> and the field.</exception>
+    public static A2COptions ParseConfig(string json, string path) => ConfigFile.Parse(json, path);
 
     /// <summary>Text of a schedule as the command line takes it: <c>7e-4</c> or <c>lin_7e-4</c>.</summary>
     /// <param name="schedule">The schedule.</param>
@@ -197,19 +165,26 @@ public sealed class RunFiles : IDisposable
     {
         ArgumentNullException.ThrowIfNull(report);
         string F(double? x) => x is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;
-        _progress.WriteLine(string.Join(",", new[]
+        try
         {
-            report.TotalTimesteps.ToString(CultureInfo.InvariantCulture),
-            ((long)report.Fps).ToString(CultureInfo.InvariantCulture),
-            F(report.RecentMeanReturn),
-            F(report.RecentMeanLength),
-            F(report.Stats.PolicyLoss),
-            F(report.Stats.ValueLoss),
-            F(report.Stats.Entropy),
-            F(report.Stats.ExplainedVariance),
-            F(report.Stats.LearningRate),
-        }));
-        _progress.Flush();
+            _progress.WriteLine(string.Join(",", new[]
+            {
+                report.TotalTimesteps.ToString(CultureInfo.InvariantCulture),
+                ((long)report.Fps).ToString(CultureInfo.InvariantCulture),
+                F(report.RecentMeanReturn),
+                F(report.RecentMeanLength),
+                F(report.Stats.PolicyLoss),
+                F(report.Stats.ValueLoss),
+                F(report.Stats.Entropy),
+                F(report.Stats.ExplainedVariance),
+                F(report.Stats.LearningRate),
+            }));
+            _progress.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileErrors.CannotWrite(Path.Combine(Directory, "progress.csv"), e);
+        }
     }
 
     /// <summary>Appends the episodes finished since the last call to monitor.csv.</summary>
@@ -217,13 +192,20 @@ public sealed class RunFiles : IDisposable
     public void WriteEpisodes(IReadOnlyList<EpisodeRecord> episodes)
     {
         ArgumentNullException.ThrowIfNull(episodes);
-        for (; _monitorRows < episodes.Count; _monitorRows++)
+        try
         {
-            var e = episodes[_monitorRows];
-            _monitor.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Return:R},{e.Length},{Math.Round(e.Seconds, 6):R}"));
-        }
+            for (; _monitorRows < episodes.Count; _monitorRows++)
+            {
+                var e = episodes[_monitorRows];
+                _monitor.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Return:R},{e.Length},{Math.Round(e.Seconds, 6):R}"));
+            }
 
-        _monitor.Flush();
+            _monitor.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw FileErrors.CannotWrite(Path.Combine(Directory, "monitor.csv"), e);
+        }
     }
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename, so readers never see half a file.</summary>
@@ -232,14 +214,33 @@ public sealed class RunFiles : IDisposable
     public static void WriteAtomically(string path, string text)
     {
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, text, new UTF8Encoding(false));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            FileErrors.TryDelete(temporary);
+            throw FileErrors.CannotWrite(path, e);
+        }
     }
 
     /// <summary>Flushes and closes the files.</summary>
     public void Dispose()
     {
-        _progress.Dispose();
-        _monitor.Dispose();
+        // After a failed write (a full disk) the rows still buffered cannot be written either; that
+        // failure has been reported, and closing must not replace it with a second one.
+        foreach (var writer in new[] { _progress, _monitor })
+        {
+            try
+            {
+                writer.Dispose();
+            }
+            catch (IOException)
+            {
+                // Reported already.
+            }
+        }
     }
 }
