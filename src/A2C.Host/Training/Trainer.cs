@@ -272,6 +272,15 @@ public sealed class Trainer : IDisposable
                 _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, Elapsed()));
             }
 
+            var (meanReturn, meanLength) = Recent();
+            reached = threshold is { } t && meanReturn is { } m && _episodes.Count >= RecentEpisodes && m >= t;
+            var stop = Timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
+            var report = new UpdateReport(Updates, Timesteps, Timesteps / Math.Max(Elapsed(), 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
+            _reports.OnNext(report);
+
+            // After the report, so the sinks have written this update's rows: a run killed right
+            // after the checkpoint has logged everything up to it, and the resume, which starts
+            // after this update, leaves no gap.
             if (CheckpointEvery > 0 && CheckpointPath is not null && Timesteps / CheckpointEvery > (Timesteps - perUpdate) / CheckpointEvery)
             {
                 _elapsedBefore += clock.Elapsed.TotalSeconds;
@@ -279,11 +288,6 @@ public sealed class Trainer : IDisposable
                 Checkpoint.Save(this, CheckpointPath);
             }
 
-            var (meanReturn, meanLength) = Recent();
-            reached = threshold is { } t && meanReturn is { } m && _episodes.Count >= RecentEpisodes && m >= t;
-            var stop = Timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
-            var report = new UpdateReport(Updates, Timesteps, Timesteps / Math.Max(Elapsed(), 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
-            _reports.OnNext(report);
             return report;
         }
 
