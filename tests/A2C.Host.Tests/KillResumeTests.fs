@@ -526,4 +526,22 @@ let tests =
                 matchesReference "crash before the row" dir total None
                 Directory.Delete(dir, true)
             }
+
+            test "a torn last row of monitor.csv is dropped on resume and written again" {
+                let dir = tempDir ()
+                let code, _, err = runTrain (fresh dir checkpointEvery)
+                Expect.equal code 0 err
+                // Half of the last episode's row, without its newline: a write cut short inside the
+                // checkpoint's episodes, as a machine crash (rows are flushed to the OS, not the disk)
+                // or a kill in the middle of a batch of rows larger than the file buffer leaves it.
+                let path = Path.Combine(dir, "monitor.csv")
+                let text = File.ReadAllText path
+                let start = text.LastIndexOf('\n', text.Length - 2) + 1
+                File.WriteAllText(path, text.Substring(0, start + (text.Length - 1 - start) / 2))
+                let total = 2L * checkpointEvery
+                let code, _, err = runTrain (resume dir (Some total))
+                Expect.equal code 0 err
+                matchesReference "torn monitor row" dir total None
+                Directory.Delete(dir, true)
+            }
         ]

@@ -84,8 +84,10 @@ public sealed class RunFiles : IDisposable
         var keptProgress = progress.Take(1).Concat(progress.Skip(1).Where(line =>
             long.TryParse(line.Split(',')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var steps) && steps <= timesteps && line.Split(',').Length == ProgressColumns.Length));
         WriteAtomically(progressPath, string.Join("\n", keptProgress) + "\n");
-        var monitor = File.ReadAllLines(monitorPath);
-        var keptMonitor = monitor.Take(2 + episodes).ToList();
+        // A row cut short by a kill or a crash (no newline, or fields missing) is dropped with
+        // everything after it; the trainer writes those episodes again from the checkpoint's log.
+        var monitor = WholeLines(File.ReadAllText(monitorPath));
+        var keptMonitor = monitor.Take(2).Concat(monitor.Skip(2).Take(episodes).TakeWhile(IsMonitorRow)).ToList();
         WriteAtomically(monitorPath, string.Join("\n", keptMonitor) + "\n");
         return new RunFiles(
             directory,
@@ -237,5 +239,20 @@ public sealed class RunFiles : IDisposable
     {
         _progress.Dispose();
         _monitor.Dispose();
+    }
+
+    private static string[] WholeLines(string text)
+    {
+        var end = text.LastIndexOf('\n');
+        return end < 0 ? [] : text[..end].Split('\n').Select(line => line.TrimEnd('\r')).ToArray();
+    }
+
+    private static bool IsMonitorRow(string line)
+    {
+        var fields = line.Split(',');
+        return fields.Length == 3
+            && double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out _);
     }
 }
