@@ -544,4 +544,52 @@ let tests =
                 matchesReference "torn monitor row" dir total None
                 Directory.Delete(dir, true)
             }
+
+            test "SIGTERM mid-run exits 143 with a complete checkpoint and flushed logs, and resumes cleanly" {
+                if OperatingSystem.IsWindows() then
+                    skiptest "POSIX signals only"
+
+                let rng = Random(killSeed + 1)
+                let delay = rng.Next(0, 1000)
+
+                let context =
+                    $"A2C_KILL_SEED={killSeed} (SIGTERM {delay} ms after the first checkpoint)"
+
+                let dir = tempDir ()
+
+                do
+                    use child = new Child(fresh dir 100_000_000L)
+
+                    Expect.isTrue
+                        (waitUntil (TimeSpan.FromSeconds 60.0) (fun () ->
+                            File.Exists(Path.Combine(dir, "checkpoint.zip")) || child.HasExited))
+                        $"{context}: the first checkpoint within a minute"
+
+                    Thread.Sleep delay
+                    use signal = Process.Start("kill", $"-TERM {child.Id}")
+                    Expect.isTrue (signal.WaitForExit(TimeSpan.FromSeconds 10.0)) "kill -TERM returns"
+                    Expect.isTrue (child.WaitForExit(TimeSpan.FromSeconds 60.0)) $"{context}: a2c stops within a minute"
+                    Expect.equal child.ExitCode 143 $"{context}: exit code (stderr: {child.Errors})"
+
+                    Expect.isTrue
+                        (child.Lines |> List.exists (fun line -> line.StartsWith "done:"))
+                        $"{context}: it finished cleanly"
+
+                let steps, episodes, rows, episodeRows = checkRunDir context dir false
+                let context = $"{context}, stopped at step {steps}"
+                Expect.isEmpty (strayTemporaries dir) $"{context}: no temporary file left"
+                Expect.isTrue (File.Exists(Path.Combine(dir, "model.bin"))) $"{context}: the model was written"
+
+                Expect.isTrue
+                    ((Array.last rows).StartsWith $"{steps},")
+                    $"{context}: the last progress row is the stop's, at the checkpoint's step {steps}"
+
+                Expect.equal episodeRows.Length episodes $"{context}: monitor.csv has every episode of the checkpoint"
+                let total = steps + checkpointEvery
+                let code, _, err = runTrain (resume dir (Some total))
+                Expect.equal code 0 $"{context}: resume: {err}"
+                let extra = if steps % rowEvery = 0L then None else Some steps
+                matchesReference context dir total extra
+                Directory.Delete(dir, true)
+            }
         ]

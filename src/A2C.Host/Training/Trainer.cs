@@ -302,6 +302,12 @@ public sealed class Trainer : IDisposable
             .TakeWhile(r => !r.Stop)
             .Subscribe(_ => { }, e => { failure = e; finished.Set(); }, finished.Set);
         finished.Wait(CancellationToken.None);
+
+        // Wait for the training thread to leave the rollout loop: the stream signals the end before
+        // it unsubscribes, and disposing the subscription from here at the same time could let the
+        // loop step the envs on (and draw actions) before it sees the stop, so that a checkpoint
+        // written after Run would hold envs and sampler ahead of the model.
+        OnTrainingThread(() => 0);
         clock.Stop();
         _elapsedBefore += clock.Elapsed.TotalSeconds;
         _resumed = true;
