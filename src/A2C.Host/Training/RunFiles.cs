@@ -224,13 +224,21 @@ public sealed class RunFiles : IDisposable
         _monitor.Flush();
     }
 
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename, so readers never see half a file.</summary>
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file, flushed
+    /// to disk, and a rename, so readers never see half a file, even after a crash of the machine.
+    /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="text">Content.</param>
     public static void WriteAtomically(string path, string text)
     {
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(new UTF8Encoding(false).GetBytes(text));
+            file.Flush(flushToDisk: true);
+        }
+
         File.Move(temporary, path, overwrite: true);
     }
 
