@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one entry point: ./build.sh [test|build|format|clean] [--help]
+# The one entry point: ./build.sh [test [--all]|build|format|clean] [--help]
 set -euo pipefail
 
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/scripts/bootstrap.sh"
@@ -14,6 +14,9 @@ Commands:
             library loadable, build Release, install the Python bridge's Debian packages when
             missing (apt, as root or with sudo), check formatting, run every test project, and
             print one final line "N passed, N failed" summing them. Non-zero exit on any failure.
+            Runs the quick subset of the long fault suites (3 kill-and-resume cycles).
+  test --all
+            the same with the full fault suites (20 kill-and-resume cycles, about a minute more).
   build     the same steps up to and including the Release build.
   format    format the sources in place (Fantomas for F#, dotnet format for C#).
   bench     build, then run the BenchmarkDotNet micro-benchmarks (arguments after `bench` go to
@@ -23,6 +26,10 @@ Commands:
 
 Environment:
   CI=true   restore in locked mode: packages.lock.json files must match the package graph.
+  A2C_TEST_ALL=1
+            what `test --all` sets: the test apps run their full suites.
+  A2C_KILL_SEED=N
+            replay the kill-and-resume suite's kill moments (its failures print the seed).
 USAGE
 }
 
@@ -133,6 +140,15 @@ main() {
     local command="${1:-test}"
     case "$command" in
         test)
+            shift || true
+            case "${1:-}" in
+                "") ;;
+                --all) export A2C_TEST_ALL=1 ;;
+                *)
+                    usage >&2
+                    a2c_fail "unknown option '$1' for test"
+                    ;;
+            esac
             prepare
             run_tests
             ;;

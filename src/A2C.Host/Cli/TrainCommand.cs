@@ -684,10 +684,21 @@ internal static class TrainCommand
 
     private static void WriteModel(Trainer trainer, string path)
     {
+        // On disk before the rename, so a crash of the machine leaves the old model or the new one, never an empty file.
         var temporary = path + ".tmp";
         try
         {
-            trainer.Agent.Model.save(temporary);
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                using (var writer = new BinaryWriter(file, System.Text.Encoding.UTF8, leaveOpen: true))
+                {
+                    trainer.Agent.Model.save(writer);
+                }
+
+                // On disk before the rename, so that a crash leaves the old model or the new one.
+                file.Flush(flushToDisk: true);
+            }
+
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -84,8 +84,10 @@ public sealed class RunFiles : IDisposable
         var keptProgress = progress.Take(1).Concat(progress.Skip(1).Where(line =>
             long.TryParse(line.Split(',')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var steps) && steps <= timesteps && line.Split(',').Length == ProgressColumns.Length));
         WriteAtomically(progressPath, string.Join("\n", keptProgress) + "\n");
-        var monitor = File.ReadAllLines(monitorPath);
-        var keptMonitor = monitor.Take(2 + episodes).ToList();
+        // A row cut short by a kill or a crash (no newline, or fields missing) is dropped with
+        // everything after it; the trainer writes those episodes again from the checkpoint's log.
+        var monitor = WholeLines(File.ReadAllText(monitorPath));
+        var keptMonitor = monitor.Take(2).Concat(monitor.Skip(2).Take(episodes).TakeWhile(IsMonitorRow)).ToList();
         WriteAtomically(monitorPath, string.Join("\n", keptMonitor) + "\n");
         return new RunFiles(
             directory,
@@ -208,7 +210,10 @@ public sealed class RunFiles : IDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename, so readers never see half a file.</summary>
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file, flushed
+    /// to disk, and a rename, so readers never see half a file, even after a crash of the machine.
+    /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="text">Content.</param>
     public static void WriteAtomically(string path, string text)
@@ -216,7 +221,13 @@ public sealed class RunFiles : IDisposable
         var temporary = path + ".tmp";
         try
         {
-            File.WriteAllText(temporary, text, new UTF8Encoding(false));
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                file.Write(new UTF8Encoding(false).GetBytes(text));
+                // On disk before the rename, so that a crash leaves the old file or the new one.
+                file.Flush(flushToDisk: true);
+            }
+
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -242,5 +253,20 @@ public sealed class RunFiles : IDisposable
                 // Reported already.
             }
         }
+    }
+
+    private static string[] WholeLines(string text)
+    {
+        var end = text.LastIndexOf('\n');
+        return end < 0 ? [] : text[..end].Split('\n').Select(line => line.TrimEnd('\r')).ToArray();
+    }
+
+    private static bool IsMonitorRow(string line)
+    {
+        var fields = line.Split(',');
+        return fields.Length == 3
+            && double.TryParse(fields[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
+            && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out _);
     }
 }

@@ -281,6 +281,15 @@ public sealed class Trainer : IDisposable
                 _episodes.Add(new EpisodeRecord(episode.Return, episode.Length, Elapsed()));
             }
 
+            var (meanReturn, meanLength) = Recent();
+            reached = threshold is { } t && meanReturn is { } m && _episodes.Count >= RecentEpisodes && m >= t;
+            var stop = Timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
+            var report = new UpdateReport(Updates, Timesteps, Timesteps / Math.Max(Elapsed(), 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
+            _reports.OnNext(report);
+
+            // After the report, so the sinks have written this update's rows: a run killed right
+            // after the checkpoint has logged everything up to it, and the resume, which starts
+            // after this update, leaves no gap.
             if (CheckpointEvery > 0 && CheckpointPath is not null && Timesteps / CheckpointEvery > (Timesteps - perUpdate) / CheckpointEvery)
             {
                 _elapsedBefore += clock.Elapsed.TotalSeconds;
@@ -288,11 +297,6 @@ public sealed class Trainer : IDisposable
                 Checkpoint.Save(this, CheckpointPath);
             }
 
-            var (meanReturn, meanLength) = Recent();
-            reached = threshold is { } t && meanReturn is { } m && _episodes.Count >= RecentEpisodes && m >= t;
-            var stop = Timesteps >= Options.TotalTimesteps || (stopAtThreshold && reached) || cancellation.IsCancellationRequested;
-            var report = new UpdateReport(Updates, Timesteps, Timesteps / Math.Max(Elapsed(), 1e-9), _episodes.Count, meanReturn, meanLength, stats, stop);
-            _reports.OnNext(report);
             return report;
         }
 
@@ -313,6 +317,12 @@ public sealed class Trainer : IDisposable
             .TakeWhile(r => !r.Stop)
             .Subscribe(_ => { }, e => { failure = e; finished.Set(); }, finished.Set);
         finished.Wait(CancellationToken.None);
+
+        // Wait for the training thread to leave the rollout loop: the stream signals the end before
+        // it unsubscribes, and disposing the subscription from here at the same time could let the
+        // loop step the envs on (and draw actions) before it sees the stop, so that a checkpoint
+        // written after Run would hold envs and sampler ahead of the model.
+        OnTrainingThread(() => 0);
         clock.Stop();
         _elapsedBefore += clock.Elapsed.TotalSeconds;
         _resumed = true;
