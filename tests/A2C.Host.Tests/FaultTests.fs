@@ -220,6 +220,16 @@ let tests =
 
                 Expect.equal code 2 err
                 Expect.stringContains err "--env-step-timeout is -1; allowed: 0 (no limit) to 86400 seconds." "timeout"
+
+                let code, _, err =
+                    cli [ "train"; "--resume"; "no-such/checkpoint.zip"; "--remote-timeout"; "0" ]
+
+                Expect.equal code 2 err
+
+                Expect.stringContains
+                    err
+                    "--remote-timeout is 0; allowed: more than 0, up to 86400 seconds."
+                    "checked on resume too"
             }
 
             for engine in [ Engine.DotNet; Engine.Torch ] do

@@ -84,6 +84,12 @@ internal static class TrainCommand
                 errors.Add("--summary-json: " + badSummary);
             }
 
+            var timeoutSeconds = parse.GetValue(remoteTimeout);
+            if (!double.IsFinite(timeoutSeconds) || timeoutSeconds is <= 0 or > 86_400)
+            {
+                errors.Add(string.Create(CultureInfo.InvariantCulture, $"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds."));
+            }
+
             if (parse.GetValue(resume) is { } checkpoint)
             {
                 Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, nanPolicy, envStepTimeout, runDir];
@@ -98,7 +104,7 @@ internal static class TrainCommand
                     return CliApp.ReportUsageErrors(stderr, "a2c train", errors);
                 }
 
-                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, stdout, stderr, cancellation);
+                return Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, stdout, stderr, cancellation);
             }
 
             if (parse.GetValue(env) is not { } envId)
@@ -156,12 +162,6 @@ internal static class TrainCommand
                 {
                     errors.Add("--env: " + e.Message);
                 }
-            }
-
-            var timeoutSeconds = parse.GetValue(remoteTimeout);
-            if (!double.IsFinite(timeoutSeconds) || timeoutSeconds is <= 0 or > 86_400)
-            {
-                errors.Add(string.Create(CultureInfo.InvariantCulture, $"--remote-timeout is {timeoutSeconds}; allowed: more than 0, up to 86400 seconds."));
             }
 
             var deviceName = parse.GetValue(device)!;
@@ -402,7 +402,7 @@ internal static class TrainCommand
             : throw new InvalidDataException($"'{path}' does not fit the model: expected statistics of {observationSize} observations; found {size}.");
     }
 
-    private static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         Trainer trainer;
         var refused = new List<string>();
@@ -418,7 +418,7 @@ internal static class TrainCommand
                 var changed = o with { TotalTimesteps = t };
                 refused.AddRange(CliApp.AsOptionErrors(changed.Validate()));
                 return refused.Count > 0 ? o : changed;
-            });
+            }, remote: remote);
         }
         catch (CheckpointException e)
         {

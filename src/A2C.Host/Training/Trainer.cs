@@ -178,7 +178,8 @@ public sealed class Trainer : IDisposable
     /// <param name="device">Device for the model.</param>
     /// <returns>A trainer that continues where the checkpoint left off.</returns>
     /// <exception cref="CheckpointException">The checkpoint is damaged or does not fit.</exception>
-    public static Trainer Resume(string path, Func<A2COptions, A2COptions>? configure = null, Device? device = null)
+    /// <param name="remote">Deadlines and limits when the run's env is a <c>grpc://</c> server.</param>
+    public static Trainer Resume(string path, Func<A2COptions, A2COptions>? configure = null, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
     {
         var (saved, entries) = Checkpoint.Read(path);
         var options = configure is null ? saved : configure(saved);
@@ -187,7 +188,7 @@ public sealed class Trainer : IDisposable
             throw new CheckpointException($"the checkpoint '{path}' is for {saved.Env} with {saved.NEnvs} envs, net {saved.Net} {string.Join(",", saved.NetArch)}, normalize {saved.Normalize}; env, n_envs, net, net_arch and normalize cannot change on resume.");
         }
 
-        var trainer = new Trainer(options, device);
+        var trainer = new Trainer(options, device, remote);
         try
         {
             trainer.OnTrainingThread(() =>
