@@ -40,6 +40,7 @@ internal static class TrainCommand
         var normalize = new Option<bool?>("--normalize") { Description = "Normalize observations and rewards like VecNormalize (default false)." };
         var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
         var engine = CliApp.EngineOption();
+        var hyperparams = new Option<string?>("--hyperparams") { Description = "An RL Baselines3 Zoo hyperparameter file (e.g. hyperparams/a2c.yml): its entry for --env applies first, options given here override it; unknown or unsupported keys are errors." };
         var nanPolicy = new Option<string?>("--nan-policy") { Description = "fail (default): stop when an env returns a NaN or infinite observation or reward, naming it; skip: drop that rollout, reset the envs and go on (counted; 100 in a row still stop)." };
         var envStepTimeout = new Option<double?>("--env-step-timeout") { Description = "Seconds a reset or step of all envs may take before the run stops naming the env that hangs (default: no limit)." };
         var remoteTimeout = new Option<double>("--remote-timeout") { Description = "With a grpc:// env: seconds one request to the server may take before the run stops with an error (default 30).", DefaultValueFactory = _ => 30 };
@@ -54,7 +55,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
-            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, nanPolicy, envStepTimeout, remoteTimeout, runDir, summaryJson,
+            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, hyperparams, nanPolicy, envStepTimeout, remoteTimeout, runDir, summaryJson,
             stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume,
         };
         command.SetAction(parse =>
@@ -92,7 +93,7 @@ internal static class TrainCommand
 
             if (parse.GetValue(resume) is { } checkpoint)
             {
-                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, nanPolicy, envStepTimeout, runDir];
+                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, hyperparams, nanPolicy, envStepTimeout, runDir];
                 var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
                 if (given.Count > 0)
                 {
@@ -124,6 +125,11 @@ internal static class TrainCommand
                 case var other:
                     errors.Add($"--preset is '{other}'; the only preset is 'seed'.");
                     break;
+            }
+
+            if (parse.GetValue(hyperparams) is { } hyperparamsFile)
+            {
+                options = ZooHyperparams.Apply(options, hyperparamsFile, options.Env, errors);
             }
 
             options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
