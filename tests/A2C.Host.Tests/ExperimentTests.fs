@@ -1,0 +1,64 @@
+module A2C.Host.Tests.ExperimentTests
+
+open System
+open System.Diagnostics
+open System.IO
+open A2C.Host.Training
+open Expecto
+
+let private root =
+    Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."))
+
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList
+        "experiments"
+        [
+            test "Experiment runs every seed, reports every update as a stream, and returns curves and evaluations" {
+                let experiment =
+                    Experiment
+                        .On("CartPole-v1")
+                        .Envs(2)
+                        .Seeds(1, 2)
+                        .With(fun _ -> A2COptions(Env = "CartPole-v1", NEnvs = 2, NSteps = 5))
+                        .Evaluate(2)
+
+                let reports = ResizeArray()
+                use _ = experiment.Progress.Subscribe(fun r -> reports.Add r)
+                let result = experiment.Run 2000L
+                Expect.equal [ for s in result.Seeds -> s.Seed ] [ 1; 2 ] "one result per seed, in order"
+                Expect.equal reports.Count (2 * 2000 / 10) "every update of every seed was reported"
+
+                for s in result.Seeds do
+                    Expect.equal s.Training.TotalTimesteps 2000L "the budget"
+                    Expect.equal s.Curve.Count 200 "one curve point per update"
+                    Expect.equal (nonNull s.Evaluation).Episodes.Count 2 "evaluated"
+
+                Expect.isTrue (Double.IsFinite result.MeanEvaluation) "a summary over seeds"
+            }
+
+            test "every example in examples/ runs to the end on a small budget (dotnet run FILE.cs)" {
+                for file in Directory.GetFiles(Path.Combine(root, "examples"), "*.cs") do
+                    let info =
+                        ProcessStartInfo(
+                            "dotnet",
+                            RedirectStandardOutput = true,
+                            RedirectStandardError = true,
+                            WorkingDirectory = root
+                        )
+
+                    for arg in [ "run"; Path.GetRelativePath(root, file); "--"; "4000" ] do
+                        info.ArgumentList.Add arg
+
+                    use proc = nonNull (Process.Start info)
+                    let out = proc.StandardOutput.ReadToEndAsync()
+                    let err = proc.StandardError.ReadToEndAsync()
+
+                    if not (proc.WaitForExit(TimeSpan.FromMinutes 3.0)) then
+                        proc.Kill true
+                        failtestf "%s did not finish within three minutes" file
+
+                    Expect.equal proc.ExitCode 0 $"{Path.GetFileName file}:\n{out.Result}\n{err.Result}"
+            }
+        ]
