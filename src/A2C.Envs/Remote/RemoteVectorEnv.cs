@@ -111,12 +111,30 @@ public sealed class RemoteVectorEnv : IVectorEnv
     public static RemoteVectorEnv Connect(string address, RemoteEnvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (!IsRemote(address) || !Uri.TryCreate("http://" + address[Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/")
+        if (!TryParseAddress(address, out var authority))
         {
             throw new ArgumentException($"'{address}' is not a remote env address; expected grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.", nameof(address));
         }
 
-        return new RemoteVectorEnv(Scheme + uri.Authority, options ?? new RemoteEnvOptions());
+        return new RemoteVectorEnv(Scheme + authority, options ?? new RemoteEnvOptions());
+    }
+
+    /// <summary>Whether <paramref name="address"/> is <c>grpc://HOST:PORT</c> with an explicit port and nothing after it.</summary>
+    /// <param name="address">An env id.</param>
+    /// <param name="authority">HOST:PORT, when it is.</param>
+    /// <returns>True for a well-formed remote address.</returns>
+    public static bool TryParseAddress(string address, out string authority)
+    {
+        authority = string.Empty;
+        // An explicit port: Uri would otherwise take http's default, 80, for grpc://HOST.
+        if (!IsRemote(address) || !System.Text.RegularExpressions.Regex.IsMatch(address, @":[0-9]+/?$")
+            || !Uri.TryCreate("http://" + address[Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/")
+        {
+            return false;
+        }
+
+        authority = uri.Authority;
+        return true;
     }
 
     /// <summary>The env id the server reports.</summary>

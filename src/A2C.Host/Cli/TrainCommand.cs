@@ -147,8 +147,7 @@ internal static class TrainCommand
 
             if (RemoteVectorEnv.IsRemote(options.Env))
             {
-                if (!Uri.TryCreate("http://" + options.Env[RemoteVectorEnv.Scheme.Length..], UriKind.Absolute, out var uri) || uri.Port <= 0 || uri.AbsolutePath != "/"
-                    || !System.Text.RegularExpressions.Regex.IsMatch(options.Env, @":[0-9]+/?$"))
+                if (!RemoteVectorEnv.TryParseAddress(options.Env, out _))
                 {
                     errors.Add($"--env is '{options.Env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
                 }
