@@ -76,6 +76,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Train(stdout, stderr, cancellation));
         root.Subcommands.Add(TrainCommand.Eval(stdout, stderr));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
+        root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr, cancellation));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
@@ -125,8 +126,19 @@ public static class CliApp
         if (error.Message.StartsWith(Unmatched, StringComparison.Ordinal) && error.Message.EndsWith("'.", StringComparison.Ordinal))
         {
             var token = error.Message[Unmatched.Length..^2];
+            if (token.StartsWith("--", StringComparison.Ordinal))
+            {
+                return $"unknown option '{token}' ({CommandPath(parsed.CommandResult)} --help lists the options).";
+            }
+
             for (var i = 0; i < args.Length; i++)
             {
+                if (args[i] == token && i > 0 && parsed.UnmatchedTokens.Contains(args[i - 1]))
+                {
+                    // The value of an unknown option, which the line above names.
+                    return null;
+                }
+
                 if (args[i] == token && i > 0 && args[i - 1].StartsWith("--", StringComparison.Ordinal) && !args[i - 1].Contains('=', StringComparison.Ordinal))
                 {
                     return $"{args[i - 1]} is '{token}'; expected true or false.";

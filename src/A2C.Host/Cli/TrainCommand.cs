@@ -51,12 +51,13 @@ internal static class TrainCommand
         var logInterval = new Option<int>("--log-interval") { Description = "Updates between progress rows (default 100).", DefaultValueFactory = _ => DefaultLogInterval };
         var checkpointEvery = new Option<long>("--checkpoint-every") { Description = "Environment steps between checkpoints (default 100000; 0: only at the end).", DefaultValueFactory = _ => 100_000 };
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint.zip (in its run dir); --total-steps may be raised." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check every option and the run dir, print the resolved config.json, and exit without training or writing anything." };
 
         var command = new Command("train", "Train an A2C agent on an environment.")
         {
             env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
             maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, hyperparams, nanPolicy, envStepTimeout, remoteTimeout, runDir, summaryJson,
-            stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume,
+            stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume, dryRun,
         };
         command.SetAction(parse =>
         {
@@ -98,6 +99,11 @@ internal static class TrainCommand
                 if (given.Count > 0)
                 {
                     errors.Insert(0, $"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
+                }
+
+                if (parse.GetValue(dryRun))
+                {
+                    errors.Add("--dry-run checks a new run's options; it cannot be given with --resume.");
                 }
 
                 if (errors.Count > 0)
@@ -213,6 +219,12 @@ internal static class TrainCommand
                     ? $"a2c train: cannot create the run dir '{directory}': a file of that name is in the way."
                     : $"a2c train: cannot create the run dir '{directory}': '{file}' is a file, not a directory.");
                 return CliApp.Failure;
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                stdout.WriteLine(RunFiles.ConfigJson(options, useDevice.type.ToString().ToLowerInvariant()).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                return 0;
             }
 
             Trainer trainer;

@@ -1,0 +1,483 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using A2C.Envs.Remote;
+using A2C.Host.Training;
+
+namespace A2C.Host.Cli;
+
+/// <summary>
+/// <c>a2c sweep</c>: one env over several seeds, each an <c>a2c train</c> child process (so seeds
+/// share neither a thread nor a libtorch), K at a time; then a summary over seeds.
+/// </summary>
+/// <remarks>
+/// The sweep directory holds <c>seed-N/</c> (each a normal run dir), <c>seed-N.log</c> (the
+/// child's output), <c>seed-N.json</c> (its <c>--summary-json</c>) and <c>summary.json</c>.
+/// </remarks>
+internal static class SweepCommand
+{
+    /// <summary>Train options the sweep sets per seed itself.</summary>
+    private static readonly string[] _setBySweep = ["--seed", "--run-dir", "--summary-json", "--resume", "--dry-run"];
+
+    private static readonly JsonSerializerOptions _indented = new() { WriteIndented = true };
+
+    public static Command Create(TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var env = new Option<string>("--env") { Description = "Registered environment id, e.g. CartPole-v1.", Required = true };
+        var seeds = new Option<string>("--seeds") { Description = "Seeds to train: 1-5, 1,2,3 or 1-3,7.", Required = true };
+        var parallel = new Option<int?>("--parallel") { Description = "Runs at a time (default: one per core, at most one per seed)." };
+        var output = new Option<string?>("--out") { Description = "The sweep directory (default runs/sweep-ENV-TIME): seed-N/ run dirs, seed-N.log, seed-N.json and summary.json." };
+        var command = new Command(
+            "sweep",
+            "Train one env over several seeds in parallel processes, then summarize them (summary.json and a table). Every other option is passed to each `a2c train`, e.g. --n-envs 16 --normalize --total-steps 1000000.")
+        {
+            env, seeds, parallel, output,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(parse =>
+        {
+            var errors = new List<string>();
+            var envId = parse.GetValue(env)!;
+            var seedList = ParseSeeds(parse.GetValue(seeds)!, errors);
+            var trainArgs = parse.UnmatchedTokens.ToList();
+            foreach (var token in trainArgs)
+            {
+                var name = token.Split('=', 2)[0];
+                if (_setBySweep.Contains(name))
+                {
+                    errors.Add($"{name} is set by the sweep for each seed (seeds come from --seeds; runs go under --out); leave it out.");
+                }
+            }
+
+            var workers = parse.GetValue(parallel) ?? Math.Min(Environment.ProcessorCount, Math.Max(seedList.Count, 1));
+            if (workers < 1)
+            {
+                errors.Add($"--parallel is {workers}; allowed: 1 or more.");
+            }
+
+            if (RemoteVectorEnv.IsRemote(envId))
+            {
+                errors.Add($"--env is '{envId}'; a sweep trains registered envs (each seed needs envs of its own; serve one grpc:// server per seed and use a2c train).");
+            }
+
+            if (errors.Count > 0)
+            {
+                return CliApp.ReportUsageErrors(stderr, "a2c sweep", errors);
+            }
+
+            var directory = parse.GetValue(output) ?? Path.Combine("runs", $"sweep-{string.Concat(envId.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            if (File.Exists(directory) || (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any()))
+            {
+                stderr.WriteLine($"a2c sweep: '{directory}' {(File.Exists(directory) ? "is a file" : "exists and is not empty")}; choose another --out.");
+                return CliApp.Failure;
+            }
+
+            var existed = Directory.Exists(directory);
+            try
+            {
+                Directory.CreateDirectory(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c sweep: cannot create '{directory}': {FileErrors.Reason(e)}.");
+                return CliApp.Failure;
+            }
+
+            var runs = seedList.Select(seed => new SeedRun(seed, directory, envId, trainArgs)).ToList();
+
+            // Every child's options are checked here first (train's own checks, in this process),
+            // so that a typo is one message and exit 2, not K failed processes.
+            foreach (var run in runs)
+            {
+                var problems = new StringWriter(CultureInfo.InvariantCulture);
+                if (CliApp.Run(["train", .. run.Arguments, "--dry-run"], TextWriter.Null, problems) != 0)
+                {
+                    if (!existed)
+                    {
+                        Directory.Delete(directory, recursive: true);
+                    }
+
+                    stderr.Write(problems.ToString().Replace("a2c train:", "a2c sweep:", StringComparison.Ordinal));
+                    return CliApp.UsageError;
+                }
+            }
+
+            var clock = Stopwatch.StartNew();
+            var interrupted = RunAll(runs, Math.Min(workers, runs.Count), stdout, cancellation);
+            clock.Stop();
+
+            var threshold = Envs.Envs.Spec(envId).RewardThreshold;
+            var outcomes = runs.Select(r => SeedOutcome.Read(r, threshold)).ToList();
+            var summary = Summarize(envId, threshold, trainArgs, workers, clock.Elapsed.TotalSeconds, interrupted, outcomes);
+            var summaryPath = Path.Combine(directory, "summary.json");
+            try
+            {
+                RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(_indented) + "\n");
+            }
+            catch (RunFileWriteException e)
+            {
+                stderr.WriteLine($"a2c sweep: {e.Message}");
+                return CliApp.Failure;
+            }
+
+            stdout.WriteLine();
+            WriteTable(stdout, outcomes, threshold);
+            stdout.WriteLine($"summary: {summaryPath}");
+            foreach (var failed in outcomes.Where(o => o.ExitCode != 0 && !interrupted))
+            {
+                stderr.WriteLine($"a2c sweep: seed {failed.Seed} failed (exit {failed.ExitCode}); the end of {failed.Run.LogPath}:");
+                foreach (var line in failed.LogTail)
+                {
+                    stderr.WriteLine("  " + line);
+                }
+            }
+
+            return interrupted ? CliApp.Interrupted : outcomes.All(o => o.ExitCode == 0) ? 0 : CliApp.Failure;
+        });
+        return command;
+    }
+
+    /// <summary>"1-3,7" as [1, 2, 3, 7]; a malformed part, a descending range or a repeat is added to <paramref name="errors"/>.</summary>
+    internal static List<int> ParseSeeds(string text, List<string> errors)
+    {
+        var seeds = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var dash = part.IndexOf('-', 1 < part.Length ? 1 : 0);
+            var (first, last) = dash > 0 ? (part[..dash], part[(dash + 1)..]) : (part, part);
+            if (!int.TryParse(first, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var from)
+                || !int.TryParse(last, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var to))
+            {
+                errors.Add($"--seeds is '{text}'; '{part}' is not a seed or a range (expected e.g. 1-5, 1,2,3 or 1-3,7).");
+                return seeds;
+            }
+
+            if (to < from)
+            {
+                errors.Add($"--seeds is '{text}'; the range '{part}' runs backwards.");
+                return seeds;
+            }
+
+            if ((long)to - from >= 10_000)
+            {
+                errors.Add($"--seeds is '{text}'; '{part}' holds more than 10000 seeds.");
+                return seeds;
+            }
+
+            for (var seed = from; seed <= to; seed++)
+            {
+                if (seeds.Contains(seed))
+                {
+                    errors.Add($"--seeds is '{text}'; seed {seed} is listed twice.");
+                    return seeds;
+                }
+
+                seeds.Add(seed);
+            }
+        }
+
+        return seeds;
+    }
+
+    /// <summary>Runs the seeds, <paramref name="workers"/> at a time; returns whether a signal stopped the sweep.</summary>
+    private static bool RunAll(List<SeedRun> runs, int workers, TextWriter stdout, CancellationToken cancellation)
+    {
+        var next = -1;
+        var gate = new object();
+        var running = new List<Process>();
+        var stopped = false;
+
+        // SIGINT/SIGTERM: every running child gets SIGTERM (it checkpoints and exits 143) and no
+        // new seed starts; the children's checkpoints are what the sweep leaves to resume.
+        using var onCancel = cancellation.Register(() =>
+        {
+            lock (gate)
+            {
+                stopped = true;
+                foreach (var process in running)
+                {
+                    _ = Kill(process.Id, SigTerm);
+                }
+            }
+        });
+
+        void Say(string line)
+        {
+            lock (gate)
+            {
+                stdout.WriteLine(line);
+            }
+        }
+
+        void Worker()
+        {
+            while (true)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= runs.Count)
+                {
+                    return;
+                }
+
+                var run = runs[index];
+                using var process = new Process { StartInfo = run.StartInfo() };
+                using var log = new StreamWriter(run.LogPath) { AutoFlush = true };
+                process.OutputDataReceived += (_, e) => Append(log, e.Data);
+                process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+                lock (gate)
+                {
+                    if (stopped)
+                    {
+                        run.ExitCode = null;
+                        continue;
+                    }
+
+                    process.Start();
+                    running.Add(process);
+                }
+
+                var clock = Stopwatch.StartNew();
+                Say($"seed {run.Seed}: started (pid {process.Id}), log {run.LogPath}");
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+                process.WaitForExit();
+                lock (gate)
+                {
+                    running.Remove(process);
+                }
+
+                run.ExitCode = process.ExitCode;
+                run.Seconds = clock.Elapsed.TotalSeconds;
+                Say(string.Create(CultureInfo.InvariantCulture, $"seed {run.Seed}: exit {process.ExitCode} after {run.Seconds:F1} s"));
+            }
+        }
+
+        var threads = Enumerable.Range(0, workers).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        return stopped;
+    }
+
+    private static void Append(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    // POSIX kill(2): .NET's Process.Kill sends SIGKILL only, which would lose the child's checkpoint.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Kill(int pid, int signal);
+
+    private static JsonObject Summarize(string env, double? threshold, List<string> trainArgs, int workers, double seconds, bool interrupted, List<SeedOutcome> outcomes)
+    {
+        var finished = outcomes.Where(o => o.ExitCode == 0).ToList();
+        return new JsonObject
+        {
+            ["env"] = env,
+            ["seeds"] = new JsonArray([.. outcomes.Select(o => JsonValue.Create(o.Seed))]),
+            ["train_args"] = new JsonArray([.. trainArgs.Select(a => JsonValue.Create(a))]),
+            ["parallel"] = workers,
+            ["reward_threshold"] = threshold,
+            ["interrupted"] = interrupted,
+            ["sweep_wall_seconds"] = seconds,
+            ["runs"] = new JsonArray([.. outcomes.Select(o => (JsonNode)o.ToJson())]),
+            // Across the seeds that finished: mean and population std (numpy's default).
+            ["eval_mean_return"] = Spread(finished.Select(o => o.EvalMean)),
+            ["steps_to_threshold"] = Spread(finished.Select(o => (double?)o.StepsToThreshold), ("reached", finished.Count(o => o.StepsToThreshold is not null)), ("of", outcomes.Count)),
+            ["wall_seconds"] = Spread(finished.Select(o => o.WallSeconds)),
+            ["fps"] = Spread(finished.Select(o => o.Fps)),
+        };
+    }
+
+    private static JsonObject Spread(IEnumerable<double?> values, params (string Name, int Value)[] extra)
+    {
+        var (mean, std, n) = MeanStd(values);
+        var node = new JsonObject { ["mean"] = mean, ["std"] = std, ["n"] = n };
+        foreach (var (name, value) in extra)
+        {
+            node[name] = value;
+        }
+
+        return node;
+    }
+
+    /// <summary>Mean and population standard deviation of the values present; nulls when none is.</summary>
+    internal static (double? Mean, double? Std, int Count) MeanStd(IEnumerable<double?> values)
+    {
+        var present = values.OfType<double>().ToArray();
+        if (present.Length == 0)
+        {
+            return (null, null, 0);
+        }
+
+        var mean = present.Average();
+        return (mean, Math.Sqrt(present.Average(v => (v - mean) * (v - mean))), present.Length);
+    }
+
+    private static void WriteTable(TextWriter stdout, List<SeedOutcome> outcomes, double? threshold)
+    {
+        static string F(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+        static string Pm((double? Mean, double? Std, int Count) s, string format) => s.Count == 0 ? "-" : $"{F(s.Mean, format)} ± {F(s.Std, format)}";
+
+        var header = $"{"seed",5}  {"eval return",18}  {"steps to threshold",22}  {"wall s",14}  {"fps",18}";
+        stdout.WriteLine(header);
+        stdout.WriteLine(new string('-', header.Length));
+        foreach (var o in outcomes)
+        {
+            if (o.ExitCode != 0)
+            {
+                var status = o.ExitCode is { } code ? $"exit {code}" : "not started";
+                stdout.WriteLine($"{o.Seed,5}  {status,18}  see {o.Run.LogPath}");
+                continue;
+            }
+
+            var eval = o.EvalMean is null ? "-" : $"{F(o.EvalMean, "F1")} ± {F(o.EvalStd, "F1")}";
+            var steps = o.StepsToThreshold is { } s ? s.ToString("N0", CultureInfo.InvariantCulture) : threshold is null ? "-" : "not reached";
+            stdout.WriteLine($"{o.Seed,5}  {eval,18}  {steps,22}  {F(o.WallSeconds, "F1"),14}  {F(o.Fps, "N0"),18}");
+        }
+
+        var finished = outcomes.Where(o => o.ExitCode == 0).ToList();
+        stdout.WriteLine(new string('-', header.Length));
+        var reached = finished.Count(o => o.StepsToThreshold is not null);
+        var stepsSummary = threshold is null ? "-" : $"{Pm(MeanStd(finished.Select(o => (double?)o.StepsToThreshold)), "N0")} ({reached}/{outcomes.Count})";
+        stdout.WriteLine($"{"all",5}  {Pm(MeanStd(finished.Select(o => o.EvalMean)), "F1"),18}  {stepsSummary,22}  {Pm(MeanStd(finished.Select(o => o.WallSeconds)), "F1"),14}  {Pm(MeanStd(finished.Select(o => o.Fps)), "N0"),18}");
+        stdout.WriteLine(
+            $"per seed: deterministic evaluation mean ± std over its episodes; all: mean ± std across the {finished.Count} finished seeds. "
+            + (threshold is { } t ? string.Create(CultureInfo.InvariantCulture, $"Steps to threshold: the first progress row whose last-100 training mean reaches {t}.") : "The env has no reward threshold."));
+    }
+
+    /// <summary>One seed's child process: its arguments and files.</summary>
+    private sealed class SeedRun(int seed, string directory, string env, List<string> trainArgs)
+    {
+        public int Seed { get; } = seed;
+
+        public string RunDir { get; } = Path.Combine(directory, $"seed-{seed}");
+
+        public string LogPath { get; } = Path.Combine(directory, $"seed-{seed}.log");
+
+        public string SummaryPath { get; } = Path.Combine(directory, $"seed-{seed}.json");
+
+        /// <summary>The child's exit code; null when it never started.</summary>
+        public int? ExitCode { get; set; }
+
+        public double Seconds { get; set; }
+
+        public IReadOnlyList<string> Arguments { get; } =
+            ["--env", env, .. trainArgs, "--seed", seed.ToString(CultureInfo.InvariantCulture), "--run-dir", Path.Combine(directory, $"seed-{seed}"), "--summary-json", Path.Combine(directory, $"seed-{seed}.json")];
+
+        /// <summary>This same a2c (apphost or <c>dotnet a2c.dll</c>), training this seed.</summary>
+        public ProcessStartInfo StartInfo()
+        {
+            var self = Environment.ProcessPath ?? "dotnet";
+            var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(self) == "a2c")
+            {
+                info.FileName = self;
+            }
+            else
+            {
+                // Under `dotnet a2c.dll` or a test host: run a2c.dll with the dotnet that runs us.
+                info.FileName = Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+                info.ArgumentList.Add(typeof(CliApp).Assembly.Location);
+            }
+
+            info.ArgumentList.Add("train");
+            foreach (var argument in Arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            return info;
+        }
+    }
+
+    /// <summary>What one seed's files say once its child has exited.</summary>
+    private sealed record SeedOutcome(SeedRun Run, int Seed, int? ExitCode, double? EvalMean, double? EvalStd, long? StepsToThreshold, double? WallSeconds, double? Fps, long? TotalTimesteps, IReadOnlyList<string> LogTail)
+    {
+        public static SeedOutcome Read(SeedRun run, double? threshold)
+        {
+            var tail = File.Exists(run.LogPath) ? File.ReadLines(run.LogPath).TakeLast(5).ToList() : [];
+            JsonNode? json = null;
+            if (run.ExitCode == 0 && File.Exists(run.SummaryPath))
+            {
+                json = JsonNode.Parse(File.ReadAllText(run.SummaryPath));
+            }
+
+            var progress = Path.Combine(run.RunDir, "progress.csv");
+            var reached = threshold is { } t && File.Exists(progress) ? SweepCommand.StepsToThreshold(File.ReadLines(progress), t) : null;
+            return new SeedOutcome(
+                run,
+                run.Seed,
+                run.ExitCode,
+                json?["eval_mean_return"]?.GetValue<double>(),
+                json?["eval_std_return"]?.GetValue<double>(),
+                reached,
+                json?["wall_seconds"]?.GetValue<double>(),
+                json?["fps"]?.GetValue<double>(),
+                json?["total_timesteps"]?.GetValue<long>(),
+                tail);
+        }
+
+        public JsonObject ToJson() => new()
+        {
+            ["seed"] = Seed,
+            ["exit_code"] = ExitCode,
+            ["run_dir"] = Path.GetFileName(Run.RunDir),
+            ["log"] = Path.GetFileName(Run.LogPath),
+            ["total_timesteps"] = TotalTimesteps,
+            ["wall_seconds"] = WallSeconds,
+            ["fps"] = Fps,
+            ["eval_mean_return"] = EvalMean,
+            ["eval_std_return"] = EvalStd,
+            ["steps_to_threshold"] = StepsToThreshold,
+        };
+    }
+
+    /// <summary>
+    /// The total_timesteps of the first progress.csv row whose ep_rew_mean (the last-100 training
+    /// mean) reaches <paramref name="threshold"/>; null when none does. Rows come every
+    /// --log-interval updates, so this is as fine as the log.
+    /// </summary>
+    internal static long? StepsToThreshold(IEnumerable<string> progressLines, double threshold)
+    {
+        int steps = -1, returns = -1;
+        foreach (var line in progressLines)
+        {
+            var fields = line.Split(',');
+            if (steps < 0)
+            {
+                steps = Array.IndexOf(fields, "total_timesteps");
+                returns = Array.IndexOf(fields, "ep_rew_mean");
+                if (steps < 0 || returns < 0)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
+            if (fields.Length > Math.Max(steps, returns)
+                && double.TryParse(fields[returns], NumberStyles.Float, CultureInfo.InvariantCulture, out var mean)
+                && mean >= threshold
+                && long.TryParse(fields[steps], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at))
+            {
+                return at;
+            }
+        }
+
+        return null;
+    }
+}
