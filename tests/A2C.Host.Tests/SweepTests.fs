@@ -193,7 +193,15 @@ let tests =
                         "counted over all seeds"
 
                     Expect.stringContains out "steps to threshold" "the table"
-                    Expect.stringContains out "  all " "a row across seeds"
+                    Expect.stringContains out "\nall " "a row across seeds"
+                    let markdown = File.ReadAllLines(Path.Combine(dir, "summary.md"))
+
+                    Expect.equal
+                        markdown[0]
+                        "| seed | eval return | steps to threshold | wall s | fps |"
+                        "summary.md: the table in Markdown"
+
+                    Expect.stringStarts markdown[5] "| all | " "one row per seed, then across seeds"
 
                     // The same seed trained alone gives the same run: the options reached the child intact.
                     let code, _, err =

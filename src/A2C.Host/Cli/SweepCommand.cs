@@ -113,9 +113,12 @@ internal static class SweepCommand
             var outcomes = runs.Select(r => SeedOutcome.Read(r, threshold)).ToList();
             var summary = Summarize(envId, threshold, trainArgs, workers, clock.Elapsed.TotalSeconds, interrupted, outcomes);
             var summaryPath = Path.Combine(directory, "summary.json");
+            var rows = TableRows(outcomes, threshold);
+            var note = TableNote(outcomes, threshold);
             try
             {
                 RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(_indented) + "\n");
+                RunFiles.WriteAtomically(Path.Combine(directory, "summary.md"), MarkdownTable(rows) + "\n" + note + "\n");
             }
             catch (RunFileWriteException e)
             {
@@ -124,7 +127,8 @@ internal static class SweepCommand
             }
 
             stdout.WriteLine();
-            WriteTable(stdout, outcomes, threshold);
+            WriteTable(stdout, rows);
+            stdout.WriteLine(note);
             stdout.WriteLine($"summary: {summaryPath}");
             foreach (var failed in outcomes.Where(o => o.ExitCode != 0 && !interrupted))
             {
@@ -327,36 +331,66 @@ internal static class SweepCommand
         return (mean, Math.Sqrt(present.Average(v => (v - mean) * (v - mean))), present.Length);
     }
 
-    private static void WriteTable(TextWriter stdout, List<SeedOutcome> outcomes, double? threshold)
+    /// <summary>The table's rows: a header, one row per seed, one across seeds.</summary>
+    private static List<string[]> TableRows(List<SeedOutcome> outcomes, double? threshold)
     {
         static string F(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
         static string Pm((double? Mean, double? Std, int Count) s, string format) => s.Count == 0 ? "-" : $"{F(s.Mean, format)} ± {F(s.Std, format)}";
 
-        var header = $"{"seed",5}  {"eval return",18}  {"steps to threshold",22}  {"wall s",14}  {"fps",18}";
-        stdout.WriteLine(header);
-        stdout.WriteLine(new string('-', header.Length));
+        var rows = new List<string[]> { new[] { "seed", "eval return", "steps to threshold", "wall s", "fps" } };
         foreach (var o in outcomes)
         {
             if (o.ExitCode != 0)
             {
-                var status = o.ExitCode is { } code ? $"exit {code}" : "not started";
-                stdout.WriteLine($"{o.Seed,5}  {status,18}  see {o.Run.LogPath}");
+                rows.Add([o.Seed.ToString(CultureInfo.InvariantCulture), o.ExitCode is { } code ? $"exit {code}" : "not started", "-", "-", "-"]);
                 continue;
             }
 
-            var eval = o.EvalMean is null ? "-" : $"{F(o.EvalMean, "F1")} ± {F(o.EvalStd, "F1")}";
             var steps = o.StepsToThreshold is { } s ? s.ToString("N0", CultureInfo.InvariantCulture) : threshold is null ? "-" : "not reached";
-            stdout.WriteLine($"{o.Seed,5}  {eval,18}  {steps,22}  {F(o.WallSeconds, "F1"),14}  {F(o.Fps, "N0"),18}");
+            rows.Add([o.Seed.ToString(CultureInfo.InvariantCulture), o.EvalMean is null ? "-" : $"{F(o.EvalMean, "F1")} ± {F(o.EvalStd, "F1")}", steps, F(o.WallSeconds, "F1"), F(o.Fps, "N0")]);
         }
 
         var finished = outcomes.Where(o => o.ExitCode == 0).ToList();
-        stdout.WriteLine(new string('-', header.Length));
         var reached = finished.Count(o => o.StepsToThreshold is not null);
-        var stepsSummary = threshold is null ? "-" : $"{Pm(MeanStd(finished.Select(o => (double?)o.StepsToThreshold)), "N0")} ({reached}/{outcomes.Count})";
-        stdout.WriteLine($"{"all",5}  {Pm(MeanStd(finished.Select(o => o.EvalMean)), "F1"),18}  {stepsSummary,22}  {Pm(MeanStd(finished.Select(o => o.WallSeconds)), "F1"),14}  {Pm(MeanStd(finished.Select(o => o.Fps)), "N0"),18}");
-        stdout.WriteLine(
-            $"per seed: deterministic evaluation mean ± std over its episodes; all: mean ± std across the {finished.Count} finished seeds. "
-            + (threshold is { } t ? string.Create(CultureInfo.InvariantCulture, $"Steps to threshold: the first progress row whose last-100 training mean reaches {t}.") : "The env has no reward threshold."));
+        rows.Add([
+            "all",
+            Pm(MeanStd(finished.Select(o => o.EvalMean)), "F1"),
+            threshold is null ? "-" : $"{Pm(MeanStd(finished.Select(o => (double?)o.StepsToThreshold)), "N0")} ({reached}/{outcomes.Count})",
+            Pm(MeanStd(finished.Select(o => o.WallSeconds)), "F1"),
+            Pm(MeanStd(finished.Select(o => o.Fps)), "N0"),
+        ]);
+        return rows;
+    }
+
+    private static string TableNote(List<SeedOutcome> outcomes, double? threshold) =>
+        $"Per seed: deterministic evaluation mean ± std over its episodes; all: mean ± std across the {outcomes.Count(o => o.ExitCode == 0)} finished seeds. "
+        + (threshold is { } t ? string.Create(CultureInfo.InvariantCulture, $"Steps to threshold: the first progress row whose last-100 training mean reaches {t}.") : "The env has no reward threshold.");
+
+    /// <summary>The table as aligned text: the first column left, the others right.</summary>
+    private static void WriteTable(TextWriter writer, List<string[]> rows)
+    {
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        string Line(string[] row) => string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c])));
+        writer.WriteLine(Line(rows[0]));
+        writer.WriteLine(new string('-', widths.Sum() + (2 * (widths.Length - 1))));
+        foreach (var row in rows.Skip(1))
+        {
+            writer.WriteLine(Line(row));
+        }
+    }
+
+    /// <summary>The table in Markdown, for reports such as docs/results.md.</summary>
+    internal static string MarkdownTable(List<string[]> rows)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("| " + string.Join(" | ", rows[0]) + " |");
+        text.AppendLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", rows[0].Length - 1)));
+        foreach (var row in rows.Skip(1))
+        {
+            text.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+
+        return text.ToString();
     }
 
     /// <summary>One seed's child process: its arguments and files.</summary>
