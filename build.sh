@@ -64,6 +64,11 @@ check_format() {
             ok=1
         fi
     done
+    # The examples are file-based apps, outside any project: whitespace only.
+    if ! dotnet format whitespace examples --folder --verify-no-changes; then
+        a2c_log "C# examples need formatting: run ./build.sh format"
+        ok=1
+    fi
     return "$ok"
 }
 
@@ -73,6 +78,7 @@ format_sources() {
     for project in "${CSHARP_PROJECTS[@]}"; do
         dotnet format "$project" --no-restore
     done
+    dotnet format whitespace examples --folder
 }
 
 # Runs one Expecto test app and adds its counts to the totals. An app that crashes before
