@@ -78,6 +78,7 @@ public static class CliApp
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr, cancellation));
+        root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
         // No response files: `--actions @file.json` is ours to read, not the parser's.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
