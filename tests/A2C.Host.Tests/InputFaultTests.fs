@@ -729,7 +729,8 @@ let badInput =
                 for args, expected in
                     [
                         [], "a2c: a command is required: version, train, eval, env, bench, serve"
-                        [ "tarin" ], "a2c: 'tarin' is not a command; allowed: version, train, eval, env, bench, serve."
+                        [ "tarin" ],
+                        "a2c: 'tarin' is not a command; allowed: version, train, eval, env, bench, serve, plot."
                         [ "env" ], "a2c env: a command is required: list, check, trace"
                         [ "env"; "check"; "CartPole-v1"; "extra" ], "a2c env check: unexpected argument 'extra'."
                         [ "train"; "--n-envs" ], "a2c train: Required argument missing for option: '--n-envs'."

@@ -16,7 +16,8 @@ internal static class PlotCommand
         var runDirs = new Argument<string[]>("RUN_DIR")
         {
             Description = "A run directory of a2c train (one seed), or a directory of them (a2c sweep's: one group of seeds). Each is one group: one colour, its seeds' mean and band.",
-            Arity = ArgumentArity.OneOrMore,
+            // Checked in the action, for a message that says what a RUN_DIR is.
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var output = new Option<string>("--out") { Description = $"The PNG file to write (default {DefaultOut} in the current directory; replaced if it exists).", DefaultValueFactory = _ => DefaultOut };
         var title = new Option<string?>("--title") { Description = "Title (default: the runs' env id)." };
@@ -38,6 +39,11 @@ internal static class PlotCommand
             var dirs = parse.GetValue(runDirs) ?? [];
             var names = parse.GetValue(labels) ?? [];
             var path = parse.GetValue(output)!;
+            if (dirs.Length == 0)
+            {
+                errors.Add("give at least one RUN_DIR: a run directory of a2c train, or a directory of them.");
+            }
+
             if (names.Length > 0 && names.Length != dirs.Length)
             {
                 errors.Add($"--label was given {names.Length} time{(names.Length == 1 ? string.Empty : "s")} for {dirs.Length} RUN_DIR{(dirs.Length == 1 ? string.Empty : "s")}; give one label per RUN_DIR, in order.");
