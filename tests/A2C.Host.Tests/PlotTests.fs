@@ -528,6 +528,8 @@ let cli =
                     ] do
                     refused CliApp.UsageError (dir :: args) [ expected ]
 
+                refused CliApp.UsageError [] [ "a2c plot: give at least one RUN_DIR" ]
+
                 let outDir = tempDir ()
 
                 for out, expected in
