@@ -77,6 +77,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Eval(stdout, stderr));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
+        root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr, cancellation));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };

@@ -216,14 +216,19 @@ public sealed class RunFiles : IDisposable
     /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="text">Content.</param>
-    public static void WriteAtomically(string path, string text)
+    public static void WriteAtomically(string path, string text) => WriteAtomically(path, new UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> as <see cref="WriteAtomically(string, string)"/> writes text.</summary>
+    /// <param name="path">Destination.</param>
+    /// <param name="bytes">Content.</param>
+    public static void WriteAtomically(string path, byte[] bytes)
     {
         var temporary = path + ".tmp";
         try
         {
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                file.Write(new UTF8Encoding(false).GetBytes(text));
+                file.Write(bytes);
                 // On disk before the rename, so that a crash leaves the old file or the new one.
                 file.Flush(flushToDisk: true);
             }
