@@ -94,27 +94,33 @@ let tests =
                     n = present.Length && close mean.Value m && close std.Value s
 
             test "steps to threshold: the first progress row whose ep_rew_mean reaches it" {
-                let rows =
-                    [
-                        "total_timesteps,fps,ep_rew_mean,ep_len_mean"
-                        "400,100,,"
-                        "800,100,20.5,20.5"
-                        "1200,100,475,475"
-                        "1600,100,480,480"
-                    ]
+                let path = Path.GetTempFileName()
 
-                Expect.equal
-                    (SweepCommand.StepsToThreshold(rows, 475.0) |> Option.ofNullable)
-                    (Some 1200L)
-                    "reached at equality"
+                let reached (rows: string list) threshold =
+                    File.WriteAllLines(path, rows)
+                    SweepCommand.StepsToThreshold(path, threshold) |> Option.ofNullable
 
-                Expect.equal
-                    (SweepCommand.StepsToThreshold(rows, 20.0) |> Option.ofNullable)
-                    (Some 800L)
-                    "rows without a mean are skipped"
+                try
+                    let rows =
+                        [
+                            "total_timesteps,fps,ep_rew_mean,ep_len_mean"
+                            "400,100,,"
+                            "800,100,20.5,20.5"
+                            "1200,100,475,475"
+                            "1600,100,480,480"
+                        ]
 
-                Expect.isFalse (SweepCommand.StepsToThreshold(rows, 500.0)).HasValue "never reached"
-                Expect.isFalse (SweepCommand.StepsToThreshold([ "a,b"; "1,2" ], 0.0)).HasValue "not a progress file"
+                    Expect.equal (reached rows 475.0) (Some 1200L) "reached at equality"
+                    Expect.equal (reached rows 20.0) (Some 800L) "rows without a mean are skipped"
+                    Expect.equal (reached rows 500.0) None "never reached"
+                    Expect.equal (reached [ "a,b"; "1,2" ] 0.0) None "not a progress file"
+
+                    Expect.equal
+                        (reached [ "total_timesteps,fps,ep_rew_mean,ep_len_mean"; "400,100,," ] 0.0)
+                        None
+                        "no episode finished yet"
+                finally
+                    File.Delete path
             }
 
             test "a sweep trains each seed in its own process, as a2c train would, and summarizes them" {

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using A2C.Envs.Remote;
+using A2C.Host.Reporting;
 using A2C.Host.Training;
 
 namespace A2C.Host.Cli;
@@ -451,7 +452,7 @@ internal static class SweepCommand
             }
 
             var progress = Path.Combine(run.RunDir, "progress.csv");
-            var reached = threshold is { } t && File.Exists(progress) ? SweepCommand.StepsToThreshold(File.ReadLines(progress), t) : null;
+            var reached = threshold is { } t ? SweepCommand.StepsToThreshold(progress, t) : null;
             return new SeedOutcome(
                 run,
                 run.Seed,
@@ -482,36 +483,18 @@ internal static class SweepCommand
 
     /// <summary>
     /// The total_timesteps of the first progress.csv row whose ep_rew_mean (the last-100 training
-    /// mean) reaches <paramref name="threshold"/>; null when none does. Rows come every
-    /// --log-interval updates, so this is as fine as the log.
+    /// mean) reaches <paramref name="threshold"/>; null when none does or the file cannot be read
+    /// (a child that failed early). Rows come every --log-interval updates, so this is as fine as the log.
     /// </summary>
-    internal static long? StepsToThreshold(IEnumerable<string> progressLines, double threshold)
+    internal static long? StepsToThreshold(string progressPath, double threshold)
     {
-        int steps = -1, returns = -1;
-        foreach (var line in progressLines)
+        try
         {
-            var fields = line.Split(',');
-            if (steps < 0)
-            {
-                steps = Array.IndexOf(fields, "total_timesteps");
-                returns = Array.IndexOf(fields, "ep_rew_mean");
-                if (steps < 0 || returns < 0)
-                {
-                    return null;
-                }
-
-                continue;
-            }
-
-            if (fields.Length > Math.Max(steps, returns)
-                && double.TryParse(fields[returns], NumberStyles.Float, CultureInfo.InvariantCulture, out var mean)
-                && mean >= threshold
-                && long.TryParse(fields[steps], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at))
-            {
-                return at;
-            }
+            return ProgressCsv.Read(progressPath).Points.Where(p => p.MeanReturn >= threshold).Select(p => (long?)p.Steps).FirstOrDefault();
         }
-
-        return null;
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return null;
+        }
     }
 }
