@@ -14,6 +14,7 @@ open System.Threading
 open A2C.Host.Cli
 open A2C.Host.Training
 open Expecto
+open A2C.Host.Tests.Mounts
 
 let private runWith (token: CancellationToken) (args: string list) =
     use stdout = new StringWriter()
@@ -743,58 +744,6 @@ let badInput =
             }
         ]
 
-/// Runs a program and returns (exit code, stderr).
-let private exec (file: string) (args: string list) =
-    let info =
-        ProcessStartInfo(file, RedirectStandardOutput = true, RedirectStandardError = true)
-
-    args |> List.iter info.ArgumentList.Add
-    use proc = nonNull (Process.Start info)
-    let err = proc.StandardError.ReadToEndAsync()
-    proc.StandardOutput.ReadToEnd() |> ignore
-    proc.WaitForExit()
-    proc.ExitCode, err.Result
-
-/// Mounts a tmpfs with `options` on a new directory, or says why it cannot (not root, no mount).
-let private tmpfs (options: string) =
-    let dir = tempDir ()
-    Directory.CreateDirectory dir |> ignore
-
-    let why =
-        if not (OperatingSystem.IsLinux()) then
-            Some "tmpfs mounts need Linux"
-        elif not Environment.IsPrivilegedProcess then
-            Some "mounting a tmpfs needs root"
-        else
-            try
-                match exec "mount" [ "-t"; "tmpfs"; "-o"; options; "tmpfs"; dir ] with
-                | 0, _ -> None
-                | code, err -> Some $"mount -t tmpfs failed ({code}): {err.Trim()}"
-            with e ->
-                Some $"mount could not run: {e.Message}"
-
-    match why with
-    | None -> Ok dir
-    | Some reason ->
-        Directory.Delete dir
-        Error reason
-
-let private unmount (dir: string) =
-    exec "umount" [ dir ] |> ignore
-    Directory.Delete(dir, true)
-
-/// Writes a filler file until the file system is full.
-let private fill (dir: string) =
-    use filler = new FileStream(Path.Combine(dir, "filler"), FileMode.Create)
-    let block = Array.zeroCreate<byte> 4096
-
-    try
-        while true do
-            filler.Write(block, 0, block.Length)
-            filler.Flush()
-    with :? IOException ->
-        ()
-
 [<Tests>]
 let disk =
     testSequenced
@@ -852,7 +801,7 @@ let disk =
                 | Error why -> skiptest why
                 | Ok dir ->
                     try
-                        fill dir
+                        fill dir |> ignore
                         let runDir = Path.Combine(dir, "run")
 
                         let code, _, err =
@@ -950,7 +899,7 @@ let disk =
                         let path = Path.Combine(dir, "checkpoint.zip")
                         trainer.SaveCheckpoint path
                         let before = File.ReadAllBytes path
-                        fill dir
+                        fill dir |> ignore
 
                         let error = Expect.throwsC (fun () -> trainer.SaveCheckpoint path) id
 

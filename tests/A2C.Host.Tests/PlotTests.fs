@@ -11,6 +11,7 @@ open A2C.Host.Cli
 open A2C.Host.Reporting
 open A2C.Host.Training
 open Expecto
+open A2C.Host.Tests.Mounts
 open SkiaSharp
 
 let private run (args: string list) =
@@ -106,60 +107,6 @@ let private refused (code: int) (args: string list) (expected: string list) =
 
     noStackTrace (string args) err
     Expect.isEmpty (Directory.GetFiles outDir) $"{args}: no file left behind (not even a temporary one)"
-
-/// Runs a program and returns (exit code, stderr).
-let private exec (file: string) (args: string list) =
-    let info =
-        ProcessStartInfo(file, RedirectStandardOutput = true, RedirectStandardError = true)
-
-    args |> List.iter info.ArgumentList.Add
-    use proc = nonNull (Process.Start info)
-    let err = proc.StandardError.ReadToEndAsync()
-    proc.StandardOutput.ReadToEnd() |> ignore
-    proc.WaitForExit()
-    proc.ExitCode, err.Result
-
-/// Mounts a tmpfs with `options` on a new directory, or says why it cannot (not root, no mount).
-let private tmpfs (options: string) =
-    let dir = tempDir ()
-
-    let why =
-        if not (OperatingSystem.IsLinux()) then
-            Some "tmpfs mounts need Linux"
-        elif not Environment.IsPrivilegedProcess then
-            Some "mounting a tmpfs needs root"
-        else
-            try
-                match exec "mount" [ "-t"; "tmpfs"; "-o"; options; "tmpfs"; dir ] with
-                | 0, _ -> None
-                | code, err -> Some $"mount -t tmpfs failed ({code}): {err.Trim()}"
-            with e ->
-                Some $"mount could not run: {e.Message}"
-
-    match why with
-    | None -> Ok dir
-    | Some reason ->
-        Directory.Delete dir
-        Error reason
-
-let private unmount (dir: string) =
-    exec "umount" [ dir ] |> ignore
-    Directory.Delete(dir, true)
-
-/// Writes a filler file until the file system is full; returns its path.
-let private fill (dir: string) =
-    let path = Path.Combine(dir, "filler")
-    use filler = new FileStream(path, FileMode.Create)
-    let block = Array.zeroCreate<byte> 4096
-
-    try
-        while true do
-            filler.Write(block, 0, block.Length)
-            filler.Flush()
-    with :? IOException ->
-        ()
-
-    path
 
 let private group (label: string) (curves: (int64 * float) list list) =
     CurveGroup(
