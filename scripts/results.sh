@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates docs/results.md and its plots: A2C with Stable-Baselines3's defaults plus RL Zoo's
 # per-env settings (hyperparams/a2c.yml), three seeds per env, trained by `a2c sweep` and drawn by
-# `a2c plot`. Runs go to runs/results/ (replaced). About five minutes on two cores.
+# `a2c plot`. Runs go to runs/results/ (replaced). Under a minute on two cores.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=runs/results
