@@ -281,6 +281,49 @@ let tests =
                 Expect.stringContains err "--dry-run" "named"
             }
 
+            test "a child that fails is reported with the end of its log; the others finish; exit 1" {
+                let dir = tempDir ()
+
+                try
+                    // Options that pass every check but fail at run time: no env resets in a microsecond.
+                    let code, out, err =
+                        run
+                            [
+                                "sweep"
+                                "--env"
+                                "CartPole-v1"
+                                "--seeds"
+                                "1-2"
+                                "--out"
+                                dir
+                                "--total-steps"
+                                "4000"
+                                "--env-step-timeout"
+                                "0.000001"
+                            ]
+
+                    Expect.equal code CliApp.Failure $"exit 1\n{out}\n{err}"
+
+                    for seed in 1..2 do
+                        Expect.stringContains err $"a2c sweep: seed {seed} failed (exit 1); the end of" "named"
+
+                    Expect.stringContains err "did not finish reset" "with the child's own reason"
+                    let runs = (field "runs" (readJson (Path.Combine(dir, "summary.json")))).AsArray()
+
+                    Expect.equal
+                        [ for r in runs -> (field "exit_code" r).GetValue<int>() ]
+                        [ 1; 1 ]
+                        "exit codes recorded"
+
+                    Expect.stringContains
+                        (File.ReadAllText(Path.Combine(dir, "summary.md")))
+                        "| 1 | exit 1 |"
+                        "and in the table"
+                finally
+                    if Directory.Exists dir then
+                        Directory.Delete(dir, true)
+            }
+
             test "an existing non-empty sweep dir is refused" {
                 let dir = tempDir ()
                 Directory.CreateDirectory dir |> ignore
@@ -362,6 +405,7 @@ let tests =
 
                     Expect.isNull (nonNull runs[2]).["exit_code"] "seed 3 never started"
                     Expect.isFalse (Directory.Exists(Path.Combine(dir, "seed-3"))) "and wrote nothing"
+                    Expect.isFalse (File.Exists(Path.Combine(dir, "seed-3.log"))) "not even a log"
                 finally
                     if not sweep.HasExited then
                         sweep.Kill true

@@ -107,7 +107,8 @@ internal static class SweepCommand
             }
 
             var clock = Stopwatch.StartNew();
-            var interrupted = RunAll(runs, Math.Min(workers, runs.Count), stdout, cancellation);
+            workers = Math.Min(workers, runs.Count);
+            var interrupted = RunAll(runs, workers, stdout, cancellation);
             clock.Stop();
 
             var threshold = Envs.Envs.Spec(envId).RewardThreshold;
@@ -229,20 +230,35 @@ internal static class SweepCommand
 
                 var run = runs[index];
                 using var process = new Process { StartInfo = run.StartInfo() };
-                using var log = new StreamWriter(run.LogPath) { AutoFlush = true };
-                process.OutputDataReceived += (_, e) => Append(log, e.Data);
-                process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+                StreamWriter log;
                 lock (gate)
                 {
                     if (stopped)
                     {
-                        run.ExitCode = null;
                         continue;
                     }
 
-                    process.Start();
+                    log = new StreamWriter(run.LogPath) { AutoFlush = true };
+                    try
+                    {
+                        process.Start();
+                    }
+                    catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+                    {
+                        // Not a seed's failure but the sweep's: say so in its row and log, and go on.
+                        log.WriteLine($"a2c sweep: could not start '{process.StartInfo.FileName}': {e.Message}");
+                        log.Dispose();
+                        run.ExitCode = StartFailed;
+                        stdout.WriteLine($"seed {run.Seed}: could not start '{process.StartInfo.FileName}': {e.Message}");
+                        continue;
+                    }
+
                     running.Add(process);
                 }
+
+                using var logged = log;
+                process.OutputDataReceived += (_, e) => Append(log, e.Data);
+                process.ErrorDataReceived += (_, e) => Append(log, e.Data);
 
                 var clock = Stopwatch.StartNew();
                 Say($"seed {run.Seed}: started (pid {process.Id}), log {run.LogPath}");
@@ -280,6 +296,9 @@ internal static class SweepCommand
     }
 
     private const int SigTerm = 15;
+
+    /// <summary>The exit code recorded for a child that could not be started at all (as a shell's 127).</summary>
+    private const int StartFailed = 127;
 
     // POSIX kill(2): .NET's Process.Kill sends SIGKILL only, which would lose the child's checkpoint.
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
