@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using A2C.Envs.Spaces;
 
@@ -153,8 +154,11 @@ public sealed class WatchdogVectorEnv : IVectorEnv, ISnapshotable
         if (!_done.Wait(_timeout))
         {
             var index = _inner.SteppingIndex;
-            var name = index >= 0 && index < _inner.Envs.Count ? _inner.Envs[index].Name : "?";
-            _hung = $"environment {index} ({name}) did not finish {what} within {_timeout.TotalSeconds:0.###} s";
+            // Index -1: the worker had not reached any env yet (a limit shorter than a thread switch).
+            var who = index >= 0 && index < _inner.Envs.Count ? $"environment {index} ({_inner.Envs[index].Name})" : "the environments (none had begun)";
+            var seconds = _timeout.TotalSeconds;
+            var limit = seconds >= 0.001 ? seconds.ToString("0.###", CultureInfo.InvariantCulture) : seconds.ToString("G3", CultureInfo.InvariantCulture);
+            _hung = $"{who} did not finish {what} within {limit} s";
             throw new EnvironmentTimeoutException(index, _hung + "; its thread is left behind and the run stops.");
         }
 
