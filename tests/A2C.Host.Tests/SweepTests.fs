@@ -140,6 +140,8 @@ let tests =
                             "5"
                         ]
 
+                    SweepCommand.StatusEvery <- TimeSpan.FromMilliseconds 100.0
+
                     let code, out, err =
                         run (
                             [
@@ -199,6 +201,7 @@ let tests =
                         "counted over all seeds"
 
                     Expect.stringContains out "steps to threshold" "the table"
+                    Expect.stringContains out "running: seed " "a status line while the children train"
                     Expect.stringContains out "\nall " "a row across seeds"
                     let markdown = File.ReadAllLines(Path.Combine(dir, "summary.md"))
 
@@ -223,6 +226,8 @@ let tests =
                         (progressWithoutFps (Path.Combine(alone, "progress.csv")))
                         "seed 2 of the sweep is a2c train --seed 2"
                 finally
+                    SweepCommand.StatusEvery <- TimeSpan.FromSeconds 30.0
+
                     for d in [ dir; alone ] do
                         if Directory.Exists d then
                             Directory.Delete(d, true)

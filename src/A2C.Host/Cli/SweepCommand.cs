@@ -194,6 +194,7 @@ internal static class SweepCommand
         var next = -1;
         var gate = new object();
         var running = new List<Process>();
+        var active = new List<SeedRun>();
         var stopped = false;
 
         // SIGINT/SIGTERM: every running child gets SIGTERM (it checkpoints and exits 143) and no
@@ -254,6 +255,7 @@ internal static class SweepCommand
                     }
 
                     running.Add(process);
+                    active.Add(run);
                 }
 
                 using var logged = log;
@@ -268,6 +270,7 @@ internal static class SweepCommand
                 lock (gate)
                 {
                     running.Remove(process);
+                    active.Remove(run);
                 }
 
                 run.ExitCode = process.ExitCode;
@@ -276,10 +279,52 @@ internal static class SweepCommand
             }
         }
 
+        // Children write to their logs, not here: a line now and then says how far each has got.
+        void Status(object? _)
+        {
+            lock (gate)
+            {
+                var parts = active.Select(r => $"seed {r.Seed} {LatestProgress(r.RunDir)}").ToList();
+                if (parts.Count > 0 && !stopped)
+                {
+                    stdout.WriteLine("running: " + string.Join("; ", parts));
+                }
+            }
+        }
+
+        using var status = new Timer(Status, null, StatusEvery, StatusEvery);
         var threads = Enumerable.Range(0, workers).Select(_ => new Thread(Worker) { IsBackground = true }).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         return stopped;
+    }
+
+    /// <summary>How often a running sweep prints how far its children are (tests shorten it).</summary>
+    internal static TimeSpan StatusEvery { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>"120,000 steps, mean return 180.3" from a run's last progress row; "starting" before its first.</summary>
+    private static string LatestProgress(string runDir)
+    {
+        var stepsAt = Array.IndexOf(RunFiles.ProgressColumns, "total_timesteps");
+        var returnAt = Array.IndexOf(RunFiles.ProgressColumns, "ep_rew_mean");
+        try
+        {
+            var path = Path.Combine(runDir, "progress.csv");
+            var fields = File.Exists(path) ? File.ReadLines(path).Skip(1).LastOrDefault()?.Split(',') : null;
+            if (fields is null || fields.Length != RunFiles.ProgressColumns.Length
+                || !long.TryParse(fields[stepsAt], NumberStyles.None, CultureInfo.InvariantCulture, out var steps))
+            {
+                return "starting";
+            }
+
+            return double.TryParse(fields[returnAt], NumberStyles.Float, CultureInfo.InvariantCulture, out var meanReturn)
+                ? string.Create(CultureInfo.InvariantCulture, $"{steps:N0} steps, mean return {meanReturn:F1}")
+                : string.Create(CultureInfo.InvariantCulture, $"{steps:N0} steps");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "(progress unreadable)";
+        }
     }
 
     private static void Append(StreamWriter log, string? line)
