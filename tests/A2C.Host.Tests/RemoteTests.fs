@@ -437,12 +437,18 @@ let tests =
             }
 
             test
-                "a2c train: a malformed grpc address is a usage error; an unreachable server fails naming it, writing nothing" {
+                "a2c train and bench: a malformed grpc address is a usage error; an unreachable server fails naming it, writing nothing" {
                 use malformed = startA2c [ "train"; "--env"; "grpc://no port here" ]
                 let err = malformed.StandardError.ReadToEnd()
                 malformed.WaitForExit()
                 Expect.equal malformed.ExitCode 2 err
                 Expect.stringContains err "grpc://HOST:PORT" "shows the expected form"
+
+                use malformedBench = startA2c [ "bench"; "--env"; "grpc://127.0.0.1" ]
+                let err = malformedBench.StandardError.ReadToEnd()
+                malformedBench.WaitForExit()
+                Expect.equal malformedBench.ExitCode 2 $"a2c bench too: {err}"
+                Expect.stringContains err "grpc://HOST:PORT" "a2c bench shows the expected form"
                 let dir = Path.Combine(Path.GetTempPath(), $"a2c-remote-{Guid.NewGuid():N}")
 
                 use unreachable =
