@@ -204,9 +204,13 @@ internal static class SweepCommand
             lock (gate)
             {
                 stopped = true;
-                foreach (var process in running)
+                // Windows has no SIGTERM; there, Ctrl+C reaches the children through their shared console.
+                if (!OperatingSystem.IsWindows())
                 {
-                    _ = Kill(process.Id, SigTerm);
+                    foreach (var process in running)
+                    {
+                        _ = Kill(process.Id, SigTerm);
+                    }
                 }
             }
         });
