@@ -34,6 +34,34 @@ let private progressWithoutFps (path: string) =
     File.ReadAllLines path
     |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
 
+/// Starts `dotnet a2c.dll sweep ARGS` as a child process, with its output collected.
+let private startSweep (args: string list) =
+    let info =
+        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
+
+    for arg in Path.Combine(AppContext.BaseDirectory, "a2c.dll") :: "sweep" :: args do
+        info.ArgumentList.Add arg
+
+    let proc = nonNull (Process.Start info)
+    proc, proc.StandardOutput.ReadToEndAsync(), proc.StandardError.ReadToEndAsync()
+
+/// Waits (up to a minute) until `ready` holds; false if it never did.
+let private waitFor (ready: unit -> bool) =
+    let started = Stopwatch.StartNew()
+
+    while not (ready ()) && started.Elapsed < TimeSpan.FromMinutes 1.0 do
+        Threading.Thread.Sleep 50
+
+    ready ()
+
+let private sigterm (proc: Process) =
+    use signal = Process.Start("kill", $"-TERM {proc.Id}")
+    signal.WaitForExit()
+
+    if not (proc.WaitForExit(TimeSpan.FromMinutes 1.0)) then
+        proc.Kill true
+        failtest "the sweep did not stop within a minute of SIGTERM"
+
 [<Tests>]
 let tests =
     testList
@@ -348,52 +376,33 @@ let tests =
             test "SIGTERM stops the sweep: every running child checkpoints, exit 143, summary says interrupted" {
                 let dir = tempDir ()
 
-                let info =
-                    ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
-
-                for arg in
-                    [
-                        Path.Combine(AppContext.BaseDirectory, "a2c.dll")
-                        "sweep"
-                        "--env"
-                        "CartPole-v1"
-                        "--seeds"
-                        "1-3"
-                        "--parallel"
-                        "2"
-                        "--out"
-                        dir
-                        "--total-steps"
-                        "100000000"
-                        "--log-interval"
-                        "1"
-                    ] do
-                    info.ArgumentList.Add arg
-
-                use sweep = nonNull (Process.Start info)
-                let out = sweep.StandardOutput.ReadToEndAsync()
-                let err = sweep.StandardError.ReadToEndAsync()
+                let sweep, out, err =
+                    startSweep
+                        [
+                            "--env"
+                            "CartPole-v1"
+                            "--seeds"
+                            "1-3"
+                            "--parallel"
+                            "2"
+                            "--out"
+                            dir
+                            "--total-steps"
+                            "100000000"
+                            "--log-interval"
+                            "1"
+                        ]
 
                 try
                     // Both children are training once each has written a progress row.
-                    let started = Stopwatch.StartNew()
-
                     let training seed =
                         let path = Path.Combine(dir, $"seed-{seed}", "progress.csv")
                         File.Exists path && (File.ReadAllLines path).Length > 1
 
-                    while not (training 1 && training 2) && started.Elapsed < TimeSpan.FromMinutes 1.0 do
-                        Threading.Thread.Sleep 100
-
-                    Expect.isTrue (training 1 && training 2) "two children train at once"
-                    use signal = Process.Start("kill", $"-TERM {sweep.Id}")
-                    signal.WaitForExit()
-
-                    if not (sweep.WaitForExit(TimeSpan.FromMinutes 1.0)) then
-                        sweep.Kill true
-                        failtest "the sweep did not stop within a minute of SIGTERM"
-
+                    Expect.isTrue (waitFor (fun () -> training 1 && training 2)) "two children train at once"
+                    sigterm sweep
                     Expect.equal sweep.ExitCode CliApp.InterruptedBySigterm $"exit 143\n{out.Result}\n{err.Result}"
+                    Expect.stringContains err.Result $"a2c sweep --resume {dir}" "says how to finish it"
                     let summary = readJson (Path.Combine(dir, "summary.json"))
                     Expect.isTrue ((field "interrupted" summary).GetValue<bool>()) "the summary says so"
                     let runs = (field "runs" summary).AsArray()
@@ -417,5 +426,117 @@ let tests =
 
                     if Directory.Exists dir then
                         Directory.Delete(dir, true)
+            }
+
+            test "sweep --resume finishes a stopped sweep: stopped seeds continue, others start, finished ones are kept" {
+                let dir = tempDir ()
+                let alone = tempDir ()
+
+                let trainArgs =
+                    [
+                        "--total-steps"
+                        "600000"
+                        "--log-interval"
+                        "10"
+                        "--checkpoint-every"
+                        "20000"
+                        "--eval-episodes"
+                        "5"
+                    ]
+
+                let sweep, out, err =
+                    startSweep (
+                        [ "--env"; "CartPole-v1"; "--seeds"; "1-3"; "--parallel"; "2"; "--out"; dir ]
+                        @ trainArgs
+                    )
+
+                try
+                    let checkpointed seed =
+                        File.Exists(Path.Combine(dir, $"seed-{seed}", "checkpoint.zip"))
+
+                    Expect.isTrue
+                        (waitFor (fun () -> checkpointed 1 && checkpointed 2))
+                        "both children wrote a checkpoint"
+
+                    sigterm sweep
+                    Expect.equal sweep.ExitCode CliApp.InterruptedBySigterm $"stopped\n{out.Result}\n{err.Result}"
+
+                    // A run that never reached a checkpoint leaves a run dir with nothing to continue.
+                    Directory.CreateDirectory(Path.Combine(dir, "seed-3")) |> ignore
+                    File.WriteAllText(Path.Combine(dir, "seed-3", "progress.csv"), "total_timesteps,fps\n")
+
+                    let code, out, err = run [ "sweep"; "--resume"; dir ]
+                    Expect.equal code 0 $"the resumed sweep finishes\n{out}\n{err}"
+
+                    for seed in 1..2 do
+                        Expect.stringContains out $"seed {seed}: continues from" $"seed {seed} continues"
+
+                    Expect.stringContains out "seed 3: starts" "seed 3 starts"
+                    let runs = (field "runs" (readJson (Path.Combine(dir, "summary.json")))).AsArray()
+
+                    for r in runs do
+                        Expect.equal ((field "exit_code" r).GetValue<int>()) 0 "every seed finished"
+                        Expect.equal ((field "total_timesteps" r).GetValue<int64>()) 600000L "at the budget"
+
+                    // The continued seed's log is the one an uninterrupted run writes: the logging options came along.
+                    let code, _, err =
+                        run (
+                            [ "train"; "--env"; "CartPole-v1"; "--seed"; "1"; "--run-dir"; alone ]
+                            @ trainArgs
+                        )
+
+                    Expect.equal code 0 err
+
+                    // Rows come every 10 updates of 40 steps, plus one where SIGTERM stopped the run.
+                    let continued = progressWithoutFps (Path.Combine(dir, "seed-1", "progress.csv"))
+
+                    let onInterval (row: string) =
+                        row.StartsWith "total" || Int64.Parse(row.Split(',')[0]) % 400L = 0L
+
+                    Expect.equal
+                        (continued |> Array.filter onInterval)
+                        (progressWithoutFps (Path.Combine(alone, "progress.csv")))
+                        "stopped and continued, seed 1 logged what it logs in one go"
+
+                    // (none when the stop fell on an interval: that row is then the same in both)
+                    Expect.isLessThanOrEqual
+                        (continued |> Array.filter (onInterval >> not)).Length
+                        1
+                        "and a row where it stopped"
+
+                    let code, out, err = run [ "sweep"; "--resume"; dir ]
+                    Expect.equal code 0 err
+
+                    for seed in 1..3 do
+                        Expect.stringContains out $"seed {seed}: finished before; kept" "nothing left to run"
+                finally
+                    if not sweep.HasExited then
+                        sweep.Kill true
+
+                    for d in [ dir; alone ] do
+                        if Directory.Exists d then
+                            Directory.Delete(d, true)
+            }
+
+            test "sweep --resume refuses what is not a sweep, and options a resumed sweep keeps" {
+                let dir = tempDir ()
+                Directory.CreateDirectory dir |> ignore
+
+                try
+                    let code, _, err = run [ "sweep"; "--resume"; dir ]
+                    Expect.equal code CliApp.UsageError "exit 2"
+                    Expect.stringContains err "is not a sweep directory: it has no sweep.json" "says why"
+                    File.WriteAllText(Path.Combine(dir, "sweep.json"), "{ not json")
+                    let code, _, err = run [ "sweep"; "--resume"; dir ]
+                    Expect.equal code CliApp.UsageError "exit 2"
+                    Expect.stringContains err "sweep.json' cannot be read" "names the file"
+
+                    let code, _, err =
+                        run [ "sweep"; "--resume"; dir; "--env"; "Acrobot-v1"; "--n-envs"; "4" ]
+
+                    Expect.equal code CliApp.UsageError "exit 2"
+                    Expect.stringContains err "--env, --n-envs cannot be given with --resume" "names them"
+                finally
+                    Directory.Delete(dir, true)
             }
         ]

@@ -27,23 +27,54 @@ internal static class SweepCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        var env = new Option<string>("--env") { Description = "Registered environment id, e.g. CartPole-v1.", Required = true };
-        var seeds = new Option<string>("--seeds") { Description = "Seeds to train: 1-5, 1,2,3 or 1-3,7.", Required = true };
+        var env = new Option<string?>("--env") { Description = "Registered environment id, e.g. CartPole-v1 (required unless --resume)." };
+        var seeds = new Option<string?>("--seeds") { Description = "Seeds to train: 1-5, 1,2,3 or 1-3,7 (required unless --resume)." };
         var parallel = new Option<int?>("--parallel") { Description = "Runs at a time (default: one per core, at most one per seed)." };
-        var output = new Option<string?>("--out") { Description = "The sweep directory (default runs/sweep-ENV-TIME): seed-N/ run dirs, seed-N.log, seed-N.json and summary.json." };
+        var output = new Option<string?>("--out") { Description = "The sweep directory (default runs/sweep-ENV-TIME): seed-N/ run dirs, seed-N.log, seed-N.json, sweep.json and summary.json." };
+        var resume = new Option<string?>("--resume") { Description = "Finish the sweep in this directory: seeds that finished are kept, stopped ones resume from their checkpoints, the others start." };
         var command = new Command(
             "sweep",
             "Train one env over several seeds in parallel processes, then summarize them (summary.json and a table). Every other option is passed to each `a2c train`, e.g. --n-envs 16 --normalize --total-steps 1000000.")
         {
-            env, seeds, parallel, output,
+            env, seeds, parallel, output, resume,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(parse =>
         {
             var errors = new List<string>();
-            var envId = parse.GetValue(env)!;
-            var seedList = ParseSeeds(parse.GetValue(seeds)!, errors);
             var trainArgs = parse.UnmatchedTokens.ToList();
+            var requested = parse.GetValue(parallel);
+            if (requested < 1)
+            {
+                errors.Add($"--parallel is {requested}; allowed: 1 or more.");
+            }
+
+            if (parse.GetValue(resume) is { } resumeDir)
+            {
+                var given = new Option[] { env, seeds, output }.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
+                given.AddRange(trainArgs.Where(t => t.StartsWith("--", StringComparison.Ordinal)).Select(t => t.Split('=', 2)[0]));
+                if (given.Count > 0)
+                {
+                    errors.Add($"{string.Join(", ", given)} cannot be given with --resume: a resumed sweep keeps its env, seeds, options and directory (only --parallel may change).");
+                }
+
+                if (errors.Count > 0)
+                {
+                    return CliApp.ReportUsageErrors(stderr, "a2c sweep", errors);
+                }
+
+                return Resume(resumeDir, requested, stdout, stderr, cancellation);
+            }
+
+            var envId = parse.GetValue(env);
+            var seedText = parse.GetValue(seeds);
+            if (envId is null || seedText is null)
+            {
+                errors.Add($"{(envId is null ? "--env" : "--seeds")} is required (or --resume to finish a sweep).");
+                return CliApp.ReportUsageErrors(stderr, "a2c sweep", errors);
+            }
+
+            var seedList = ParseSeeds(seedText, errors);
             foreach (var token in trainArgs)
             {
                 var name = token.Split('=', 2)[0];
@@ -51,12 +82,6 @@ internal static class SweepCommand
                 {
                     errors.Add($"{name} is set by the sweep for each seed (seeds come from --seeds; runs go under --out); leave it out.");
                 }
-            }
-
-            var workers = parse.GetValue(parallel) ?? Math.Min(Environment.ProcessorCount, Math.Max(seedList.Count, 1));
-            if (workers < 1)
-            {
-                errors.Add($"--parallel is {workers}; allowed: 1 or more.");
             }
 
             if (RemoteVectorEnv.IsRemote(envId))
@@ -87,40 +112,27 @@ internal static class SweepCommand
                 return CliApp.Failure;
             }
 
-            var runs = seedList.Select(seed => new SeedRun(seed, directory, envId, trainArgs)).ToList();
-
-            // Every child's options are checked here first (train's own checks, in this process),
-            // so that a typo is one message and exit 2, not K failed processes.
-            foreach (var run in runs)
+            var runs = seedList.Select(seed => new SeedRun(seed, directory).Fresh(envId, trainArgs)).ToList();
+            if (CheckFreshRuns(runs, stderr) is { } refused)
             {
-                var problems = new StringWriter(CultureInfo.InvariantCulture);
-                if (CliApp.Run(["train", .. run.Arguments, "--dry-run"], TextWriter.Null, problems) != 0)
+                if (!existed)
                 {
-                    if (!existed)
-                    {
-                        Directory.Delete(directory, recursive: true);
-                    }
-
-                    stderr.Write(problems.ToString().Replace("a2c train:", "a2c sweep:", StringComparison.Ordinal));
-                    return CliApp.UsageError;
+                    Directory.Delete(directory, recursive: true);
                 }
+
+                return refused;
             }
 
-            var clock = Stopwatch.StartNew();
-            workers = Math.Min(workers, runs.Count);
-            var interrupted = RunAll(runs, workers, stdout, cancellation);
-            clock.Stop();
-
-            var threshold = Envs.Envs.Spec(envId).RewardThreshold;
-            var outcomes = runs.Select(r => SeedOutcome.Read(r, threshold)).ToList();
-            var summary = Summarize(envId, threshold, trainArgs, workers, clock.Elapsed.TotalSeconds, interrupted, outcomes);
-            var summaryPath = Path.Combine(directory, "summary.json");
-            var rows = TableRows(outcomes, threshold);
-            var note = TableNote(outcomes, threshold);
+            // What --resume needs, written before any child starts: a sweep killed outright can be finished too.
+            var plan = new JsonObject
+            {
+                ["env"] = envId,
+                ["seeds"] = new JsonArray([.. seedList.Select(seed => JsonValue.Create(seed))]),
+                ["train_args"] = new JsonArray([.. trainArgs.Select(a => JsonValue.Create(a))]),
+            };
             try
             {
-                RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(_indented) + "\n");
-                RunFiles.WriteAtomically(Path.Combine(directory, "summary.md"), MarkdownTable(rows) + "\n" + note + "\n");
+                RunFiles.WriteAtomically(Path.Combine(directory, PlanFile), plan.ToJsonString(_indented) + "\n");
             }
             catch (RunFileWriteException e)
             {
@@ -128,22 +140,184 @@ internal static class SweepCommand
                 return CliApp.Failure;
             }
 
-            stdout.WriteLine();
-            WriteTable(stdout, rows);
-            stdout.WriteLine(note);
-            stdout.WriteLine($"summary: {summaryPath}");
-            foreach (var failed in outcomes.Where(o => o.ExitCode != 0 && !interrupted))
-            {
-                stderr.WriteLine($"a2c sweep: seed {failed.Seed} failed (exit {failed.ExitCode}); the end of {failed.Run.LogPath}:");
-                foreach (var line in failed.LogTail)
-                {
-                    stderr.WriteLine("  " + line);
-                }
-            }
-
-            return interrupted ? CliApp.Interrupted : outcomes.All(o => o.ExitCode == 0) ? 0 : CliApp.Failure;
+            return RunAndSummarize(directory, envId, trainArgs, runs, requested, stdout, stderr, cancellation);
         });
         return command;
+    }
+
+    /// <summary>The sweep's plan (env, seeds, train options) in its directory, which --resume reads.</summary>
+    private const string PlanFile = "sweep.json";
+
+    /// <summary>
+    /// Checks new runs' options in this process (train's own checks, as --dry-run), so that a typo
+    /// is one message and exit 2, not K failed processes; returns the exit code when refused.
+    /// </summary>
+    private static int? CheckFreshRuns(IEnumerable<SeedRun> runs, TextWriter stderr)
+    {
+        foreach (var run in runs)
+        {
+            var problems = new StringWriter(CultureInfo.InvariantCulture);
+            if (CliApp.Run(["train", .. run.Arguments, "--dry-run"], TextWriter.Null, problems) != 0)
+            {
+                stderr.Write(problems.ToString().Replace("a2c train:", "a2c sweep:", StringComparison.Ordinal));
+                return CliApp.UsageError;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Finishes the sweep in <paramref name="directory"/>: a seed whose summary says it ran to the
+    /// end is kept; one with a checkpoint continues from it (a2c train --resume, with the sweep's
+    /// logging and evaluation options); any other starts again, its run dir (which holds no
+    /// checkpoint, so nothing to continue) replaced.
+    /// </summary>
+    private static int Resume(string directory, int? requested, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var planPath = Path.Combine(directory, PlanFile);
+        string envId;
+        List<int> seedList;
+        List<string> trainArgs;
+        try
+        {
+            var plan = JsonNode.Parse(File.ReadAllText(planPath)) as JsonObject ?? throw new InvalidDataException("it is not a JSON object");
+            envId = plan["env"]?.GetValue<string>() ?? throw new InvalidDataException("it has no env");
+            seedList = plan["seeds"]?.AsArray().Select(n => n!.GetValue<int>()).ToList() ?? throw new InvalidDataException("it has no seeds");
+            trainArgs = plan["train_args"]?.AsArray().Select(n => n!.GetValue<string>()).ToList() ?? throw new InvalidDataException("it has no train_args");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            stderr.WriteLine($"a2c sweep: '{directory}' is not a sweep directory: it has no {PlanFile}.");
+            return CliApp.UsageError;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            stderr.WriteLine($"a2c sweep: '{planPath}' cannot be read: {e.Message}.");
+            return CliApp.UsageError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"a2c sweep: cannot read '{planPath}': {FileErrors.Reason(e)}.");
+            return CliApp.Failure;
+        }
+
+        var continued = ResumeArguments(trainArgs);
+        var runs = new List<SeedRun>();
+        foreach (var seed in seedList)
+        {
+            var run = new SeedRun(seed, directory);
+            if (RanToTheEnd(run.SummaryPath))
+            {
+                run.Finished = true;
+                run.ExitCode = 0;
+            }
+            else if (File.Exists(run.CheckpointPath))
+            {
+                run.Arguments = ["--resume", run.CheckpointPath, "--summary-json", run.SummaryPath, .. continued];
+            }
+            else
+            {
+                FileErrors.TryDelete(run.SummaryPath);
+                if (Directory.Exists(run.RunDir))
+                {
+                    Directory.Delete(run.RunDir, recursive: true);
+                }
+
+                run.Fresh(envId, trainArgs);
+            }
+
+            runs.Add(run);
+        }
+
+        if (CheckFreshRuns(runs.Where(r => !r.Finished && !r.Arguments.Contains("--resume")), stderr) is { } refused)
+        {
+            return refused;
+        }
+
+        foreach (var run in runs)
+        {
+            stdout.WriteLine($"seed {run.Seed}: {(run.Finished ? "finished before; kept" : run.Arguments.Contains("--resume") ? $"continues from {run.CheckpointPath}" : "starts")}");
+        }
+
+        return RunAndSummarize(directory, envId, trainArgs, runs, requested, stdout, stderr, cancellation);
+    }
+
+    /// <summary>Whether a seed's --summary-json says its run ended at its budget or threshold, not by a signal.</summary>
+    private static bool RanToTheEnd(string summaryPath)
+    {
+        try
+        {
+            return File.Exists(summaryPath) && JsonNode.Parse(File.ReadAllText(summaryPath))?["cancelled"]?.GetValue<bool>() == false;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The options of <paramref name="trainArgs"/> that a2c train --resume takes (logging, evaluation, the budget): the rest are in the checkpoint.</summary>
+    private static List<string> ResumeArguments(List<string> trainArgs)
+    {
+        string[] allowed = ["--total-steps", "--stop-at-threshold", "--eval-episodes", "--log-interval", "--checkpoint-every", "--remote-timeout", "--device"];
+        var parsed = TrainCommand.Train(TextWriter.Null, TextWriter.Null, CancellationToken.None).Parse(trainArgs);
+        var kept = new List<string>();
+        foreach (var option in parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>())
+        {
+            if (!option.Implicit && allowed.Contains(option.Option.Name))
+            {
+                kept.Add(option.Option.Name);
+                kept.AddRange(option.Tokens.Select(t => t.Value));
+            }
+        }
+
+        return kept;
+    }
+
+    private static int RunAndSummarize(string directory, string envId, List<string> trainArgs, List<SeedRun> runs, int? requested, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var toRun = runs.Count(r => !r.Finished);
+        var workers = Math.Max(1, Math.Min(requested ?? Environment.ProcessorCount, Math.Max(toRun, 1)));
+        var clock = Stopwatch.StartNew();
+        var interrupted = RunAll(runs, workers, stdout, cancellation);
+        clock.Stop();
+
+        var threshold = Envs.Envs.Spec(envId).RewardThreshold;
+        var outcomes = runs.Select(r => SeedOutcome.Read(r, threshold)).ToList();
+        var summary = Summarize(envId, threshold, trainArgs, workers, clock.Elapsed.TotalSeconds, interrupted, outcomes);
+        var summaryPath = Path.Combine(directory, "summary.json");
+        var rows = TableRows(outcomes, threshold);
+        var note = TableNote(outcomes, threshold);
+        try
+        {
+            RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(_indented) + "\n");
+            RunFiles.WriteAtomically(Path.Combine(directory, "summary.md"), MarkdownTable(rows) + "\n" + note + "\n");
+        }
+        catch (RunFileWriteException e)
+        {
+            stderr.WriteLine($"a2c sweep: {e.Message}");
+            return CliApp.Failure;
+        }
+
+        stdout.WriteLine();
+        WriteTable(stdout, rows);
+        stdout.WriteLine(note);
+        stdout.WriteLine($"summary: {summaryPath}");
+        foreach (var failed in outcomes.Where(o => o.ExitCode != 0 && !interrupted))
+        {
+            stderr.WriteLine($"a2c sweep: seed {failed.Seed} failed (exit {failed.ExitCode}); the end of {failed.Run.LogPath}:");
+            foreach (var line in failed.LogTail)
+            {
+                stderr.WriteLine("  " + line);
+            }
+        }
+
+        if (interrupted)
+        {
+            stderr.WriteLine($"a2c sweep: stopped; finish it with a2c sweep --resume {directory}");
+        }
+
+        return interrupted ? CliApp.Interrupted : outcomes.All(o => o.ExitCode == 0) ? 0 : CliApp.Failure;
     }
 
     /// <summary>"1-3,7" as [1, 2, 3, 7]; a malformed part, a descending range or a repeat is added to <paramref name="errors"/>.</summary>
@@ -234,6 +408,11 @@ internal static class SweepCommand
                 }
 
                 var run = runs[index];
+                if (run.Finished)
+                {
+                    continue;
+                }
+
                 using var process = new Process { StartInfo = run.StartInfo() };
                 StreamWriter log;
                 lock (gate)
@@ -243,7 +422,7 @@ internal static class SweepCommand
                         continue;
                     }
 
-                    log = new StreamWriter(run.LogPath) { AutoFlush = true };
+                    log = new StreamWriter(run.LogPath, append: true) { AutoFlush = true };
                     try
                     {
                         process.Start();
@@ -463,7 +642,7 @@ internal static class SweepCommand
     }
 
     /// <summary>One seed's child process: its arguments and files.</summary>
-    private sealed class SeedRun(int seed, string directory, string env, List<string> trainArgs)
+    private sealed class SeedRun(int seed, string directory)
     {
         public int Seed { get; } = seed;
 
@@ -473,13 +652,25 @@ internal static class SweepCommand
 
         public string SummaryPath { get; } = Path.Combine(directory, $"seed-{seed}.json");
 
+        public string CheckpointPath => Path.Combine(RunDir, "checkpoint.zip");
+
         /// <summary>The child's exit code; null when it never started.</summary>
         public int? ExitCode { get; set; }
 
         public double Seconds { get; set; }
 
-        public IReadOnlyList<string> Arguments { get; } =
-            ["--env", env, .. trainArgs, "--seed", seed.ToString(CultureInfo.InvariantCulture), "--run-dir", Path.Combine(directory, $"seed-{seed}"), "--summary-json", Path.Combine(directory, $"seed-{seed}.json")];
+        /// <summary>A seed a resumed sweep found finished: it is summarized, not run.</summary>
+        public bool Finished { get; set; }
+
+        /// <summary>The arguments of <c>a2c train</c> for this seed.</summary>
+        public IReadOnlyList<string> Arguments { get; set; } = [];
+
+        /// <summary>A new run of this seed.</summary>
+        public SeedRun Fresh(string env, IEnumerable<string> trainArgs)
+        {
+            Arguments = ["--env", env, .. trainArgs, "--seed", Seed.ToString(CultureInfo.InvariantCulture), "--run-dir", RunDir, "--summary-json", SummaryPath];
+            return this;
+        }
 
         /// <summary>This same a2c (apphost or <c>dotnet a2c.dll</c>), training this seed.</summary>
         public ProcessStartInfo StartInfo()

@@ -656,6 +656,8 @@ internal static class TrainCommand
                     ["eval_mean_return"] = eval?.Mean,
                     ["eval_std_return"] = eval?.Std,
                     ["solved"] = solved,
+                    // Stopped by a signal before its budget: a sweep resumes such runs.
+                    ["cancelled"] = result.Cancelled,
                     ["run_dir"] = directory,
                 };
                 RunFiles.WriteAtomically(summaryPath, summary.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
