@@ -236,6 +236,65 @@ let api =
                 Directory.Delete(root, true)
             }
 
+            test
+                "Load leaves out of a group the seeds a sweep's summary.json says failed and those without an episode yet, naming them" {
+                let sweep = Path.Combine(tempDir (), "sweep")
+
+                writeRun (Path.Combine(sweep, "seed-1")) (Some "CartPole-v1") (some [ 40L, 10.0; 80L, 20.0 ])
+                |> ignore
+
+                writeRun (Path.Combine(sweep, "seed-2")) (Some "CartPole-v1") [ 40L, None ]
+                |> ignore
+
+                writeRun (Path.Combine(sweep, "seed-3")) (Some "CartPole-v1") (some [ 40L, 99.0 ])
+                |> ignore
+
+                writeRun (Path.Combine(sweep, "seed-4")) (Some "CartPole-v1") (some [ 40L, 30.0; 80L, 40.0 ])
+                |> ignore
+
+                File.WriteAllText(
+                    Path.Combine(sweep, "summary.json"),
+                    """{"runs": [{"run_dir": "seed-1", "exit_code": 0}, {"run_dir": "seed-2", "exit_code": 143},
+                                 {"run_dir": "seed-3", "exit_code": 1}, {"run_dir": "seed-4", "exit_code": 143}]}"""
+                )
+
+                let loaded = LearningCurves.Load sweep
+
+                Expect.sequenceEqual
+                    [ for s in loaded.Seeds -> Path.GetFileName(Path.GetDirectoryName s.Source) ]
+                    [ "seed-1"; "seed-4" ]
+                    "a finished seed and one stopped by a signal (its curve is real as far as it goes)"
+
+                Expect.sequenceEqual
+                    loaded.LeftOut
+                    [
+                        "seed-3: exit 1 in the sweep's summary.json"
+                        "seed-2: no episode finished yet"
+                    ]
+                    "each left-out seed with why"
+
+                let code, out, err = run [ "plot"; sweep; "--out"; Path.Combine(sweep, "c.png") ]
+                Expect.equal code 0 err
+                Expect.stringContains out "note: left out of 'sweep': seed-3: exit 1" "a2c plot says what it left out"
+
+                // One seed alone is never left out: its missing returns are the error.
+                let err =
+                    thrown<InvalidDataException>(fun () -> LearningCurves.Load(Path.Combine(sweep, "seed-2")) |> ignore)
+
+                Expect.stringContains err.Message "no row with an ep_rew_mean" "a single run without returns is refused"
+
+                // Nothing left: refused, naming why each went.
+                File.Delete(Path.Combine(sweep, "seed-1", "progress.csv"))
+                File.Delete(Path.Combine(sweep, "seed-4", "progress.csv"))
+
+                let err =
+                    thrown<InvalidDataException>(fun () -> LearningCurves.Load sweep |> ignore)
+
+                Expect.stringContains err.Message "no seed in" "says so"
+                Expect.stringContains err.Message "seed-3: exit 1" "and why"
+                Directory.Delete(nonNull (Path.GetDirectoryName sweep), true)
+            }
+
             test "Threshold comes from the env registry: CartPole-v1 475, none for Pendulum-v1 or an unknown id" {
                 Expect.equal (LearningCurves.Threshold "CartPole-v1") (Nullable 475.0) "CartPole-v1"
                 Expect.isFalse (LearningCurves.Threshold "Pendulum-v1").HasValue "Pendulum-v1 has none"

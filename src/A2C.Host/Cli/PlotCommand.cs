@@ -81,6 +81,10 @@ internal static class PlotCommand
                     var group = LearningCurves.Load(dirs[i], names.Length > 0 ? names[i] : null);
                     aggregates.Add(LearningCurves.Aggregate(group));
                     groups.Add(group);
+                    foreach (var reason in group.LeftOut)
+                    {
+                        stdout.WriteLine($"note: left out of '{group.Label}': {reason}");
+                    }
                 }
                 catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or InvalidDataException)
                 {

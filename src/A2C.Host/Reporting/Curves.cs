@@ -75,6 +75,9 @@ public sealed record CurveGroup
 
     /// <summary>One curve per seed.</summary>
     public IReadOnlyList<LearningCurve> Seeds { get; }
+
+    /// <summary>Seeds of the directory that are not in <see cref="Seeds"/>, each with why (a failed seed of a sweep, one with no finished episode yet).</summary>
+    public IReadOnlyList<string> LeftOut { get; init; } = [];
 }
 
 /// <summary>

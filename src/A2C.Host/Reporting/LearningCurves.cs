@@ -31,8 +31,13 @@ public static class LearningCurves
     /// <returns>The group.</returns>
     /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist, or is a file.</exception>
     /// <exception cref="FileNotFoundException">No progress.csv in it or in its immediate subdirectories.</exception>
-    /// <exception cref="InvalidDataException">A progress.csv or config.json is malformed, truncated or has no returns yet, or the seeds are on different envs; the message names the file and what is wrong.</exception>
+    /// <exception cref="InvalidDataException">A progress.csv or config.json is malformed or truncated, a single run has no returns yet, no seed of a group has, or the seeds are on different envs; the message names the file and what is wrong.</exception>
     /// <exception cref="IOException">A file could not be read.</exception>
+    /// <remarks>
+    /// In a group of seeds, a seed with no finished episode yet, and a seed that an <c>a2c sweep</c>
+    /// summary.json in <paramref name="directory"/> lists as failed, are left out and named in
+    /// <see cref="CurveGroup.LeftOut"/>; the others are drawn.
+    /// </remarks>
     public static CurveGroup Load(string directory, string? label = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -44,7 +49,8 @@ public static class LearningCurves
         }
 
         label ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        string[] runs = File.Exists(Path.Combine(directory, ProgressFile))
+        var single = File.Exists(Path.Combine(directory, ProgressFile));
+        string[] runs = single
             ? [directory]
             : Directory.GetDirectories(directory).Where(d => File.Exists(Path.Combine(d, ProgressFile))).Order(NaturalOrder.Instance).ToArray();
         if (runs.Length == 0)
@@ -52,7 +58,41 @@ public static class LearningCurves
             throw new FileNotFoundException($"no {ProgressFile} in '{directory}' or in its subdirectories; expected a run directory of a2c train or a directory of them (a2c sweep's).");
         }
 
-        var curves = runs.Select(run => ProgressCsv.Read(Path.Combine(run, ProgressFile))).ToArray();
+        var leftOut = new List<string>();
+        if (!single)
+        {
+            // A sweep's failed seeds (its summary.json says so) would cut the group short or skew it.
+            var failed = SweepFailures(directory);
+            leftOut.AddRange(runs.Where(run => failed.ContainsKey(Path.GetFileName(run))).Select(run => $"{Path.GetFileName(run)}: {failed[Path.GetFileName(run)]}"));
+            runs = runs.Where(run => !failed.ContainsKey(Path.GetFileName(run))).ToArray();
+        }
+
+        var loaded = new List<(string Run, LearningCurve Curve)>();
+        foreach (var run in runs)
+        {
+            var curve = ProgressCsv.ReadIfAny(Path.Combine(run, ProgressFile), out var noReturnsYet);
+            if (curve is not null)
+            {
+                loaded.Add((run, curve));
+            }
+            else if (single)
+            {
+                throw new InvalidDataException(noReturnsYet);
+            }
+            else
+            {
+                // One seed of a group that has not finished an episode yet: the others still draw.
+                leftOut.Add($"{Path.GetFileName(run)}: no episode finished yet");
+            }
+        }
+
+        if (loaded.Count == 0)
+        {
+            throw new InvalidDataException($"no seed in '{directory}' has a curve to draw ({string.Join("; ", leftOut)}).");
+        }
+
+        runs = loaded.Select(l => l.Run).ToArray();
+        var curves = loaded.Select(l => l.Curve).ToArray();
         var envs = runs.Select(run => (Run: run, Env: ProgressCsv.ReadEnv(run))).ToArray();
         var distinct = envs.Select(e => e.Env).OfType<string>().Distinct().ToArray();
         if (distinct.Length > 1)
@@ -60,7 +100,39 @@ public static class LearningCurves
             throw new InvalidDataException($"the runs in '{directory}' are on different envs ({string.Join(", ", envs.Select(e => $"{Path.GetFileName(e.Run)}: {e.Env ?? "unknown"}"))}); give each env's runs as a group of its own.");
         }
 
-        return new CurveGroup(label, distinct.SingleOrDefault(), curves);
+        return new CurveGroup(label, distinct.SingleOrDefault(), curves) { LeftOut = leftOut };
+    }
+
+    /// <summary>
+    /// The seeds an <c>a2c sweep</c> summary.json in <paramref name="directory"/> lists as failed
+    /// (an exit code other than 0, or 130/143 for a stop by signal, whose curve is real as far as it
+    /// goes), by run dir name; empty without a readable summary.
+    /// </summary>
+    private static Dictionary<string, string> SweepFailures(string directory)
+    {
+        var failed = new Dictionary<string, string>();
+        try
+        {
+            var path = Path.Combine(directory, "summary.json");
+            if (!File.Exists(path) || System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))?["runs"] is not System.Text.Json.Nodes.JsonArray runs)
+            {
+                return failed;
+            }
+
+            foreach (var run in runs)
+            {
+                if (run?["exit_code"]?.GetValue<int>() is { } code && code is not (0 or 130 or 143) && run["run_dir"]?.GetValue<string>() is { } name)
+                {
+                    failed[name] = string.Create(CultureInfo.InvariantCulture, $"exit {code} in the sweep's summary.json");
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            // Not a sweep's summary: every seed is drawn.
+        }
+
+        return failed;
     }
 
     /// <summary>One seed's curve from a progress.csv file (see <see cref="Load"/>).</summary>

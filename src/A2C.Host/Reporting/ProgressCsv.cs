@@ -16,7 +16,11 @@ internal static class ProgressCsv
     /// error naming the file and line.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is empty, lacks a column, has a malformed or cut-short row, steps that do not increase, or no row with a return.</exception>
-    public static LearningCurve Read(string path)
+    public static LearningCurve Read(string path) =>
+        ReadIfAny(path, out var noReturnsYet) ?? throw new InvalidDataException(noReturnsYet);
+
+    /// <summary>As <see cref="Read"/>, but a well-formed file without a return yet gives null and says why in <paramref name="noReturnsYet"/>.</summary>
+    public static LearningCurve? ReadIfAny(string path, out string? noReturnsYet)
     {
         var text = File.ReadAllText(path);
         var lines = text.Split('\n');
@@ -83,11 +87,13 @@ internal static class ProgressCsv
 
         if (points.Count == 0)
         {
-            throw new InvalidDataException(rows == 0
+            noReturnsYet = rows == 0
                 ? $"'{path}' has a header but no rows: the run logged nothing yet."
-                : $"'{path}' has no row with an {ReturnColumn} ({rows} rows, all empty there): no episode had finished when it was written.");
+                : $"'{path}' has no row with an {ReturnColumn} ({rows} rows, all empty there): no episode had finished when it was written.";
+            return null;
         }
 
+        noReturnsYet = null;
         return new LearningCurve(path, points);
     }
 
