@@ -14,6 +14,7 @@ using A2C.Host.Training;
 using static TorchSharp.torch;
 
 var seedPreset = A2COptions.SeedPreset(A2COptions.Defaults);   // shared trunk, 64x64 tanh
+A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 
 // The network of an env: its spaces decide the input width and the actor head.

@@ -14,6 +14,7 @@ using static TorchSharp.torch;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 50_000L;
 var entCoef = A2COptions.SeedPreset(A2COptions.Defaults).EntCoef;
+A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 
 double[][] policies =

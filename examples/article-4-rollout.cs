@@ -18,6 +18,7 @@ using A2C.Host.Training;
 using static TorchSharp.torch;
 
 var options = A2COptions.SeedPreset(A2COptions.Defaults) with { Env = "CartPole-v1", NEnvs = 4, NSteps = 16, Seed = 1 };
+A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 using var env = VectorEnv.Make(options.Env, options.NEnvs);
 manual_seed(options.Seed);

@@ -32,6 +32,7 @@ using var env = new SimulatorVectorEnv(
     new SimulatorVectorEnvOptions { Timeout = TimeSpan.FromSeconds(2) });
 
 // As the trainer does: one libtorch thread (the .NET engine leaves it only the optimizer), seeded weights.
+A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 manual_seed(options.Seed);
 using var model = new ActorCritic(new PolicySpec(2, 3, false, options.Net, options.NetArch, options.Activation, options.OrthoInit, options.LogStdInit));

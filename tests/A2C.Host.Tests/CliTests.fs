@@ -36,7 +36,7 @@ let private runProcessWith (configure: ProcessStartInfo -> unit) (args: string l
 let private runProcess = runProcessWith ignore
 
 /// Whether the system's own libstdc++ (not our private copy) exports what TorchSharp's shim needs.
-let private systemLibstdcxxIsNewEnough () =
+let systemLibstdcxxIsNewEnough () =
     [
         "/lib/x86_64-linux-gnu/libstdc++.so.6"
         "/usr/lib/x86_64-linux-gnu/libstdc++.so.6"

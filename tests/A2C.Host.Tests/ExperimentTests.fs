@@ -61,4 +61,39 @@ let tests =
 
                     Expect.equal proc.ExitCode 0 $"{Path.GetFileName file}:\n{out.Result}\n{err.Result}"
             }
+
+            test
+                "an example started without the private libstdc++ (Debian 12) says what to do, not TorchSharp's 'missing package'" {
+                match CliTests.systemLibstdcxxIsNewEnough () with
+                | Some false when OperatingSystem.IsLinux() ->
+                    let info =
+                        ProcessStartInfo(
+                            "dotnet",
+                            RedirectStandardOutput = true,
+                            RedirectStandardError = true,
+                            WorkingDirectory = root
+                        )
+
+                    for arg in [ "run"; "examples/cartpole.cs"; "--"; "4000" ] do
+                        info.ArgumentList.Add arg
+
+                    info.Environment.Remove "LD_LIBRARY_PATH" |> ignore
+                    use proc = nonNull (Process.Start info)
+                    let out = proc.StandardOutput.ReadToEndAsync()
+                    let err = proc.StandardError.ReadToEndAsync()
+
+                    if not (proc.WaitForExit(TimeSpan.FromMinutes 3.0)) then
+                        proc.Kill true
+                        failtest "the example did not finish within three minutes"
+
+                    let said = out.Result + err.Result
+                    Expect.notEqual proc.ExitCode 0 "it fails"
+                    Expect.stringContains said "GLIBCXX_3.4.32" "with the loader's reason"
+                    Expect.stringContains said "LD_LIBRARY_PATH" "and what to do"
+
+                    Expect.isFalse
+                        (said.Contains "doesn't contain a reference to libtorch")
+                        "not TorchSharp's misleading message"
+                | _ -> skiptest "the system's libstdc++ is new enough (or this is not Linux x64): nothing to diagnose"
+            }
         ]

@@ -32,13 +32,7 @@ public static class TorchRuntime
     /// <exception cref="NativeLibraryLoadException">The native library could not be loaded; the message says why and what to do.</exception>
     public static TorchInfo Describe()
     {
-        // TorchSharp's own loader, on failure, copies ~600 MB of libtorch next to the program and
-        // then reports a misleading "missing package" error. Loading the shim first gives the
-        // loader's real reason (usually a missing GLIBCXX version) and copies nothing.
-        if (ProbeNativeShim() is { } reason)
-        {
-            throw new NativeLibraryLoadException(reason);
-        }
+        EnsureLoadable();
 
         try
         {
@@ -53,6 +47,24 @@ public static class TorchRuntime
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException)
         {
             throw new NativeLibraryLoadException(e);
+        }
+    }
+
+    private static readonly Lazy<string?> _shimProblem = new(ProbeNativeShim, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// Checks, once per process, that TorchSharp's native shim loads, before TorchSharp tries: its
+    /// own loader, on failure, copies ~600 MB of libtorch next to the program and then reports a
+    /// misleading "missing package" error. Loading the shim first gives the loader's real reason
+    /// (usually a missing GLIBCXX version) and copies nothing. Models call this; a script that
+    /// uses tensors before any model can call it first.
+    /// </summary>
+    /// <exception cref="NativeLibraryLoadException">The shim does not load; the message says why and what to do.</exception>
+    public static void EnsureLoadable()
+    {
+        if (_shimProblem.Value is { } reason)
+        {
+            throw new NativeLibraryLoadException(reason);
         }
     }
 
@@ -112,6 +124,8 @@ public sealed class NativeLibraryLoadException : Exception
         return "TorchSharp's native library could not be loaded: " + reason + Environment.NewLine +
             "On Linux, TorchSharp 0.107 needs libstdc++ with GLIBCXX_3.4.32 (GCC 13 or newer). " +
             "Start A2C through ./a2c or ./build.sh, which provide a private copy when the system's is older " +
-            "(Debian 12, Ubuntu 22.04); Ubuntu 24.04+, Debian 13+, Windows and macOS need nothing.";
+            "(Debian 12, Ubuntu 22.04); for your own program or `dotnet run examples/NAME.cs`, put that copy on " +
+            "LD_LIBRARY_PATH (LD_LIBRARY_PATH=~/.cache/a2c/libstdcxx-gcc13 after ./build.sh build). " +
+            "Ubuntu 24.04+, Debian 13+, Windows and macOS need nothing.";
     }
 }

@@ -56,11 +56,18 @@ public sealed class ActorCritic : nn.Module
     private readonly Linear _actorHead;
     private readonly Linear _criticHead;
 
+    /// <summary>The module's name, after checking that libtorch loads: before the base constructor touches TorchSharp, so a missing libstdc++ is reported as such.</summary>
+    private static string NameOnceTorchLoads()
+    {
+        A2C.Host.Runtime.TorchRuntime.EnsureLoadable();
+        return nameof(ActorCritic);
+    }
+
     /// <summary>Builds the network described by <paramref name="spec"/>; call under a seeded <c>torch.manual_seed</c> for reproducible weights.</summary>
     /// <param name="spec">The architecture.</param>
     /// <param name="device">Where the parameters live (the CPU when null).</param>
     public ActorCritic(PolicySpec spec, Device? device = null)
-        : base(nameof(ActorCritic))
+        : base(NameOnceTorchLoads())
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;

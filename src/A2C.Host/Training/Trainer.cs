@@ -90,6 +90,7 @@ public sealed class Trainer : IDisposable
     {
         Validated(options);
         ArgumentNullException.ThrowIfNull(env);
+        A2C.Host.Runtime.TorchRuntime.EnsureLoadable();
         _device = device ?? CPU;
         Env = env;
         Spec = spec ?? (RemoteVectorEnvId(options.Env) || Envs.Envs.Specs.Any(s => s.Id == options.Env)
