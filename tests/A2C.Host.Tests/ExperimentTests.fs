@@ -9,6 +9,25 @@ open Expecto
 let private root =
     Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."))
 
+/// `dotnet run FILE.cs -- 4000` from the repository root, as the README runs an example; (exit code, stdout, stderr).
+let private runExample (configure: ProcessStartInfo -> unit) (file: string) =
+    let info =
+        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root)
+
+    for arg in [ "run"; Path.GetRelativePath(root, file); "--"; "4000" ] do
+        info.ArgumentList.Add arg
+
+    configure info
+    use proc = nonNull (Process.Start info)
+    let out = proc.StandardOutput.ReadToEndAsync()
+    let err = proc.StandardError.ReadToEndAsync()
+
+    if not (proc.WaitForExit(TimeSpan.FromMinutes 3.0)) then
+        proc.Kill true
+        failtestf "%s did not finish within three minutes" file
+
+    proc.ExitCode, out.Result, err.Result
+
 [<Tests>]
 let tests =
     testSequenced
@@ -40,54 +59,22 @@ let tests =
 
             test "every example in examples/ runs to the end on a small budget (dotnet run FILE.cs)" {
                 for file in Directory.GetFiles(Path.Combine(root, "examples"), "*.cs") do
-                    let info =
-                        ProcessStartInfo(
-                            "dotnet",
-                            RedirectStandardOutput = true,
-                            RedirectStandardError = true,
-                            WorkingDirectory = root
-                        )
-
-                    for arg in [ "run"; Path.GetRelativePath(root, file); "--"; "4000" ] do
-                        info.ArgumentList.Add arg
-
-                    use proc = nonNull (Process.Start info)
-                    let out = proc.StandardOutput.ReadToEndAsync()
-                    let err = proc.StandardError.ReadToEndAsync()
-
-                    if not (proc.WaitForExit(TimeSpan.FromMinutes 3.0)) then
-                        proc.Kill true
-                        failtestf "%s did not finish within three minutes" file
-
-                    Expect.equal proc.ExitCode 0 $"{Path.GetFileName file}:\n{out.Result}\n{err.Result}"
+                    let code, out, err = runExample ignore file
+                    Expect.equal code 0 $"{Path.GetFileName file}:\n{out}\n{err}"
             }
 
             test
                 "an example started without the private libstdc++ (Debian 12) says what to do, not TorchSharp's 'missing package'" {
                 match CliTests.systemLibstdcxxIsNewEnough () with
                 | Some false when OperatingSystem.IsLinux() ->
-                    let info =
-                        ProcessStartInfo(
-                            "dotnet",
-                            RedirectStandardOutput = true,
-                            RedirectStandardError = true,
-                            WorkingDirectory = root
-                        )
+                    let withoutPrivateCopy (info: ProcessStartInfo) =
+                        info.Environment.Remove "LD_LIBRARY_PATH" |> ignore
 
-                    for arg in [ "run"; "examples/cartpole.cs"; "--"; "4000" ] do
-                        info.ArgumentList.Add arg
+                    let code, out, err =
+                        runExample withoutPrivateCopy (Path.Combine(root, "examples", "cartpole.cs"))
 
-                    info.Environment.Remove "LD_LIBRARY_PATH" |> ignore
-                    use proc = nonNull (Process.Start info)
-                    let out = proc.StandardOutput.ReadToEndAsync()
-                    let err = proc.StandardError.ReadToEndAsync()
-
-                    if not (proc.WaitForExit(TimeSpan.FromMinutes 3.0)) then
-                        proc.Kill true
-                        failtest "the example did not finish within three minutes"
-
-                    let said = out.Result + err.Result
-                    Expect.notEqual proc.ExitCode 0 "it fails"
+                    let said = out + err
+                    Expect.notEqual code 0 "it fails"
                     Expect.stringContains said "GLIBCXX_3.4.32" "with the loader's reason"
                     Expect.stringContains said "LD_LIBRARY_PATH" "and what to do"
 
