@@ -547,14 +547,14 @@ internal static class SweepCommand
             ["sweep_wall_seconds"] = seconds,
             ["runs"] = new JsonArray([.. outcomes.Select(o => (JsonNode)o.ToJson())]),
             // Across the seeds that finished: mean and population std (numpy's default).
-            ["eval_mean_return"] = Spread(finished.Select(o => o.EvalMean)),
-            ["steps_to_threshold"] = Spread(finished.Select(o => (double?)o.StepsToThreshold), ("reached", finished.Count(o => o.StepsToThreshold is not null)), ("of", outcomes.Count)),
-            ["wall_seconds"] = Spread(finished.Select(o => o.WallSeconds)),
-            ["fps"] = Spread(finished.Select(o => o.Fps)),
+            ["eval_mean_return"] = SpreadJson(finished.Select(o => o.EvalMean)),
+            ["steps_to_threshold"] = SpreadJson(finished.Select(o => (double?)o.StepsToThreshold), ("reached", finished.Count(o => o.StepsToThreshold is not null)), ("of", outcomes.Count)),
+            ["wall_seconds"] = SpreadJson(finished.Select(o => o.WallSeconds)),
+            ["fps"] = SpreadJson(finished.Select(o => o.Fps)),
         };
     }
 
-    private static JsonObject Spread(IEnumerable<double?> values, params (string Name, int Value)[] extra)
+    private static JsonObject SpreadJson(IEnumerable<double?> values, params (string Name, int Value)[] extra)
     {
         var (mean, std, n) = MeanStd(values);
         var node = new JsonObject { ["mean"] = mean, ["std"] = std, ["n"] = n };
@@ -575,8 +575,8 @@ internal static class SweepCommand
             return (null, null, 0);
         }
 
-        var mean = present.Average();
-        return (mean, Math.Sqrt(present.Average(v => (v - mean) * (v - mean))), present.Length);
+        var (mean, std) = Spread.Of(present);
+        return (mean, std, present.Length);
     }
 
     /// <summary>The table's rows: a header, one row per seed, one across seeds.</summary>

@@ -19,15 +19,7 @@ public sealed record ExperimentResult(string Env, A2COptions Options, IReadOnlyL
     public double MeanEvaluation => Seeds.Where(s => s.Evaluation is not null).Average(s => s.Evaluation!.Mean);
 
     /// <summary>Standard deviation over seeds of the evaluation's mean return.</summary>
-    public double StdEvaluation
-    {
-        get
-        {
-            var means = Seeds.Where(s => s.Evaluation is not null).Select(s => s.Evaluation!.Mean).ToArray();
-            var mean = means.Average();
-            return Math.Sqrt(means.Average(m => (m - mean) * (m - mean)));
-        }
-    }
+    public double StdEvaluation => Spread.Of(Seeds.Where(s => s.Evaluation is not null).Select(s => s.Evaluation!.Mean).ToArray()).Std;
 }
 
 /// <summary>

@@ -45,7 +45,7 @@ public sealed record EvalResult(IReadOnlyList<double> Episodes)
     public double Mean => Episodes.Average();
 
     /// <summary>Population standard deviation of the returns.</summary>
-    public double Std => Math.Sqrt(Episodes.Select(r => (r - Mean) * (r - Mean)).Average());
+    public double Std => Spread.Of(Episodes).Std;
 }
 
 /// <summary>
