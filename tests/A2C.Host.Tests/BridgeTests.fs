@@ -83,7 +83,7 @@ let tests =
                             start
                                 "dotnet"
                                 [
-                                    Path.Combine(AppContext.BaseDirectory, "a2c.dll")
+                                    Children.a2cDll
                                     "train"
                                     "--env"
                                     address

@@ -15,14 +15,8 @@ let private run (args: string list) =
 
 /// Runs the built a2c.dll as a child process, as a user would, and returns (exit code, stdout, stderr).
 let private runProcessWith (configure: ProcessStartInfo -> unit) (args: string list) =
-    let dll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
-
-    let info =
-        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
-
+    let info = Children.a2cStartInfo args
     configure info
-    info.ArgumentList.Add dll
-    args |> List.iter info.ArgumentList.Add
     use proc = nonNull (Process.Start info)
     let out = proc.StandardOutput.ReadToEndAsync()
     let err = proc.StandardError.ReadToEndAsync()

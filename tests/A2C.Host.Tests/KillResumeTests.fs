@@ -8,6 +8,7 @@ open System.Text.Json.Nodes
 open System.Threading
 open A2C.Host.Training
 open Expecto
+open A2C.Host.Tests.Children
 
 // The kill-and-resume fault suite: `a2c train` runs as a child process and is killed (SIGKILL)
 // at random moments, some aimed at checkpoint writes, then resumed; after every kill each file of
@@ -85,20 +86,7 @@ type private Child(args: string list) =
     let clock = Stopwatch.StartNew()
 
     let proc =
-        let info =
-            ProcessStartInfo(
-                "dotnet",
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false
-            )
-
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "a2c.dll"))
-
-        for arg in args do
-            info.ArgumentList.Add arg
-
-        let p = new Process(StartInfo = info)
+        let p = new Process(StartInfo = a2cStartInfo args)
 
         p.OutputDataReceived.Add(fun e ->
             match e.Data with
@@ -151,17 +139,6 @@ let private spinUntil (deadline: TimeSpan) (condition: unit -> bool) =
 
     while not met && clock.Elapsed < deadline do
         Thread.SpinWait 50
-        met <- condition ()
-
-    met
-
-/// Polls every few milliseconds until the condition holds; false at the deadline.
-let private waitUntil (deadline: TimeSpan) (condition: unit -> bool) =
-    let clock = Stopwatch.StartNew()
-    let mutable met = condition ()
-
-    while not met && clock.Elapsed < deadline do
-        Thread.Sleep 2
         met <- condition ()
 
     met
@@ -566,8 +543,7 @@ let tests =
                         $"{context}: the first checkpoint within a minute"
 
                     Thread.Sleep delay
-                    use signal = Process.Start("kill", $"-TERM {child.Id}")
-                    Expect.isTrue (signal.WaitForExit(TimeSpan.FromSeconds 10.0)) "kill -TERM returns"
+                    Expect.isTrue (signal "TERM" child.Id) "kill -TERM returns"
                     Expect.isTrue (child.WaitForExit(TimeSpan.FromSeconds 60.0)) $"{context}: a2c stops within a minute"
                     Expect.equal child.ExitCode 143 $"{context}: exit code (stderr: {child.Errors})"
 

@@ -606,7 +606,6 @@ let cli =
                     writeRun (Path.Combine(tempDir (), "run")) (Some "CartPole-v1") (some [ 40L, 1.0; 80L, 9.0 ])
 
                 let outDir = tempDir ()
-                let dll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
 
                 let plot (title: string) (file: string) =
                     let out = Path.Combine(outDir, file)
@@ -622,7 +621,7 @@ let cli =
                             "-c"
                             script
                             "sh"
-                            dll
+                            Children.a2cDll
                             "plot"
                             dir
                             "--title"

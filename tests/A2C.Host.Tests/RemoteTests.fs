@@ -10,20 +10,10 @@ open A2C.Envs.Remote
 open A2C.Envs.Vector
 open A2C.Host.Cli
 open Expecto
+open A2C.Host.Tests.Children
 open Grpc.Core
 open Grpc.Net.Client
 open A2C.Envs.Remote.Protocol
-
-let private a2cDll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
-
-/// Starts `dotnet a2c.dll ARGS` as a child process with its output redirected.
-let private startA2c (args: string list) =
-    let info =
-        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
-
-    info.ArgumentList.Add a2cDll
-    args |> List.iter info.ArgumentList.Add
-    nonNull (Process.Start info)
 
 /// Starts `a2c serve` on a free port and returns the process and its grpc:// address.
 let private startServe (envId: string) (n: int) =

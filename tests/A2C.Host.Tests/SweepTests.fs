@@ -6,6 +6,7 @@ open System.IO
 open System.Text.Json.Nodes
 open A2C.Host.Cli
 open Expecto
+open A2C.Host.Tests.Children
 open FsCheck
 open FsCheck.FSharp
 
@@ -36,27 +37,14 @@ let private progressWithoutFps (path: string) =
 
 /// Starts `dotnet a2c.dll sweep ARGS` as a child process, with its output collected.
 let private startSweep (args: string list) =
-    let info =
-        ProcessStartInfo("dotnet", RedirectStandardOutput = true, RedirectStandardError = true)
-
-    for arg in Path.Combine(AppContext.BaseDirectory, "a2c.dll") :: "sweep" :: args do
-        info.ArgumentList.Add arg
-
-    let proc = nonNull (Process.Start info)
+    let proc = startA2c ("sweep" :: args)
     proc, proc.StandardOutput.ReadToEndAsync(), proc.StandardError.ReadToEndAsync()
 
 /// Waits (up to a minute) until `ready` holds; false if it never did.
-let private waitFor (ready: unit -> bool) =
-    let started = Stopwatch.StartNew()
-
-    while not (ready ()) && started.Elapsed < TimeSpan.FromMinutes 1.0 do
-        Threading.Thread.Sleep 50
-
-    ready ()
+let private waitFor = waitUntil (TimeSpan.FromMinutes 1.0)
 
 let private sigterm (proc: Process) =
-    use signal = Process.Start("kill", $"-TERM {proc.Id}")
-    signal.WaitForExit()
+    Expect.isTrue (signal "TERM" proc.Id) "kill -TERM returns"
 
     if not (proc.WaitForExit(TimeSpan.FromMinutes 1.0)) then
         proc.Kill true

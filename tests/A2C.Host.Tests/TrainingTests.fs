@@ -672,31 +672,21 @@ let cli =
                         skiptest "POSIX signals only"
 
                     let dir = tempDir ()
-                    let dll = Path.Combine(AppContext.BaseDirectory, "a2c.dll")
 
-                    let info =
-                        Diagnostics.ProcessStartInfo(
-                            "dotnet",
-                            RedirectStandardOutput = true,
-                            RedirectStandardError = true
-                        )
+                    use proc =
+                        Children.startA2c
+                            [
+                                "train"
+                                "--env"
+                                "CartPole-v1"
+                                "--total-steps"
+                                "100000000"
+                                "--run-dir"
+                                dir
+                                "--log-interval"
+                                "10"
+                            ]
 
-                    for arg in
-                        [
-                            dll
-                            "train"
-                            "--env"
-                            "CartPole-v1"
-                            "--total-steps"
-                            "100000000"
-                            "--run-dir"
-                            dir
-                            "--log-interval"
-                            "10"
-                        ] do
-                        info.ArgumentList.Add arg
-
-                    use proc = nonNull (Diagnostics.Process.Start info)
                     let errors = proc.StandardError.ReadToEndAsync()
                     // Wait for training to be under way: the first progress line.
                     let rec firstProgressLine () =
@@ -706,8 +696,7 @@ let cli =
                         | _ -> firstProgressLine ()
 
                     Expect.isTrue (firstProgressLine ()) "training started"
-                    use kill = Diagnostics.Process.Start("kill", $"-{signal} {proc.Id}")
-                    kill.WaitForExit()
+                    Expect.isTrue (Children.signal signal proc.Id) $"kill -{signal} returns"
                     let rest = proc.StandardOutput.ReadToEndAsync()
 
                     if not (proc.WaitForExit(TimeSpan.FromSeconds 60.0)) then
