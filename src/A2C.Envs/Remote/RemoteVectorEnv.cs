@@ -45,7 +45,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
     private readonly CancellationTokenSource _lifetime = new();
     private readonly RemoteEnvOptions _options;
     private readonly string _address;
-    private readonly EpisodeLedger _episodes;
+    private readonly StepBuffers _buffers;
     private bool _disposed;
 
     private RemoteVectorEnv(string address, RemoteEnvOptions options)
@@ -89,12 +89,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
         }
 
         ObservationSize = SingleObservationSpace.FlatSize;
-        Observations = new float[NumEnvs * ObservationSize];
-        FinalObservations = new float[NumEnvs * ObservationSize];
-        Rewards = new float[NumEnvs];
-        Terminated = new bool[NumEnvs];
-        Truncated = new bool[NumEnvs];
-        _episodes = new EpisodeLedger(NumEnvs);
+        _buffers = new StepBuffers(NumEnvs, ObservationSize);
     }
 
     /// <summary>Whether <paramref name="id"/> names a remote simulator (<c>grpc://HOST:PORT</c>).</summary>
@@ -159,22 +154,22 @@ public sealed class RemoteVectorEnv : IVectorEnv
     public int ObservationSize { get; }
 
     /// <inheritdoc />
-    public float[] Observations { get; } = [];
+    public float[] Observations => _buffers.Observations;
 
     /// <inheritdoc />
-    public float[] FinalObservations { get; } = [];
+    public float[] FinalObservations => _buffers.FinalObservations;
 
     /// <inheritdoc />
-    public float[] Rewards { get; } = [];
+    public float[] Rewards => _buffers.Rewards;
 
     /// <inheritdoc />
-    public bool[] Terminated { get; } = [];
+    public bool[] Terminated => _buffers.Terminated;
 
     /// <inheritdoc />
-    public bool[] Truncated { get; } = [];
+    public bool[] Truncated => _buffers.Truncated;
 
     /// <inheritdoc />
-    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _episodes.Finished;
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _buffers.Episodes.Finished;
 
     /// <inheritdoc />
     public void Reset(int? seed = null)
@@ -186,7 +181,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
         }
 
         Accept(Exchange(new Request { Reset = reset }, "reset"), afterStep: false);
-        _episodes.Clear();
+        _buffers.Episodes.Clear();
     }
 
     /// <inheritdoc />
@@ -316,7 +311,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
             Observations[i] = x;
         }
 
-        _episodes.BeginStep();
+        _buffers.Episodes.BeginStep();
         for (var i = 0; i < n; i++)
         {
             var reward = batch.Rewards[i];
@@ -333,7 +328,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
                 continue;
             }
 
-            if (_episodes.Add(i, reward, Terminated[i], Truncated[i]))
+            if (_buffers.Episodes.Add(i, reward, Terminated[i], Truncated[i]))
             {
                 for (var k = 0; k < size; k++)
                 {

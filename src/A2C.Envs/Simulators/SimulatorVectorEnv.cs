@@ -49,7 +49,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     private readonly Link[] _links;
     private readonly TimeSpan _timeout;
     private readonly DiscreteActionCommand[] _discreteCommands;
-    private readonly EpisodeLedger _episodes;
+    private readonly StepBuffers _buffers;
     private readonly int[] _ended;
     private long _step;
     private bool _started;
@@ -97,12 +97,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
         SingleActionSpace = actionSpace;
         ObservationSize = observationSpace.FlatSize;
         var n = simulators.Count;
-        Observations = new float[n * ObservationSize];
-        FinalObservations = new float[n * ObservationSize];
-        Rewards = new float[n];
-        Terminated = new bool[n];
-        Truncated = new bool[n];
-        _episodes = new EpisodeLedger(n);
+        _buffers = new StepBuffers(n, ObservationSize);
         _ended = new int[n];
 
         // Records are immutable, so one command per discrete action serves every simulator and step.
@@ -155,22 +150,22 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     public int ObservationSize { get; }
 
     /// <inheritdoc />
-    public float[] Observations { get; }
+    public float[] Observations => _buffers.Observations;
 
     /// <inheritdoc />
-    public float[] FinalObservations { get; }
+    public float[] FinalObservations => _buffers.FinalObservations;
 
     /// <inheritdoc />
-    public float[] Rewards { get; }
+    public float[] Rewards => _buffers.Rewards;
 
     /// <inheritdoc />
-    public bool[] Terminated { get; }
+    public bool[] Terminated => _buffers.Terminated;
 
     /// <inheritdoc />
-    public bool[] Truncated { get; }
+    public bool[] Truncated => _buffers.Truncated;
 
     /// <inheritdoc />
-    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _episodes.Finished;
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _buffers.Episodes.Finished;
 
     /// <summary>Sends every simulator a <see cref="ResetCommand"/> (simulator i gets <c>seed + i</c>) and waits for their first ticks.</summary>
     /// <param name="seed">Base seed, or null to let the simulators continue their streams.</param>
@@ -180,7 +175,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     {
         RequireUsable();
         _step = 0;
-        _episodes.BeginStep();
+        _buffers.Episodes.BeginStep();
         for (var i = 0; i < _links.Length; i++)
         {
             Send(i, new ResetCommand(seed is { } s ? s + i : null), Request.Reset);
@@ -194,10 +189,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
             tick.Observation.CopyTo(Observations, i * ObservationSize);
         }
 
-        Array.Clear(Rewards);
-        Array.Clear(Terminated);
-        Array.Clear(Truncated);
-        _episodes.Clear();
+        _buffers.Restart();
         _started = true;
     }
 
@@ -286,7 +278,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
     private void Finish()
     {
         AwaitAnswers();
-        _episodes.BeginStep();
+        _buffers.Episodes.BeginStep();
         var endedCount = 0;
         for (var i = 0; i < _links.Length; i++)
         {
@@ -296,7 +288,7 @@ public sealed class SimulatorVectorEnv : IVectorEnv
             Terminated[i] = tick.Terminated;
             Truncated[i] = tick.Truncated;
             tick.Observation.CopyTo(Observations, i * ObservationSize);
-            if (_episodes.Add(i, tick.Reward, tick.Terminated, tick.Truncated))
+            if (_buffers.Episodes.Add(i, tick.Reward, tick.Terminated, tick.Truncated))
             {
                 tick.Observation.CopyTo(FinalObservations, i * ObservationSize);
                 _ended[endedCount++] = i;

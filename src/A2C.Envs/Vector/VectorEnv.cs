@@ -34,7 +34,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
 {
     private readonly IEnv[] _envs;
     private readonly VectorEnvOptions _options;
-    private readonly EpisodeLedger _episodes;
+    private readonly StepBuffers _buffers;
     private readonly System.Threading.Tasks.ParallelOptions? _parallelOptions;
     private int _stepping = -1;
     private bool _started;
@@ -70,12 +70,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         SingleObservationSpace = first.ObservationSpace;
         SingleActionSpace = first.ActionSpace;
         ObservationSize = SingleObservationSpace.FlatSize;
-        Observations = new float[NumEnvs * ObservationSize];
-        FinalObservations = new float[NumEnvs * ObservationSize];
-        Rewards = new float[NumEnvs];
-        Terminated = new bool[NumEnvs];
-        Truncated = new bool[NumEnvs];
-        _episodes = new EpisodeLedger(NumEnvs);
+        _buffers = new StepBuffers(NumEnvs, ObservationSize);
         if (_options.Parallel)
         {
             _parallelOptions = new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism ?? -1 };
@@ -116,22 +111,22 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     public int ObservationSize { get; }
 
     /// <summary>Current observations, env-major: env <c>i</c>'s at <c>[i * ObservationSize, (i + 1) * ObservationSize)</c>.</summary>
-    public float[] Observations { get; }
+    public float[] Observations => _buffers.Observations;
 
     /// <summary>Last observation of each episode that ended in the last step (valid where Terminated or Truncated is set).</summary>
-    public float[] FinalObservations { get; }
+    public float[] FinalObservations => _buffers.FinalObservations;
 
     /// <summary>Rewards of the last step.</summary>
-    public float[] Rewards { get; }
+    public float[] Rewards => _buffers.Rewards;
 
     /// <summary>Which sub-environments terminated in the last step.</summary>
-    public bool[] Terminated { get; }
+    public bool[] Terminated => _buffers.Terminated;
 
     /// <summary>Which sub-environments were truncated in the last step.</summary>
-    public bool[] Truncated { get; }
+    public bool[] Truncated => _buffers.Truncated;
 
     /// <summary>Episodes that ended in the last step (valid until the next step).</summary>
-    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _episodes.Finished;
+    public ReadOnlySpan<EpisodeStats> FinishedEpisodes => _buffers.Episodes.Finished;
 
     /// <summary>Resets every sub-environment; env <c>i</c> gets seed <c>seed + i</c> (null: continue their streams).</summary>
     /// <param name="seed">Base seed.</param>
@@ -143,10 +138,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             _envs[i].Reset(ObservationOf(Observations, i), seed is { } s ? s + i : null);
         }
 
-        Array.Clear(Rewards);
-        Array.Clear(Terminated);
-        Array.Clear(Truncated);
-        _episodes.Clear();
+        _buffers.Restart();
         _started = true;
     }
 
@@ -160,7 +152,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             throw new ArgumentException($"expected {NumEnvs} actions, one per environment; got {actions.Length}.", nameof(actions));
         }
 
-        _episodes.BeginStep();
+        _buffers.Episodes.BeginStep();
         if (_parallelOptions is null)
         {
             for (var i = 0; i < _envs.Length; i++)
@@ -196,7 +188,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             throw new ArgumentException($"expected {NumEnvs} x {size} action values; got {actions.Length}.", nameof(actions));
         }
 
-        _episodes.BeginStep();
+        _buffers.Episodes.BeginStep();
         if (_parallelOptions is null)
         {
             for (var i = 0; i < _envs.Length; i++)
@@ -235,8 +227,8 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
             data.AddRange(snapshot);
         }
 
-        data.AddRange(_episodes.Returns.Select(BitConverter.DoubleToInt64Bits));
-        data.AddRange(_episodes.Lengths.Select(l => (long)l));
+        data.AddRange(_buffers.Episodes.Returns.Select(BitConverter.DoubleToInt64Bits));
+        data.AddRange(_buffers.Episodes.Lengths.Select(l => (long)l));
         data.AddRange(Observations.Select(o => (long)BitConverter.SingleToInt32Bits(o)));
         return data.ToArray();
     }
@@ -265,12 +257,12 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
 
         for (var i = 0; i < NumEnvs; i++)
         {
-            _episodes.Returns[i] = reader.Double();
+            _buffers.Episodes.Returns[i] = reader.Double();
         }
 
         for (var i = 0; i < NumEnvs; i++)
         {
-            _episodes.Lengths[i] = (int)reader.Long();
+            _buffers.Episodes.Lengths[i] = (int)reader.Long();
         }
 
         for (var i = 0; i < Observations.Length; i++)
@@ -280,7 +272,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
 
         reader.End();
         _started = started;
-        _episodes.BeginStep();
+        _buffers.Episodes.BeginStep();
     }
 
     /// <summary>Disposes every sub-environment.</summary>
@@ -344,7 +336,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         Rewards[i] = (float)result.Reward;
         Terminated[i] = result.Terminated;
         Truncated[i] = result.Truncated;
-        if (!_episodes.Add(i, result.Reward, result.Terminated, result.Truncated))
+        if (!_buffers.Episodes.Add(i, result.Reward, result.Terminated, result.Truncated))
         {
             return;
         }
