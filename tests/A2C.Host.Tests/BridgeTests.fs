@@ -4,6 +4,7 @@ open System
 open System.Diagnostics
 open System.IO
 open Expecto
+open A2C.Host.Tests.Children
 
 /// The repository's root, from the test app's bin directory.
 let private root =
@@ -22,16 +23,6 @@ let private start (file: string) (args: string list) =
 
     args |> List.iter info.ArgumentList.Add
     nonNull (Process.Start info)
-
-let private finish (proc: Process) (limit: TimeSpan) =
-    let out = proc.StandardOutput.ReadToEndAsync()
-    let err = proc.StandardError.ReadToEndAsync()
-
-    if not (proc.WaitForExit limit) then
-        proc.Kill true
-        failtestf "%s did not finish within %O" proc.StartInfo.FileName limit
-
-    proc.ExitCode, out.Result, err.Result
 
 [<Tests>]
 let tests =

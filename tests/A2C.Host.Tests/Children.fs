@@ -28,13 +28,31 @@ let signal (name: string) (pid: int) =
     use kill = Process.Start("kill", $"-{name} {pid}")
     kill.WaitForExit(TimeSpan.FromSeconds 10.0)
 
-/// Polls every few milliseconds until the condition holds; false at the deadline.
-let waitUntil (deadline: TimeSpan) (condition: unit -> bool) =
+/// Reads a started process's output to the end and waits for it; past `limit` it is killed and the test fails. (exit code, stdout, stderr)
+let finish (proc: Process) (limit: TimeSpan) =
+    let out = proc.StandardOutput.ReadToEndAsync()
+    let err = proc.StandardError.ReadToEndAsync()
+
+    if not (proc.WaitForExit limit) then
+        proc.Kill true
+
+        let command =
+            String.Join(" ", proc.StartInfo.FileName :: List.ofSeq proc.StartInfo.ArgumentList)
+
+        Expecto.Tests.failtestf "%s did not finish within %O" command limit
+
+    proc.ExitCode, out.Result, err.Result
+
+/// Checks the condition, pausing between checks, until it holds; false at the deadline.
+let pollUntil (pause: unit -> unit) (deadline: TimeSpan) (condition: unit -> bool) =
     let clock = Stopwatch.StartNew()
     let mutable met = condition ()
 
     while not met && clock.Elapsed < deadline do
-        Thread.Sleep 2
+        pause ()
         met <- condition ()
 
     met
+
+/// Polls every few milliseconds until the condition holds; false at the deadline.
+let waitUntil = pollUntil (fun () -> Thread.Sleep 2)

@@ -18,14 +18,7 @@ let private runProcessWith (configure: ProcessStartInfo -> unit) (args: string l
     let info = Children.a2cStartInfo args
     configure info
     use proc = nonNull (Process.Start info)
-    let out = proc.StandardOutput.ReadToEndAsync()
-    let err = proc.StandardError.ReadToEndAsync()
-
-    if not (proc.WaitForExit(TimeSpan.FromMinutes 2.0)) then
-        proc.Kill true
-        failtest "a2c did not exit within two minutes"
-
-    proc.ExitCode, out.Result, err.Result
+    Children.finish proc (TimeSpan.FromMinutes 2.0)
 
 let private runProcess = runProcessWith ignore
 

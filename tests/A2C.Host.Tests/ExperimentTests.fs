@@ -19,14 +19,7 @@ let private runExample (configure: ProcessStartInfo -> unit) (file: string) =
 
     configure info
     use proc = nonNull (Process.Start info)
-    let out = proc.StandardOutput.ReadToEndAsync()
-    let err = proc.StandardError.ReadToEndAsync()
-
-    if not (proc.WaitForExit(TimeSpan.FromMinutes 3.0)) then
-        proc.Kill true
-        failtestf "%s did not finish within three minutes" file
-
-    proc.ExitCode, out.Result, err.Result
+    Children.finish proc (TimeSpan.FromMinutes 3.0)
 
 [<Tests>]
 let tests =

@@ -133,15 +133,7 @@ type private Child(args: string list) =
             proc.Dispose()
 
 /// Polls (tightly: a checkpoint write lasts a few milliseconds) until the condition holds; false at the deadline.
-let private spinUntil (deadline: TimeSpan) (condition: unit -> bool) =
-    let clock = Stopwatch.StartNew()
-    let mutable met = condition ()
-
-    while not met && clock.Elapsed < deadline do
-        Thread.SpinWait 50
-        met <- condition ()
-
-    met
+let private spinUntil = pollUntil (fun () -> Thread.SpinWait 50)
 
 /// Where in the run a kill lands: after a random delay, then (for the last two) at the next
 /// checkpoint write (its temporary file exists) or right after it (checkpoint.zip replaced).

@@ -179,6 +179,12 @@ let private newModel (spec: PolicySpec) =
     torch.manual_seed 1L |> ignore
     new ActorCritic(spec)
 
+/// What the rollout stream over `env` fails with (within 100 rollouts of the parity policy).
+let private rolloutFailure (env: IVectorEnv) =
+    thrown<RolloutException>(fun () ->
+        RolloutStream.Create(env, ParityPolicy(), Nullable 0, Scheduler.CurrentThread).Take(100).ToList().Wait()
+        |> ignore)
+
 [<Tests>]
 let adapter =
     testSequenced
@@ -416,14 +422,7 @@ let adapter =
                 try
                     use env = adapterOver sims 200.0
 
-                    let e =
-                        thrown<RolloutException>(fun () ->
-                            RolloutStream
-                                .Create(env, ParityPolicy(), Nullable 0, Scheduler.CurrentThread)
-                                .Take(100)
-                                .ToList()
-                                .Wait()
-                            |> ignore)
+                    let e = rolloutFailure env
 
                     Expect.equal (e.Env, e.Step) (1, 2L) "sim-1 at step 2"
                     Expect.isTrue (e.InnerException :? SimulatorTimeoutException) "wraps the timeout"
@@ -444,14 +443,7 @@ let adapter =
                 try
                     use env = adapterOver sims 5000.0
 
-                    let e =
-                        thrown<RolloutException>(fun () ->
-                            RolloutStream
-                                .Create(env, ParityPolicy(), Nullable 0, Scheduler.CurrentThread)
-                                .Take(100)
-                                .ToList()
-                                .Wait()
-                            |> ignore)
+                    let e = rolloutFailure env
 
                     Expect.equal e.Env 2 "sim-2"
                     Expect.stringContains e.Message "simulator 'sim-2' (index 2) failed: physics exploded" e.Message
