@@ -56,24 +56,7 @@ internal static class BenchCommand
                 errors.Add("--json: " + badJson);
             }
 
-            if (RemoteVectorEnv.IsRemote(options.Env))
-            {
-                if (!RemoteVectorEnv.TryParseAddress(options.Env, out _))
-                {
-                    errors.Add($"--env is '{options.Env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
-                }
-            }
-            else
-            {
-                try
-                {
-                    Envs.Envs.Spec(options.Env);
-                }
-                catch (UnknownEnvironmentException e)
-                {
-                    errors.Add("--env: " + e.Message);
-                }
-            }
+            CliApp.CheckEnv(options.Env, errors);
 
             if (errors.Count > 0)
             {

@@ -4,6 +4,8 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using A2C.Envs;
+using A2C.Envs.Remote;
 using A2C.Host.Runtime;
 using A2C.Host.Training;
 
@@ -205,6 +207,32 @@ public static class CliApp
         var name = end < 0 ? problem : problem[..end];
         return "--" + (name == "total_timesteps" ? "total-steps" : name.Replace('_', '-')) + (end < 0 ? string.Empty : problem[end..]);
     });
+
+    /// <summary>
+    /// Checks <c>--env</c> of train and bench: a registered id, or a well-formed grpc://HOST:PORT
+    /// (whether a server answers there is found out later); a problem is added to <paramref name="errors"/>.
+    /// </summary>
+    internal static void CheckEnv(string env, List<string> errors)
+    {
+        if (RemoteVectorEnv.IsRemote(env))
+        {
+            if (!RemoteVectorEnv.TryParseAddress(env, out _))
+            {
+                errors.Add($"--env is '{env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
+            }
+
+            return;
+        }
+
+        try
+        {
+            Envs.Envs.Spec(env);
+        }
+        catch (UnknownEnvironmentException e)
+        {
+            errors.Add("--env: " + e.Message);
+        }
+    }
 
     /// <summary>Why a file cannot be written at <paramref name="path"/> (its directory is missing, or it is a directory), or null when it can be tried.</summary>
     internal static string? CheckOutputFile(string? path)

@@ -151,28 +151,10 @@ internal static class TrainCommand
 
             errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
 
-            if (RemoteVectorEnv.IsRemote(options.Env))
+            CliApp.CheckEnv(options.Env, errors);
+            if (RemoteVectorEnv.IsRemote(options.Env) && parse.GetResult(nEnvs) is not null)
             {
-                if (!RemoteVectorEnv.TryParseAddress(options.Env, out _))
-                {
-                    errors.Add($"--env is '{options.Env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
-                }
-
-                if (parse.GetResult(nEnvs) is not null)
-                {
-                    errors.Add("--n-envs cannot be given with a grpc:// env: the server decides how many envs it serves (a2c serve --n-envs).");
-                }
-            }
-            else
-            {
-                try
-                {
-                    Envs.Envs.Spec(options.Env);
-                }
-                catch (UnknownEnvironmentException e)
-                {
-                    errors.Add("--env: " + e.Message);
-                }
+                errors.Add("--n-envs cannot be given with a grpc:// env: the server decides how many envs it serves (a2c serve --n-envs).");
             }
 
             var deviceName = parse.GetValue(device)!;
