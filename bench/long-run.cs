@@ -1,10 +1,10 @@
 // A long CartPole-v1 run that prints memory every million steps: is anything growing?
 //   dotnet run -c Release bench/long-run.cs [-- TOTAL_STEPS]      (default 10,000,000)
 // On Debian 12, with LD_LIBRARY_PATH as ./a2c sets it (see the README's platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Diagnostics;
-using A2C.Host.Training;
+using A2C.Training;
 
 var total = args.Length > 0 ? long.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000L;
 var options = A2COptions.Defaults with { Seed = 1, TotalTimesteps = total };

@@ -4,17 +4,17 @@
 // registered env; then one forward pass of a fresh shared network on a few CartPole observations.
 //   dotnet run examples/article-1-network.cs          (trains nothing; a budget argument is ignored)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
 using A2C.Core;
 using A2C.Envs;
 using A2C.Envs.Spaces;
-using A2C.Host.Training;
+using A2C.Training;
 using static TorchSharp.torch;
 
 var seedPreset = A2COptions.SeedPreset(A2COptions.Defaults);   // shared trunk, 64x64 tanh
-A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
+A2C.Training.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 
 // The network of an env: its spaces decide the input width and the actor head.
@@ -25,7 +25,7 @@ PolicySpec SpecFor(IEnv env, NetKind net)
     return new PolicySpec(env.ObservationSpace.FlatSize, actions, continuous, net, seedPreset.NetArch, seedPreset.Activation, seedPreset.OrthoInit, seedPreset.LogStdInit);
 }
 
-using (var cartPole = Envs.Make("CartPole-v1"))
+using (var cartPole = Registry.Make("CartPole-v1"))
 {
     Print($"CartPole-v1: {cartPole.ObservationSpace.FlatSize} observations, {cartPole.ActionSpace} actions, hidden layers {string.Join("x", seedPreset.NetArch)} ({seedPreset.Activation})");
     foreach (var net in new[] { NetKind.Shared, NetKind.Separate })
@@ -52,9 +52,9 @@ using (var cartPole = Envs.Make("CartPole-v1"))
 // Every registered env: the network's size follows its observation and action spaces.
 Console.WriteLine();
 Print($"{"env",-24} {"obs",4}  {"actions",-26} {"shared",8} {"separate",9}");
-foreach (var spec in Envs.Specs)
+foreach (var spec in Registry.Specs)
 {
-    using var env = Envs.Make(spec.Id);
+    using var env = Registry.Make(spec.Id);
     long Count(NetKind net)
     {
         manual_seed(0);
@@ -69,7 +69,7 @@ Console.WriteLine("(box actions add one state-independent log std per action dim
 
 // A forward pass: observations [batch, 4] in, logits [batch, 2] and values [batch] out.
 {
-    using var env = Envs.Make("CartPole-v1");
+    using var env = Registry.Make("CartPole-v1");
     var batch = new List<float[]>();
     for (var seed = 0; seed < 4; seed++)
     {

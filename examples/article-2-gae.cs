@@ -5,14 +5,14 @@
 // on the same rollout: lambda 0 is the one-step TD error, lambda 1 the discounted return minus V.
 //   dotnet run examples/article-2-gae.cs [-- STEPS]      (default 20,000 training steps)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using A2C.Core;
 using A2C.Envs.Vector;
-using A2C.Host.Training;
+using A2C.Training;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 20_000L;
 const int RolloutSteps = 128;

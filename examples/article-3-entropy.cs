@@ -5,16 +5,16 @@
 // bonus, the article's ent_coef 0.01, and 0.1.
 //   dotnet run examples/article-3-entropy.cs [-- STEPS]     (default 50,000 training steps per run, 9 runs)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
 using A2C.Core;
-using A2C.Host.Training;
+using A2C.Training;
 using static TorchSharp.torch;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 50_000L;
 var entCoef = A2COptions.SeedPreset(A2COptions.Defaults).EntCoef;
-A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
+A2C.Training.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 
 double[][] policies =
@@ -50,7 +50,6 @@ Console.WriteLine();
 Print($"diagonal Gaussian policies (one dimension): H = 0.5 + 0.5 ln(2 pi) + ln(std), no maximum; narrower is lower");
 Console.WriteLine();
 Print($"{"std",6} {"log std",8} {"H",8}");
-using (NewDisposeScope())
 {
     foreach (var std in new[] { 2.0, 1.0, 0.5, 0.1, 0.01 })
     {

@@ -6,7 +6,7 @@
 // env's steps, row by row.
 //   dotnet run examples/article-4-rollout.cs          (trains nothing; a budget argument is ignored)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
 using System.Reactive.Concurrency;
@@ -14,11 +14,11 @@ using System.Reactive.Linq;
 using A2C.Core;
 using A2C.Envs.Spaces;
 using A2C.Envs.Vector;
-using A2C.Host.Training;
+using A2C.Training;
 using static TorchSharp.torch;
 
 var options = A2COptions.SeedPreset(A2COptions.Defaults) with { Env = "CartPole-v1", NEnvs = 4, NSteps = 16, Seed = 1 };
-A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
+A2C.Training.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 using var env = VectorEnv.Make(options.Env, options.NEnvs);
 manual_seed(options.Seed);

@@ -9,12 +9,12 @@
 // right, collects more living reward (mean return above 1) than either.
 //   dotnet run examples/article-5-linewalk.cs [-- STEPS]     (default 50,000 env steps)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
 using A2C.Core;
 using A2C.Envs;
-using A2C.Host.Training;
+using A2C.Training;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 50_000L;
 var options = A2COptions.SeedPreset(A2COptions.Defaults) with { Env = "LineWalk-v0", TotalTimesteps = steps, Seed = 1 };
@@ -48,7 +48,7 @@ var evaluation = trainer.Evaluate(100, seed: 1000);
 Print($"evaluation of the deterministic policy over {evaluation.Episodes.Count} episodes: mean return {evaluation.Mean:F3} ± {evaluation.Std:F3}");
 
 // One greedy episode, step by step: the agent picks the most likely action at each x.
-using var env = Envs.Make(options.Env);
+using var env = Registry.Make(options.Env);
 var observation = env.Reset(seed: 0);
 var action = new int[1];
 var value = new float[1];

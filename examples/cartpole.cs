@@ -1,10 +1,10 @@
 // Quick start: A2C on CartPole-v1 with Stable-Baselines3's defaults, three seeds, from C#.
 //   dotnet run examples/cartpole.cs [-- STEPS]        (default 200,000 env steps per seed)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
-using A2C.Host.Training;
+using A2C.Training;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 200_000L;
 var experiment = Experiment.On("CartPole-v1").Envs(8).Seeds(1, 2, 3).With(o => o with { NSteps = 5 });

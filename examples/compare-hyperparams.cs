@@ -4,11 +4,11 @@
 //   dotnet run examples/compare-hyperparams.cs [-- STEPS [PNG]]
 //     STEPS: env steps per seed (default 200,000); PNG: the plot (default runs/compare-hyperparams.png)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
-using A2C.Host.Reporting;
-using A2C.Host.Training;
+using A2C.Training.Reporting;
+using A2C.Training;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 200_000L;
 var png = args.Length > 1 ? args[1] : Path.Combine("runs", "compare-hyperparams.png");

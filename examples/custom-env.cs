@@ -6,19 +6,19 @@
 // is compared with a random one and with the textbook rule "heat while below 21 °C".
 //   dotnet run examples/custom-env.cs [-- STEPS]     (default 50,000 env steps per seed, 2 seeds)
 // After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;
 using A2C.Envs;
 using A2C.Envs.Checking;
 using A2C.Envs.Spaces;
-using A2C.Host.Training;
+using A2C.Training;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 50_000L;
 const int Episodes = 100;   // per evaluation
 
-// Registered like Gymnasium's gym.register: Envs.Make, VectorEnv.Make, Trainer and Experiment find it by id.
-Envs.Register(new EnvSpec(Thermostat.Id, () => new Thermostat(), MaxEpisodeSteps: Thermostat.EpisodeSteps, RewardThreshold: -10.0, "Hold a room at 21 °C with an on/off heater."));
+// Registered like Gymnasium's gym.register: Registry.Make, VectorEnv.Make, Trainer and Experiment find it by id.
+Registry.Register(new EnvSpec(Thermostat.Id, () => new Thermostat(), MaxEpisodeSteps: Thermostat.EpisodeSteps, RewardThreshold: -10.0, "Hold a room at 21 °C with an on/off heater."));
 
 var check = EnvChecker.Check(Thermostat.Id);
 Print($"EnvChecker on {Thermostat.Id}: {check.Results.Count} checks, {(check.Passed ? "passed" : "FAILED")}");
@@ -71,13 +71,13 @@ foreach (var s in result.Seeds)
     Print($"{$"A2C, seed {s.Seed}, deterministic",-34} {mean,12:F2}  {-mean / Thermostat.EpisodeSteps * Thermostat.Scale,16:F2}");
 }
 
-Print($"(each over {Episodes} episodes; mean |T - 21| is minus the return per step times {Thermostat.Scale}; the registered threshold is {Envs.Spec(Thermostat.Id).RewardThreshold:F0})");
+Print($"(each over {Episodes} episodes; mean |T - 21| is minus the return per step times {Thermostat.Scale}; the registered threshold is {Registry.Spec(Thermostat.Id).RewardThreshold:F0})");
 return 0;
 
 // Mean return and mean temperature error of a hand-written policy.
 static (double Return, double Error) Baseline(Func<float, int> policy)
 {
-    using var env = Envs.Make(Thermostat.Id);
+    using var env = Registry.Make(Thermostat.Id);
     double total = 0;
     for (var episode = 0; episode < Episodes; episode++)
     {

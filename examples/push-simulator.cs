@@ -3,7 +3,7 @@
 // other direction: a simulation's own loop asks the trained agent for actions through Act.
 //   ./build.sh build && dotnet run examples/push-simulator.cs
 // On Debian 12, with LD_LIBRARY_PATH as ./a2c sets it (see the README's platform note).
-#:project ../src/A2C.Host/A2C.Host.csproj
+#:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -14,8 +14,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using A2C.Envs.Simulators;
 using A2C.Envs.Spaces;
-using A2C.Host.Simulators;
-using A2C.Host.Training;
+using A2C.Training;
 using static TorchSharp.torch;
 
 const int Simulators = 8;
@@ -32,7 +31,7 @@ using var env = new SimulatorVectorEnv(
     new SimulatorVectorEnvOptions { Timeout = TimeSpan.FromSeconds(2) });
 
 // As the trainer does: one libtorch thread (the .NET engine leaves it only the optimizer), seeded weights.
-A2C.Host.Runtime.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
+A2C.Training.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 manual_seed(options.Seed);
 using var model = new ActorCritic(new PolicySpec(2, 3, false, options.Net, options.NetArch, options.Activation, options.OrthoInit, options.LogStdInit));

@@ -4,7 +4,7 @@
 
 A2C_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A2C_CONFIGURATION="Release"
-A2C_HOST_OUT="$A2C_ROOT/src/A2C.Host/bin/$A2C_CONFIGURATION/net10.0"
+A2C_CLI_OUT="$A2C_ROOT/src/A2C.Cli/bin/$A2C_CONFIGURATION/net10.0"
 A2C_BUILD_STAMP="$A2C_ROOT/obj/a2c-build.stamp"
 
 # shellcheck source=scripts/native.sh
@@ -79,7 +79,7 @@ a2c_build() {
 
 # True when sources or build settings changed since the last successful build.
 a2c_build_is_stale() {
-    [[ -f "$A2C_BUILD_STAMP" && -f "$A2C_HOST_OUT/a2c.dll" ]] || return 0
+    [[ -f "$A2C_BUILD_STAMP" && -f "$A2C_CLI_OUT/a2c.dll" ]] || return 0
     local newer
     newer=$(cd "$A2C_ROOT" && find src tests bench A2C.sln global.json Directory.Build.props Directory.Packages.props \
         -newer "$A2C_BUILD_STAMP" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null)

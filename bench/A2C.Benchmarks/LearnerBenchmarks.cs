@@ -1,7 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using A2C.Envs.Vector;
-using A2C.Host.Training;
+using A2C.Training;
 using BenchmarkDotNet.Attributes;
 using static TorchSharp.torch;
 

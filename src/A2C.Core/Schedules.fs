@@ -4,8 +4,8 @@ open System
 open System.Globalization
 
 type Schedule =
-    | Constant of value: float
-    | Linear of initial: float * final: float
+    | Constant of Value: float
+    | Linear of Initial: float * Final: float
 
     member this.ValueAt(progressRemaining: float) =
         if not (progressRemaining >= 0.0 && progressRemaining <= 1.0) then

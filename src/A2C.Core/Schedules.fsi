@@ -4,10 +4,10 @@ namespace A2C.Core
 /// (1 at the start of training, 0 at the end), as Stable-Baselines3 and RL Zoo define it.
 type Schedule =
     /// The same value throughout.
-    | Constant of value: float
-    /// Linear from `initial` at progress 1 to `final` at progress 0. RL Zoo's `lin_X` is
+    | Constant of Value: float
+    /// Linear from `Initial` at progress 1 to `Final` at progress 0. RL Zoo's `lin_X` is
     /// `Linear(X, 0)`.
-    | Linear of initial: float * final: float
+    | Linear of Initial: float * Final: float
 
     /// For C# callers: `Schedule.value this progressRemaining`.
     ///

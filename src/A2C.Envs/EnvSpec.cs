@@ -3,7 +3,7 @@ namespace A2C.Envs;
 /// <summary>How to make a registered environment, and what is known about it.</summary>
 /// <param name="Id">The id, e.g. <c>CartPole-v1</c>.</param>
 /// <param name="EntryPoint">Creates a new, unwrapped instance.</param>
-/// <param name="MaxEpisodeSteps">Time limit that <see cref="Envs.Make"/> applies (null: none).</param>
+/// <param name="MaxEpisodeSteps">Time limit that <see cref="Registry.Make"/> applies (null: none).</param>
 /// <param name="RewardThreshold">Mean return at which the task counts as solved (null: none).</param>
 /// <param name="Description">One line about the task.</param>
 public sealed record EnvSpec(string Id, Func<IEnv> EntryPoint, int? MaxEpisodeSteps, double? RewardThreshold, string Description);

@@ -392,10 +392,10 @@ let tests =
             }
 
             test "the registry makes Acrobot-v1 with a 500-step limit and reward threshold -100" {
-                let spec = Envs.Spec "Acrobot-v1"
+                let spec = Registry.Spec "Acrobot-v1"
                 Expect.equal spec.MaxEpisodeSteps (Nullable 500) "time limit"
                 Expect.equal spec.RewardThreshold (Nullable -100.0) "reward threshold"
-                use env = Envs.Make "Acrobot-v1"
+                use env = Registry.Make "Acrobot-v1"
                 Expect.isTrue (env.Unwrapped :? Acrobot) "unwrapped is Acrobot"
                 let obs = Array.zeroCreate<float32> 6
                 env.Reset(Span<float32>(obs), Nullable 0)

@@ -199,7 +199,7 @@ let private discreteTests =
                 | other -> failtest $"expected Discrete(3), got {other}"
 
                 Expect.equal (env.StateNames |> List.ofSeq) [ "position"; "velocity" ] "state names"
-                let spec = Envs.Spec "MountainCar-v0"
+                let spec = Registry.Spec "MountainCar-v0"
                 Expect.equal spec.MaxEpisodeSteps (Nullable 200) "time limit"
                 Expect.equal spec.RewardThreshold (Nullable -110.0) "reward threshold"
             }
@@ -344,7 +344,7 @@ let private continuousTests =
                 | other -> failtest $"expected Box(-1, 1, (1,)), got {other}"
 
                 Expect.equal (env.StateNames |> List.ofSeq) [ "position"; "velocity" ] "state names"
-                let spec = Envs.Spec "MountainCarContinuous-v0"
+                let spec = Registry.Spec "MountainCarContinuous-v0"
                 Expect.equal spec.MaxEpisodeSteps (Nullable 999) "time limit"
                 Expect.equal spec.RewardThreshold (Nullable 90.0) "reward threshold"
             }

@@ -176,7 +176,7 @@ let tests =
                     Expect.isFalse (result.Terminated || result.Truncated) $"step {i}"
                     Expect.isTrue (env.ObservationSpace.Contains(ReadOnlySpan<float32>(obs))) $"step {i}: {obs}"
 
-                use made = Envs.Make "Pendulum-v1"
+                use made = Registry.Make "Pendulum-v1"
                 made.Reset(Span<float32>(obs), Nullable 3)
 
                 let truncated =
@@ -238,7 +238,7 @@ let tests =
                 | other -> failtest $"expected Box(-2, 2, (1,)), got {other}"
 
                 Expect.equal (env.StateNames |> List.ofSeq) [ "theta"; "theta_dot" ] "state names"
-                let spec = Envs.Spec "Pendulum-v1"
+                let spec = Registry.Spec "Pendulum-v1"
                 Expect.equal spec.MaxEpisodeSteps (Nullable 200) "time limit"
                 Expect.isFalse spec.RewardThreshold.HasValue "no reward threshold"
             }

@@ -26,13 +26,13 @@ let tests =
         [
             test "every published env is registered with Gymnasium's time limit and reward threshold" {
                 for id, steps, threshold in published do
-                    let spec = Envs.Spec id
+                    let spec = Registry.Spec id
                     Expect.equal (Option.ofNullable spec.MaxEpisodeSteps) steps $"{id} max steps"
                     Expect.equal (Option.ofNullable spec.RewardThreshold) threshold $"{id} threshold"
             }
 
             test "Make wraps the env in its time limit; the limit truncates" {
-                use env = Envs.Make("LineWalk-v0", Nullable 3)
+                use env = Registry.Make("LineWalk-v0", Nullable 3)
                 Expect.isTrue (env :? TimeLimit) "TimeLimit outside"
                 reset env 0 |> ignore
                 // Alternate right/left so the walk never reaches an edge.
@@ -48,19 +48,19 @@ let tests =
 
             test "an unknown id lists the known ones and suggests the right version" {
                 let e =
-                    throws<UnknownEnvironmentException>(fun () -> Envs.Make "CartPole-v0" |> ignore)
+                    throws<UnknownEnvironmentException>(fun () -> Registry.Make "CartPole-v0" |> ignore)
 
                 Expect.stringContains e.Message "CartPole-v1" "suggests v1"
                 Expect.stringContains e.Message "Known ids" "lists the registry"
 
                 let e2 =
-                    throws<UnknownEnvironmentException>(fun () -> Envs.Make "Nope-v9" |> ignore)
+                    throws<UnknownEnvironmentException>(fun () -> Registry.Make "Nope-v9" |> ignore)
 
                 Expect.stringContains e2.Message "LineWalk-v0" "lists all"
             }
 
             test "the checker passes every registered env" {
-                for spec in Envs.Specs do
+                for spec in Registry.Specs do
                     let report = EnvChecker.Check(spec.Id, 2000, 0)
                     Expect.isTrue report.Passed (string report)
             }

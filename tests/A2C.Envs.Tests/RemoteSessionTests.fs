@@ -7,7 +7,7 @@ open A2C.Envs.Vector
 open Expecto
 
 let private session (id: string) (n: int) =
-    let spec = Envs.Spec id
+    let spec = Registry.Spec id
     new EnvSession(VectorEnv.Make(id, n), id, spec.MaxEpisodeSteps, spec.RewardThreshold)
 
 let private request (configure: Request -> unit) =

@@ -16,7 +16,7 @@ let tests =
             test "lockstep equals stepping the envs one by one, auto-reset included" {
                 let n = 4
                 use vec = VectorEnv.Make("CartPole-v1", n)
-                let singles = Array.init n (fun _ -> Envs.Make "CartPole-v1")
+                let singles = Array.init n (fun _ -> Registry.Make "CartPole-v1")
                 vec.Reset(Nullable 10)
                 let singleObs = singles |> Array.mapi (fun i env -> reset env (10 + i))
                 Expect.sequenceEqual vec.Observations (Array.concat singleObs) "reset: env i seeded 10 + i"
@@ -104,7 +104,7 @@ let tests =
             }
 
             test "a snapshot restored into fresh envs continues exactly, for every registered env" {
-                for spec in Envs.Specs do
+                for spec in Registry.Specs do
                     use a = VectorEnv.Make(spec.Id, 3)
                     a.Reset(Nullable 5)
                     let rng = Rng(11L)

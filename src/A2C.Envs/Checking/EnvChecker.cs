@@ -63,8 +63,8 @@ public static class EnvChecker
     /// <returns>The report.</returns>
     public static CheckReport Check(string id, int steps = 1000, int seed = 0)
     {
-        var spec = global::A2C.Envs.Envs.Spec(id);
-        return Check(() => global::A2C.Envs.Envs.Make(spec.Id), steps, seed);
+        var spec = global::A2C.Envs.Registry.Spec(id);
+        return Check(() => global::A2C.Envs.Registry.Make(spec.Id), steps, seed);
     }
 
     /// <summary>Checks the environments <paramref name="factory"/> makes (it is called several times).</summary>

@@ -85,8 +85,8 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     public static VectorEnv Make(string id, int numEnvs, VectorEnvOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numEnvs, 1);
-        var spec = global::A2C.Envs.Envs.Spec(id);
-        return new VectorEnv(Enumerable.Range(0, numEnvs).Select(_ => global::A2C.Envs.Envs.Make(spec.Id)).ToArray(), options);
+        var spec = global::A2C.Envs.Registry.Spec(id);
+        return new VectorEnv(Enumerable.Range(0, numEnvs).Select(_ => global::A2C.Envs.Registry.Make(spec.Id)).ToArray(), options);
     }
 
     /// <summary>

@@ -1,0 +1,261 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Text.Json.Nodes;
+using A2C.Envs;
+using A2C.Envs.Remote;
+using A2C.Envs.Spaces;
+using A2C.Envs.Vector;
+using A2C.Training;
+
+namespace A2C.Cli;
+
+/// <summary>
+/// <c>a2c bench</c>: throughput of the vector env alone, of collection (env + policy inference), of
+/// the full A2C loop, and the time of one learner update; each the median of several repeats after
+/// a warm-up, with memory at start and end.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var env = new Option<string>("--env") { Description = "Registered environment id.", DefaultValueFactory = _ => "CartPole-v1" };
+        var nEnvs = new Option<int>("--n-envs") { Description = "Parallel environments.", DefaultValueFactory = _ => 8 };
+        var nSteps = new Option<int>("--n-steps") { Description = "Steps per env per update.", DefaultValueFactory = _ => 5 };
+        var steps = new Option<long>("--steps") { Description = "Env steps per repeat of the collection and training measurements (the env-only one runs 20 times as many).", DefaultValueFactory = _ => 50_000 };
+        var repeats = new Option<int>("--repeats") { Description = "Measured repeats after one warm-up; the median is reported.", DefaultValueFactory = _ => 5 };
+        var netArch = new Option<string>("--net-arch") { Description = "Hidden sizes.", DefaultValueFactory = _ => "64,64" };
+        var engine = CliApp.EngineOption();
+        var json = new Option<string?>("--json") { Description = "Also write the figures, the machine and the options to this JSON file." };
+        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, engine, json };
+        command.SetAction(parse =>
+        {
+            var errors = new List<string>();
+            var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
+            var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps) };
+            options = options with { NetArch = arch ?? options.NetArch, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
+            var stepCount = parse.GetValue(steps);
+            var repeatCount = parse.GetValue(repeats);
+            if (stepCount < (long)options.NEnvs * options.NSteps)
+            {
+                errors.Add($"--steps is {stepCount}; allowed: at least n_envs * n_steps = {(long)options.NEnvs * options.NSteps}.");
+            }
+
+            if (repeatCount is < 1 or > 100)
+            {
+                errors.Add($"--repeats is {repeatCount}; allowed: 1 to 100.");
+            }
+
+            options = options with { TotalTimesteps = Math.Max(stepCount, (long)options.NEnvs * options.NSteps) };
+            errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
+            if (CliApp.CheckOutputFile(parse.GetValue(json)) is { } badJson)
+            {
+                errors.Add("--json: " + badJson);
+            }
+
+            CliApp.CheckEnv(options.Env, errors);
+
+            if (errors.Count > 0)
+            {
+                return CliApp.ReportUsageErrors(stderr, "a2c bench", errors);
+            }
+
+            if (CliApp.DescribeTorch(stderr, "a2c bench") is not { } torch)
+            {
+                return CliApp.Failure;
+            }
+
+            if (RemoteVectorEnv.IsRemote(options.Env))
+            {
+                // The server decides how many envs a session has.
+                try
+                {
+                    using var probe = EnvFactory.Create(options.Env, options.NEnvs);
+                    options = options with { NEnvs = probe.NumEnvs, TotalTimesteps = Math.Max(stepCount, (long)probe.NumEnvs * options.NSteps) };
+                }
+                catch (Exception e) when (e is RemoteEnvironmentException or ArgumentException)
+                {
+                    stderr.WriteLine($"a2c bench: {e.Message}");
+                    return CliApp.Failure;
+                }
+            }
+
+            var figures = Measure(options, stepCount, repeatCount, stdout);
+            if (parse.GetValue(json) is { } path)
+            {
+                var machine = new JsonObject
+                {
+                    ["cpu"] = CpuModel(),
+                    ["cores"] = Environment.ProcessorCount,
+                    ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                    ["dotnet"] = Environment.Version.ToString(),
+                    ["torchsharp"] = torch.TorchSharpVersion,
+                    ["libtorch"] = torch.LibTorchVersion,
+                    ["torch_threads"] = torch.Threads,
+                };
+                var document = new JsonObject
+                {
+                    ["env_steps_per_s"] = figures.EnvStepsPerSecond,
+                    ["collect_steps_per_s"] = figures.CollectStepsPerSecond,
+                    ["train_steps_per_s"] = figures.TrainStepsPerSecond,
+                    ["update_us"] = figures.UpdateMicroseconds,
+                    ["memory"] = new JsonObject
+                    {
+                        ["managed_bytes_start"] = figures.ManagedStart,
+                        ["managed_bytes_end"] = figures.ManagedEnd,
+                        ["working_set_bytes_start"] = figures.WorkingSetStart,
+                        ["working_set_bytes_end"] = figures.WorkingSetEnd,
+                    },
+                    ["machine"] = machine,
+                    ["options"] = new JsonObject
+                    {
+                        ["env"] = options.Env,
+                        ["n_envs"] = options.NEnvs,
+                        ["n_steps"] = options.NSteps,
+                        ["net_arch"] = new JsonArray(options.NetArch.Select(w => (JsonNode)w).ToArray()),
+                        ["engine"] = (options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant(),
+                        ["steps"] = stepCount,
+                        ["repeats"] = repeatCount,
+                    },
+                };
+                RunFiles.WriteAtomically(path, document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private sealed record Figures(double EnvStepsPerSecond, double CollectStepsPerSecond, double TrainStepsPerSecond, double UpdateMicroseconds, long ManagedStart, long ManagedEnd, long WorkingSetStart, long WorkingSetEnd);
+
+    private static Figures Measure(A2COptions options, long steps, int repeats, TextWriter stdout)
+    {
+        var managedStart = GC.GetTotalMemory(forceFullCollection: true);
+        var workingSetStart = Environment.WorkingSet;
+        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, net {string.Join(",", options.NetArch)}, engine {(options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant()}; one warm-up, median of {repeats}");
+
+        // A remote env's steps are messages over the network: fewer of them, or a repeat takes minutes.
+        var envSteps = RemoteVectorEnv.IsRemote(options.Env) ? steps : steps * 20;
+        var env = Median(repeats, () => EnvOnly(options, envSteps));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"env_steps_per_s      {env,14:N0}"));
+        if (RemoteVectorEnv.IsRemote(options.Env))
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step_message_us      {1e6 * options.NEnvs / env,14:N1}   (one request and response for all {options.NEnvs} envs)"));
+        }
+        var collect = Median(repeats, () => Collect(options, steps));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collect_steps_per_s  {collect,14:N0}"));
+        var train = Median(repeats, () => Train(options));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train_steps_per_s    {train,14:N0}"));
+        var update = Median(repeats, () => Update(options));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"update_us            {update,14:N1}"));
+
+        var managedEnd = GC.GetTotalMemory(forceFullCollection: true);
+        var workingSetEnd = Environment.WorkingSet;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory               managed {managedStart / 1e6:N1} -> {managedEnd / 1e6:N1} MB, working set {workingSetStart / 1e6:N0} -> {workingSetEnd / 1e6:N0} MB"));
+        return new Figures(env, collect, train, update, managedStart, managedEnd, workingSetStart, workingSetEnd);
+    }
+
+    private static double Median(int repeats, Func<double> measure)
+    {
+        measure(); // warm-up: JIT, first allocations, libtorch's thread pool
+        var values = Enumerable.Range(0, repeats).Select(_ => measure()).OrderBy(x => x).ToArray();
+        return values.Length % 2 == 1 ? values[values.Length / 2] : (values[values.Length / 2 - 1] + values[values.Length / 2]) / 2;
+    }
+
+    private static double EnvOnly(A2COptions options, long steps)
+    {
+        using var vec = EnvFactory.Create(options.Env, options.NEnvs);
+        vec.Reset(0);
+        var rng = new Rng(1);
+        var vectorSteps = Math.Max(1, steps / options.NEnvs);
+        const int TableSteps = 1024;
+        var size = vec.SingleActionSpace.FlatSize;
+        var discrete = new int[TableSteps * options.NEnvs];
+        var continuous = new float[TableSteps * options.NEnvs * size];
+        if (vec.SingleActionSpace is Discrete d)
+        {
+            for (var i = 0; i < discrete.Length; i++)
+            {
+                discrete[i] = d.Sample(rng);
+            }
+        }
+        else
+        {
+            var box = (Box)vec.SingleActionSpace;
+            for (var i = 0; i < TableSteps * options.NEnvs; i++)
+            {
+                box.Sample(rng, continuous.AsSpan(i * size, size));
+            }
+        }
+
+        var isDiscrete = vec.SingleActionSpace is Discrete;
+        var clock = Stopwatch.StartNew();
+        for (var t = 0L; t < vectorSteps; t++)
+        {
+            var row = (int)(t % TableSteps);
+            if (isDiscrete)
+            {
+                vec.Step(discrete.AsSpan(row * options.NEnvs, options.NEnvs));
+            }
+            else
+            {
+                vec.Step(continuous.AsSpan(row * options.NEnvs * size, options.NEnvs * size));
+            }
+        }
+
+        return vectorSteps * options.NEnvs / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Collect(A2COptions options, long steps)
+    {
+        // On the trainer's own thread, as in training: a second thread would start a second libtorch pool.
+        using var trainer = new Trainer(options);
+        var vectorSteps = (int)Math.Max(1, steps / options.NEnvs);
+        return trainer.OnTrainingThread(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            RolloutStream.Create(trainer.Env, trainer.Agent, options.Seed, Scheduler.CurrentThread, trainer.Normalizer).Take(vectorSteps).LastAsync().Wait();
+            return vectorSteps * (double)options.NEnvs / clock.Elapsed.TotalSeconds;
+        });
+    }
+
+    private static double Train(A2COptions options)
+    {
+        using var trainer = new Trainer(options);
+        var result = trainer.Run();
+        return result.Fps;
+    }
+
+    private static double Update(A2COptions options)
+    {
+        using var trainer = new Trainer(options);
+        return trainer.OnTrainingThread(() =>
+        {
+            var rollout = RolloutStream.Create(trainer.Env, trainer.Agent, options.Seed, Scheduler.CurrentThread).Rollouts(options.NSteps).Take(1).Wait();
+            const int Updates = 200;
+            trainer.Learner.Update(rollout, 1.0);
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < Updates; i++)
+            {
+                trainer.Learner.Update(rollout, 1.0);
+            }
+
+            return clock.Elapsed.TotalMicroseconds / Updates;
+        });
+    }
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line?.Split(':', 2)[1].Trim() ?? System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+        }
+        catch (IOException)
+        {
+            return System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+}

@@ -1,0 +1,319 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using A2C.Envs;
+using A2C.Envs.Remote;
+using A2C.Training;
+
+namespace A2C.Cli;
+
+/// <summary>The <c>a2c</c> command line: one root command, one subcommand per job.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for a command that failed at run time (as opposed to bad usage).</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code for bad input: an unknown id, malformed JSON, a value out of range.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Version of this program, without source-control metadata.</summary>
+    public static string AppVersion
+    {
+        get
+        {
+            var informational = typeof(CliApp).Assembly
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+            var plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus >= 0 ? informational[..plus] : informational;
+        }
+    }
+
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command, writing to the console.</summary>
+    /// <param name="args">Command-line arguments, without the program name.</param>
+    /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
+    public static int Run(string[] args)
+    {
+        // SIGINT (Ctrl+C) and SIGTERM end training after the current update, with a checkpoint,
+        // instead of killing the process mid-write; the exit code then says which signal it was.
+        using var cancellation = new CancellationTokenSource();
+        void Stop(PosixSignalContext context, int exitCode)
+        {
+            context.Cancel = true;
+            Interrupted = exitCode;
+            cancellation.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, InterruptedBySigint));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, InterruptedBySigterm));
+        return Run(args, Console.Out, Console.Error, cancellation.Token);
+    }
+
+    /// <summary>Exit code of a run stopped by SIGINT (Ctrl+C): 128 + 2.</summary>
+    public const int InterruptedBySigint = 130;
+
+    /// <summary>Exit code of a run stopped by SIGTERM: 128 + 15.</summary>
+    public const int InterruptedBySigterm = 143;
+
+    /// <summary>The exit code of the signal that stopped this process, once one has.</summary>
+    internal static int Interrupted { get; private set; } = InterruptedBySigint;
+
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command.</summary>
+    /// <param name="args">Command-line arguments, without the program name.</param>
+    /// <param name="stdout">Where normal output goes.</param>
+    /// <param name="stderr">Where errors go.</param>
+    /// <param name="cancellation">Stops a running training after its current update.</param>
+    /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+
+        var root = new RootCommand("a2c: Advantage Actor-Critic reinforcement learning for .NET.");
+        root.Subcommands.Add(VersionCommand(stdout, stderr));
+        root.Subcommands.Add(TrainCommand.Train(stdout, stderr, cancellation));
+        root.Subcommands.Add(TrainCommand.Eval(stdout, stderr));
+        root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
+        root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
+        root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
+        root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ServeCommand.Create(stdout, stderr, cancellation));
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
+        // No response files: `--actions @file.json` is ours to read, not the parser's.
+        var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
+        var parsed = root.Parse(args, parsing);
+        if (parsed.Action is ParseErrorAction)
+        {
+            // A value that does not parse is bad input like one out of range: exit 2, one line per
+            // error naming the option, and no help text burying it.
+            return ReportUsageErrors(stderr, CommandPath(parsed.CommandResult), parsed.Errors.Select(e => DescribeParseError(e, parsed, args)).OfType<string>().Distinct().ToList());
+        }
+
+        return parsed.Invoke(invocation);
+    }
+
+    /// <summary>"a2c env trace" for the command <paramref name="result"/> names.</summary>
+    private static string CommandPath(CommandResult result)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = result; r is CommandResult command; r = r.Parent)
+        {
+            names.Insert(0, command.Parent is null ? "a2c" : command.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+
+    /// <summary>A parse error as "--option is 'text'; expected ..." when it is about one option's value; null when another error says it better.</summary>
+    private static string? DescribeParseError(ParseError error, ParseResult parsed, string[] args)
+    {
+        var subcommands = parsed.CommandResult.Command.Subcommands;
+        var option = error.SymbolResult switch
+        {
+            OptionResult o => o,
+            ArgumentResult { Parent: OptionResult o } => o,
+            _ => null,
+        };
+        if (option is not null && option.Tokens.Count > 0)
+        {
+            var text = string.Join(' ', option.Tokens.Select(t => t.Value));
+            return $"{option.Option.Name} is '{text}'; expected {ValueKind(option.Option.ValueType, text)}.";
+        }
+
+        // "--flag maybe": a boolean flag takes an optional value, so the parser sees "maybe" as a stray argument.
+        const string Unmatched = "Unrecognized command or argument '";
+        if (error.Message.StartsWith(Unmatched, StringComparison.Ordinal) && error.Message.EndsWith("'.", StringComparison.Ordinal))
+        {
+            var token = error.Message[Unmatched.Length..^2];
+            if (token.StartsWith("--", StringComparison.Ordinal))
+            {
+                return $"unknown option '{token}' ({CommandPath(parsed.CommandResult)} --help lists the options).";
+            }
+
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (args[i] == token && i > 0 && parsed.UnmatchedTokens.Contains(args[i - 1]))
+                {
+                    // The value of an unknown option, which the line above names.
+                    return null;
+                }
+
+                if (args[i] == token && i > 0 && args[i - 1].StartsWith("--", StringComparison.Ordinal) && !args[i - 1].Contains('=', StringComparison.Ordinal))
+                {
+                    return $"{args[i - 1]} is '{token}'; expected true or false.";
+                }
+
+                if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].EndsWith("=" + token, StringComparison.Ordinal))
+                {
+                    return $"{args[i][..args[i].IndexOf('=', StringComparison.Ordinal)]} is '{token}'; expected true or false.";
+                }
+            }
+
+            return subcommands.Count > 0
+                ? $"'{token}' is not a command; allowed: {string.Join(", ", subcommands.Select(c => c.Name))}."
+                : $"unexpected argument '{token}'.";
+        }
+
+        if (error.SymbolResult is CommandResult { Command.Subcommands.Count: > 0 } parent && parent.Tokens.Count == 0)
+        {
+            return parsed.UnmatchedTokens.Count > 0
+                ? null
+                : $"a command is required: {string.Join(", ", subcommands.Select(c => c.Name))} ({CommandPath(parent)} --help describes them).";
+        }
+
+        return error.Message;
+    }
+
+    private static string ValueKind(Type type, string text)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        var whole = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+            || System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+        return type switch
+        {
+            _ when type == typeof(int) => whole ? $"a whole number from {int.MinValue} to {int.MaxValue}" : "a whole number",
+            _ when type == typeof(long) => whole ? $"a whole number from {long.MinValue} to {long.MaxValue}" : "a whole number",
+            _ when type == typeof(float) || type == typeof(double) => "a number",
+            _ when type == typeof(bool) => "true or false",
+            _ => "a value of type " + type.Name,
+        };
+    }
+
+    /// <summary>Parses <c>--net-arch</c> ("64,64"); adds an error naming the text when it is not positive integers.</summary>
+    internal static int[]? ParseNetArch(string text, List<string> errors)
+    {
+        var sizes = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : -1).ToArray();
+        if (sizes.Length > 0 && sizes.All(w => w >= 1))
+        {
+            return sizes;
+        }
+
+        errors.Add($"--net-arch is '{text}'; expected positive integers separated by commas, e.g. 64,64.");
+        return null;
+    }
+
+    /// <summary>
+    /// <see cref="A2COptions.Validate"/>'s messages ("n_envs is 0; allowed: 1 to 4096.") with the
+    /// command line's names ("--n-envs is 0; ..."); total_timesteps is <c>--total-steps</c>.
+    /// </summary>
+    internal static IEnumerable<string> AsOptionErrors(IEnumerable<string> problems) => problems.Select(problem =>
+    {
+        var end = problem.IndexOf(' ', StringComparison.Ordinal);
+        var name = end < 0 ? problem : problem[..end];
+        return "--" + (name == "total_timesteps" ? "total-steps" : name.Replace('_', '-')) + (end < 0 ? string.Empty : problem[end..]);
+    });
+
+    /// <summary>
+    /// Checks <c>--env</c> of train and bench: a registered id, or a well-formed grpc://HOST:PORT
+    /// (whether a server answers there is found out later); a problem is added to <paramref name="errors"/>.
+    /// </summary>
+    internal static void CheckEnv(string env, List<string> errors)
+    {
+        if (RemoteVectorEnv.IsRemote(env))
+        {
+            if (!RemoteVectorEnv.TryParseAddress(env, out _))
+            {
+                errors.Add($"--env is '{env}'; a remote env is grpc://HOST:PORT, e.g. grpc://127.0.0.1:50051.");
+            }
+
+            return;
+        }
+
+        try
+        {
+            Registry.Spec(env);
+        }
+        catch (UnknownEnvironmentException e)
+        {
+            errors.Add("--env: " + e.Message);
+        }
+    }
+
+    /// <summary>Why a file cannot be written at <paramref name="path"/> (its directory is missing, or it is a directory), or null when it can be tried.</summary>
+    internal static string? CheckOutputFile(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (path.Length == 0 || Directory.Exists(path))
+        {
+            return $"'{path}' is {(path.Length == 0 ? "empty" : "a directory")}; expected a file path.";
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        return directory is null || Directory.Exists(directory) ? null : $"the directory of '{path}', '{directory}', does not exist.";
+    }
+
+    /// <summary>Prints every usage error as "<paramref name="command"/>: error"; returns <see cref="UsageError"/>.</summary>
+    internal static int ReportUsageErrors(TextWriter stderr, string command, IReadOnlyCollection<string> errors)
+    {
+        foreach (var error in errors)
+        {
+            stderr.WriteLine($"{command}: {error}");
+        }
+
+        return UsageError;
+    }
+
+    /// <summary>Loads libtorch and describes it, or prints why it cannot load (prefixed by <paramref name="command"/>).</summary>
+    internal static TorchInfo? DescribeTorch(TextWriter stderr, string command)
+    {
+        try
+        {
+            return TorchRuntime.Describe();
+        }
+        catch (NativeLibraryLoadException e)
+        {
+            stderr.WriteLine($"{command}: {e.Message}");
+            return null;
+        }
+    }
+
+    private static Command VersionCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var command = new Command("version", "Print the versions of a2c, TorchSharp and libtorch, and the device training would use.");
+        command.SetAction(_ =>
+        {
+            stdout.WriteLine($"a2c         {AppVersion}");
+            stdout.WriteLine($"TorchSharp  {TorchRuntime.TorchSharpVersion}");
+            if (DescribeTorch(stderr, "a2c version") is not { } info)
+            {
+                return Failure;
+            }
+
+            stdout.WriteLine($"libtorch    {info.LibTorchVersion}");
+            stdout.WriteLine($"device      {info.Device}{(info.CudaAvailable ? string.Empty : " (no CUDA device or CUDA build)")}");
+            stdout.WriteLine($"threads     {info.Threads}");
+            stdout.WriteLine($".NET        {Environment.Version}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The <c>--engine</c> option shared by train and bench.</summary>
+    internal static Option<string?> EngineOption() =>
+        new("--engine") { Description = "auto (default: .NET on the CPU) | dotnet | torch: who computes forward and backward passes." };
+
+    /// <summary>Reads <c>--engine</c>; an unknown value is added to <paramref name="errors"/>.</summary>
+    internal static Engine ParseEngine(string? value, List<string> errors)
+    {
+        switch (value)
+        {
+            case null or "auto":
+                return Engine.Auto;
+            case "dotnet":
+                return Engine.DotNet;
+            case "torch":
+                return Engine.Torch;
+            default:
+                errors.Add($"--engine is '{value}'; allowed: auto, dotnet, torch.");
+                return Engine.Auto;
+        }
+    }
+}

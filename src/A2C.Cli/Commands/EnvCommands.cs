@@ -1,0 +1,273 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using A2C.Envs;
+using A2C.Envs.Checking;
+using A2C.Envs.Spaces;
+
+namespace A2C.Cli;
+
+/// <summary><c>a2c env list | check | trace</c>: look at, check and replay environments.</summary>
+internal static class EnvCommands
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var env = new Command("env", "List, check and trace the registered environments.");
+        env.Subcommands.Add(List(stdout));
+        env.Subcommands.Add(Check(stdout, stderr));
+        env.Subcommands.Add(Trace(stdout, stderr));
+        return env;
+    }
+
+    private static Command List(TextWriter stdout)
+    {
+        var command = new Command("list", "Print the registry: ids, spaces, time limits and reward thresholds.");
+        command.SetAction(_ =>
+        {
+            var rows = Registry.Specs.Select(spec =>
+            {
+                using var instance = spec.EntryPoint();
+                return new[]
+                {
+                    spec.Id,
+                    instance.ObservationSpace.ToString() ?? string.Empty,
+                    instance.ActionSpace.ToString() ?? string.Empty,
+                    spec.MaxEpisodeSteps?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    spec.RewardThreshold?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                };
+            }).ToList();
+            WriteTable(stdout, ["id", "observation space", "action space", "max steps", "threshold"], rows);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Check(TextWriter stdout, TextWriter stderr)
+    {
+        var id = new Argument<string>("ID") { Description = "Registered environment id, e.g. CartPole-v1." };
+        var steps = new Option<int>("--steps") { Description = "Random steps to take.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Seed for the env and the random actions.", DefaultValueFactory = _ => 0 };
+        var command = new Command("check", "Check an environment's contract (spaces, bounds, determinism, reset/step rules).") { id, steps, seed };
+        command.SetAction(parse =>
+        {
+            var stepCount = parse.GetValue(steps);
+            if (stepCount < 1)
+            {
+                stderr.WriteLine($"a2c env check: --steps is {stepCount}; allowed: 1 or more.");
+                return CliApp.UsageError;
+            }
+
+            CheckReport report;
+            try
+            {
+                report = EnvChecker.Check(parse.GetValue(id)!, stepCount, parse.GetValue(seed));
+            }
+            catch (UnknownEnvironmentException e)
+            {
+                stderr.WriteLine($"a2c env check: {e.Message}");
+                return CliApp.UsageError;
+            }
+
+            stdout.WriteLine(report.ToString());
+            return report.Passed ? 0 : CliApp.Failure;
+        });
+        return command;
+    }
+
+    private static Command Trace(TextWriter stdout, TextWriter stderr)
+    {
+        var envOption = new Option<string>("--env") { Description = "Registered environment id.", Required = true };
+        var stateOption = new Option<string?>("--state") { Description = "Physical state to start from, as a JSON array of numbers (default: the reset state)." };
+        var actionsOption = new Option<string>("--actions")
+        {
+            Description = "JSON array of actions: ints for discrete envs, arrays of floats for box actions; or @FILE to read it from a file.",
+            Required = true,
+        };
+        var seedOption = new Option<int>("--seed") { Description = "Seed of the reset before the state is set.", DefaultValueFactory = _ => 0 };
+        var command = new Command("trace", "Replay actions from a state and print one JSON line per step.") { envOption, stateOption, actionsOption, seedOption };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                return RunTrace(parse.GetValue(envOption)!, parse.GetValue(stateOption), parse.GetValue(actionsOption)!, parse.GetValue(seedOption), stdout);
+            }
+            catch (TraceInputException e)
+            {
+                stderr.WriteLine($"a2c env trace: {e.Message}");
+                return CliApp.UsageError;
+            }
+            catch (UnknownEnvironmentException e)
+            {
+                stderr.WriteLine($"a2c env trace: {e.Message}");
+                return CliApp.UsageError;
+            }
+        });
+        return command;
+    }
+
+    private static int RunTrace(string id, string? stateJson, string actionsArgument, int seed, TextWriter stdout)
+    {
+        using var env = Registry.Make(id);
+        var observation = new float[env.ObservationSpace.FlatSize];
+        env.Reset(observation, seed);
+        if (stateJson is not null)
+        {
+            if (env.PhysicalState() is not { } physical)
+            {
+                throw new TraceInputException($"{id} exposes no physical state, so --state cannot be used.");
+            }
+
+            var state = ParseNumbers(stateJson, "--state");
+            if (state.Length != physical.StateNames.Count)
+            {
+                throw new TraceInputException($"--state has {state.Length} numbers; {id}'s state has {physical.StateNames.Count} ({string.Join(", ", physical.StateNames)}).");
+            }
+
+            try
+            {
+                physical.SetState(state);
+            }
+            catch (ArgumentException e)
+            {
+                throw new TraceInputException($"--state: {e.Message}");
+            }
+        }
+
+        var actions = ParseActions(ReadActions(actionsArgument), env.ActionSpace);
+        var line = new StringBuilder();
+        for (var t = 0; t < actions.Count; t++)
+        {
+            var result = actions[t] switch
+            {
+                int a => env.Step(a, observation),
+                float[] v => env.Step(v.AsSpan(), observation),
+                _ => throw new InvalidOperationException("unreachable"),
+            };
+            line.Clear();
+            line.Append("{\"t\":").Append(t.ToString(CultureInfo.InvariantCulture)).Append(",\"obs\":[");
+            for (var i = 0; i < observation.Length; i++)
+            {
+                line.Append(i == 0 ? string.Empty : ",").Append(JsonNumber(observation[i]));
+            }
+
+            line.Append("],\"reward\":").Append(JsonNumber(result.Reward))
+                .Append(",\"terminated\":").Append(result.Terminated ? "true" : "false")
+                .Append(",\"truncated\":").Append(result.Truncated ? "true" : "false").Append('}');
+            stdout.WriteLine(line.ToString());
+            if (result.Done)
+            {
+                break;
+            }
+        }
+
+        return 0;
+    }
+
+    private static string ReadActions(string argument)
+    {
+        if (!argument.StartsWith('@'))
+        {
+            return argument;
+        }
+
+        var path = argument[1..];
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TraceInputException($"--actions: cannot read '{path}': {e.Message}");
+        }
+    }
+
+    private static double[] ParseNumbers(string json, string what)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new TraceInputException($"{what} must be a JSON array of numbers; got a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
+            }
+
+            return doc.RootElement.EnumerateArray().Select((x, i) => x.ValueKind == JsonValueKind.Number
+                ? x.GetDouble()
+                : throw new TraceInputException($"{what}[{i}] is {x.GetRawText()}; expected a number.")).ToArray();
+        }
+        catch (JsonException e)
+        {
+            throw new TraceInputException($"{what} is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static List<object> ParseActions(string json, Space space)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new TraceInputException("--actions must be a JSON array.");
+            }
+
+            var actions = new List<object>();
+            var index = 0;
+            foreach (var element in doc.RootElement.EnumerateArray())
+            {
+                actions.Add(space switch
+                {
+                    Discrete d when element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var a) =>
+                        d.Contains(a) ? a : throw new TraceInputException($"actions[{index}] = {a} is outside the action space {d}."),
+                    Discrete d => throw new TraceInputException($"actions[{index}] is {element.GetRawText()}; {d} takes integers."),
+                    Box b when element.ValueKind == JsonValueKind.Array => ParseVector(element, b, index),
+                    Box b => throw new TraceInputException($"actions[{index}] is {element.GetRawText()}; {b} takes arrays of {b.FlatSize} numbers."),
+                    _ => throw new TraceInputException($"unsupported action space {space}."),
+                });
+                index++;
+            }
+
+            return actions;
+        }
+        catch (JsonException e)
+        {
+            throw new TraceInputException($"--actions is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static float[] ParseVector(JsonElement element, Box box, int index)
+    {
+        var values = element.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number
+            ? (float)x.GetDouble()
+            : throw new TraceInputException($"actions[{index}] holds {x.GetRawText()}; expected numbers.")).ToArray();
+        if (values.Length != box.FlatSize)
+        {
+            throw new TraceInputException($"actions[{index}] has {values.Length} numbers; the action space {box} takes {box.FlatSize}.");
+        }
+
+        return values;
+    }
+
+    /// <summary>Shortest round-trip text of a float32 value, with a ".0" on integers as Python's json prints floats.</summary>
+    private static string JsonNumber(float value) => WithPoint(value.ToString("R", CultureInfo.InvariantCulture));
+
+    private static string JsonNumber(double value) => WithPoint(value.ToString("R", CultureInfo.InvariantCulture));
+
+    private static string WithPoint(string text) =>
+        text.Contains('.', StringComparison.Ordinal) || text.Contains('E', StringComparison.Ordinal) ? text : text + ".0";
+
+    private static void WriteTable(TextWriter output, string[] header, List<string[]> rows)
+    {
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd();
+        output.WriteLine(Line(header));
+        output.WriteLine(Line(widths.Select(w => new string('-', w)).ToArray()));
+        foreach (var row in rows)
+        {
+            output.WriteLine(Line(row));
+        }
+    }
+
+    private sealed class TraceInputException(string message) : Exception(message);
+}

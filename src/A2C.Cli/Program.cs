@@ -1,0 +1,1 @@
+return A2C.Cli.CliApp.Run(args);

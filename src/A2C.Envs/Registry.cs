@@ -1,0 +1,80 @@
+using A2C.Envs.ClassicControl;
+using A2C.Envs.Toy;
+using A2C.Envs.Wrappers;
+
+namespace A2C.Envs;
+
+/// <summary>The registry of environments: <c>Registry.Make("CartPole-v1")</c>, as Gymnasium's <c>gym.make</c>.</summary>
+public static class Registry
+{
+    private static readonly object _gate = new();
+    private static readonly List<EnvSpec> _registered = [];
+
+    static Registry()
+    {
+        Register(new EnvSpec("CartPole-v1", () => new CartPole(), 500, 475.0, "Balance a pole on a cart by pushing left or right."));
+        Register(new EnvSpec("Acrobot-v1", () => new Acrobot(), 500, -100.0, "Swing a two-link pendulum's tip above the line by torquing its middle joint."));
+        Register(new EnvSpec("MountainCar-v0", () => new MountainCar(), 200, -110.0, "Rock an under-powered car up the right hill."));
+        Register(new EnvSpec("MountainCarContinuous-v0", () => new MountainCarContinuous(), 999, 90.0, "Continuous-push mountain car."));
+        Register(new EnvSpec("Pendulum-v1", () => new Pendulum(), 200, null, "Swing a pendulum upright and keep it there."));
+        Register(new EnvSpec("LineWalk-v0", () => new LineWalk(), 100, 1.0, "The seed article's corridor: walk past +1 for reward 1."));
+        Register(new EnvSpec("Identity-v0", () => new Identity(), 100, 95.0, "Name the one-hot state shown (optimal: argmax)."));
+        Register(new EnvSpec("IdentityContinuous-v0", () => new IdentityContinuous(), 100, 95.0, "Repeat the number shown, within 0.05."));
+    }
+
+    /// <summary>Every registered environment, in registration order.</summary>
+    public static IReadOnlyList<EnvSpec> Specs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _registered.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Registers an environment; its id must be new.</summary>
+    /// <param name="spec">What to register.</param>
+    /// <exception cref="ArgumentException">The id is already registered.</exception>
+    public static void Register(EnvSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Id, nameof(spec));
+        lock (_gate)
+        {
+            if (_registered.Any(s => s.Id == spec.Id))
+            {
+                throw new ArgumentException($"an environment with id '{spec.Id}' is already registered.", nameof(spec));
+            }
+
+            _registered.Add(spec);
+        }
+    }
+
+    /// <summary>The spec registered under <paramref name="id"/>.</summary>
+    /// <param name="id">The id.</param>
+    /// <returns>The spec.</returns>
+    /// <exception cref="UnknownEnvironmentException">No such id; the message lists the known ones.</exception>
+    public static EnvSpec Spec(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        lock (_gate)
+        {
+            return _registered.FirstOrDefault(s => s.Id == id) ?? throw new UnknownEnvironmentException(id, _registered.Select(s => s.Id));
+        }
+    }
+
+    /// <summary>Makes a new instance of a registered environment, wrapped in its time limit.</summary>
+    /// <param name="id">The id, e.g. <c>CartPole-v1</c>.</param>
+    /// <param name="maxEpisodeSteps">Overrides the registered time limit.</param>
+    /// <returns>The environment; the caller disposes it.</returns>
+    /// <exception cref="UnknownEnvironmentException">No such id; the message lists the known ones.</exception>
+    public static IEnv Make(string id, int? maxEpisodeSteps = null)
+    {
+        var spec = Spec(id);
+        var env = spec.EntryPoint();
+        var limit = maxEpisodeSteps ?? spec.MaxEpisodeSteps;
+        return limit is { } steps ? new TimeLimit(env, steps) : env;
+    }
+}

@@ -1,1 +1,0 @@
-return A2C.Host.Cli.CliApp.Run(args);

@@ -1,0 +1,228 @@
+using A2C.Envs;
+using static TorchSharp.torch;
+
+namespace A2C.Training;
+
+/// <summary>
+/// Acts with an <see cref="ActorCritic"/> for a batch of observations: computes the actor's outputs
+/// and V(s) without autograd (with the .NET engine or TorchSharp, see <see cref="Engine"/>), then
+/// samples actions in .NET with its own seeded generator (never the global one). Sampling the
+/// same way from either engine's outputs is what makes both give the same actions for a seed.
+/// </summary>
+public sealed class Agent : IPolicy, IDisposable
+{
+    private readonly Device _device;
+    private readonly MlpKernel? _kernel;
+    private Rng _rng;
+    private float[] _actor = [];
+    private float[] _values = [];
+    private float[] _logStd = [];
+
+    /// <summary>Wraps <paramref name="model"/>; sampling uses a generator seeded with <paramref name="seed"/>.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="seed">Seed of the sampling generator.</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="engine">Who computes the forward pass; <see cref="Engine.Auto"/> picks .NET on the CPU.</param>
+    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
+    public Agent(ActorCritic model, long seed, Device device, Engine engine = Engine.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(device);
+        Model = model;
+        _device = device;
+        _rng = new Rng(seed);
+        Engine = ResolveEngine(engine, model.Flat.Host is null ? device : CPU);
+        _kernel = Engine == Engine.DotNet ? new MlpKernel(model.Flat.Layout, model.Spec.Activation, 16) : null;
+    }
+
+    /// <summary>The network.</summary>
+    public ActorCritic Model { get; }
+
+    /// <summary>The engine that <paramref name="requested"/> means on <paramref name="device"/>: <see cref="Engine.Auto"/> is .NET on the CPU, TorchSharp elsewhere.</summary>
+    /// <param name="requested">The option's value.</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <returns><see cref="Engine.DotNet"/> or <see cref="Engine.Torch"/>.</returns>
+    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
+    public static Engine ResolveEngine(Engine requested, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var cpu = device.type == TorchSharp.DeviceType.CPU;
+        return requested switch
+        {
+            Engine.Auto => cpu ? Engine.DotNet : Engine.Torch,
+            Engine.DotNet when !cpu => throw new ArgumentException($"engine dotnet runs on the CPU only; the model is on {device}. Use engine torch.", nameof(requested)),
+            _ => requested,
+        };
+    }
+
+    /// <summary>Who computes forward passes (resolved: never <see cref="Engine.Auto"/>).</summary>
+    public Engine Engine { get; }
+
+    /// <summary>Whether <see cref="IPolicy.Act"/> takes the most likely action instead of sampling.</summary>
+    public bool Deterministic { get; set; }
+
+    /// <inheritdoc />
+    void IPolicy.Act(float[] observations, int count, int[] discreteActions, float[] continuousActions, float[] values) =>
+        Act(observations, count, Deterministic, discreteActions, continuousActions, values);
+
+    /// <summary>Chooses actions for <paramref name="count"/> observations and returns the values V(s).</summary>
+    /// <param name="observations">count x ObservationSize floats, env-major.</param>
+    /// <param name="count">Number of observations.</param>
+    /// <param name="deterministic">Take the most likely action (argmax, or the Gaussian mean) instead of sampling.</param>
+    /// <param name="discreteActions">Receives discrete actions (length count), when the policy is discrete.</param>
+    /// <param name="continuousActions">Receives continuous actions (count x dims), when the policy is continuous: unclipped samples.</param>
+    /// <param name="values">Receives V(s) (length count).</param>
+    public void Act(float[] observations, int count, bool deterministic, int[] discreteActions, float[] continuousActions, float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        ArgumentNullException.ThrowIfNull(values);
+        var width = Model.Spec.ActionCount;
+        if (_actor.Length < count * width)
+        {
+            _actor = new float[count * width];
+        }
+
+        var actor = _actor.AsSpan(0, count * width);
+        Forward(observations.AsSpan(0, count * Model.Spec.ObservationSize), count, actor, values.AsSpan(0, count));
+        if (Model.Spec.Continuous)
+        {
+            var logStd = LogStd();
+            for (var i = 0; i < count; i++)
+            {
+                for (var d = 0; d < width; d++)
+                {
+                    var mean = actor[i * width + d];
+                    continuousActions[i * width + d] = deterministic ? mean : (float)(mean + Math.Exp(logStd[d]) * _rng.NextGaussian());
+                }
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var logits = actor.Slice(i * width, width);
+            discreteActions[i] = deterministic ? ArgMax(logits) : Sample(logits, _rng.NextDouble());
+        }
+    }
+
+    /// <summary>V(s) for <paramref name="count"/> observations, without autograd.</summary>
+    /// <param name="observations">count x ObservationSize floats.</param>
+    /// <param name="count">Number of observations.</param>
+    /// <param name="values">Receives the values.</param>
+    public void Values(ReadOnlySpan<float> observations, int count, Span<float> values) =>
+        Forward(observations.Slice(0, count * Model.Spec.ObservationSize), count, default, values.Slice(0, count));
+
+    /// <summary>The sampling generator's state.</summary>
+    /// <returns>Its bytes.</returns>
+    public byte[] SaveGenerator()
+    {
+        var snapshot = _rng.SaveSnapshot();
+        var bytes = new byte[snapshot.Length * sizeof(long)];
+        Buffer.BlockCopy(snapshot, 0, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    /// <summary>Restores the sampling generator's state.</summary>
+    /// <param name="state">Bytes from <see cref="SaveGenerator"/>.</param>
+    /// <exception cref="ArgumentException">The bytes are not a generator state.</exception>
+    public void LoadGenerator(byte[] state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Length == 0 || state.Length % sizeof(long) != 0)
+        {
+            throw new ArgumentException($"a sampling generator state has a multiple of 8 bytes; got {state.Length}.", nameof(state));
+        }
+
+        var snapshot = new long[state.Length / sizeof(long)];
+        Buffer.BlockCopy(state, 0, snapshot, 0, state.Length);
+        _rng = Rng.FromSnapshot(snapshot);
+    }
+
+    /// <summary>Nothing native to release since sampling moved to .NET; kept so that callers' <c>using</c> stays valid.</summary>
+    public void Dispose()
+    {
+    }
+
+    /// <summary>Inverse-CDF draw from softmax(<paramref name="logits"/>) with the uniform <paramref name="u"/> in [0, 1).</summary>
+    internal static int Sample(ReadOnlySpan<float> logits, double u)
+    {
+        var top = double.NegativeInfinity;
+        foreach (var z in logits)
+        {
+            top = Math.Max(top, z);
+        }
+
+        var total = 0.0;
+        foreach (var z in logits)
+        {
+            total += Math.Exp(z - top);
+        }
+
+        var target = u * total;
+        var cumulative = 0.0;
+        for (var j = 0; j < logits.Length; j++)
+        {
+            cumulative += Math.Exp(logits[j] - top);
+            if (target < cumulative)
+            {
+                return j;
+            }
+        }
+
+        return logits.Length - 1; // u * total rounded up to the last boundary
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        var best = 0;
+        for (var j = 1; j < logits.Length; j++)
+        {
+            if (logits[j] > logits[best])
+            {
+                best = j;
+            }
+        }
+
+        return best;
+    }
+
+    private ReadOnlySpan<float> LogStd()
+    {
+        var layout = Model.Flat.Layout;
+        if (Model.Flat.Host is { } host)
+        {
+            return host.AsSpan(layout.LogStd, Model.Spec.ActionCount);
+        }
+
+        using var scope = NewDisposeScope();
+        _logStd = Model.LogStd!.detach().cpu().data<float>().ToArray();
+        return _logStd;
+    }
+
+    private void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values)
+    {
+        if (_kernel is not null)
+        {
+            _kernel.Forward(Model.Flat.Host, observations, count, actor, values);
+            return;
+        }
+
+        if (_values.Length < count)
+        {
+            _values = new float[count];
+        }
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var obs = tensor(observations.ToArray(), [count, Model.Spec.ObservationSize], device: _device);
+        var (actorOut, valueOut) = Model.Evaluate(obs);
+        if (!actor.IsEmpty)
+        {
+            from_array(_actor).narrow(0, 0, actor.Length).view(actorOut.shape).copy_(actorOut);
+        }
+
+        from_array(_values).narrow(0, 0, count).copy_(valueOut);
+        _values.AsSpan(0, count).CopyTo(values);
+    }
+}

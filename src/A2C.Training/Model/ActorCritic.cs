@@ -1,0 +1,198 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace A2C.Training;
+
+/// <summary>Whether actor and critic share a trunk (the seed article) or have their own (Stable-Baselines3).</summary>
+public enum NetKind
+{
+    /// <summary>One trunk, an actor head and a critic head.</summary>
+    Shared,
+
+    /// <summary>Separate pi and vf networks of the same architecture.</summary>
+    Separate,
+}
+
+/// <summary>Hidden-layer activation.</summary>
+public enum Activation
+{
+    /// <summary>tanh, Stable-Baselines3's default for A2C.</summary>
+    Tanh,
+
+    /// <summary>ReLU.</summary>
+    Relu,
+}
+
+/// <summary>Shape of an actor-critic network.</summary>
+/// <param name="ObservationSize">Floats per observation.</param>
+/// <param name="ActionCount">Discrete: number of actions. Continuous: action dimensions.</param>
+/// <param name="Continuous">Box actions (diagonal Gaussian) rather than discrete (categorical).</param>
+/// <param name="Net">Shared or separate trunks.</param>
+/// <param name="NetArch">Hidden layer sizes, e.g. [64, 64].</param>
+/// <param name="Activation">Hidden activation.</param>
+/// <param name="OrthoInit">Orthogonal initialization (gains sqrt 2, 0.01 for the actor head, 1 for the critic head; zero biases).</param>
+/// <param name="LogStdInit">Initial log standard deviation of the Gaussian policy.</param>
+public sealed record PolicySpec(
+    int ObservationSize,
+    int ActionCount,
+    bool Continuous,
+    NetKind Net,
+    IReadOnlyList<int> NetArch,
+    Activation Activation,
+    bool OrthoInit,
+    float LogStdInit);
+
+/// <summary>
+/// Actor-critic MLP. <see cref="Evaluate"/> maps observations [batch, obs] to the actor's output
+/// (logits [batch, actions], or Gaussian means [batch, dims]) and state values [batch]. Its
+/// parameters are views into one flat vector (<see cref="Flat"/>), laid out as
+/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std.
+/// </summary>
+public sealed class ActorCritic : nn.Module
+{
+    private readonly Sequential _trunk;
+    private readonly Sequential? _valueTrunk;
+    private readonly Linear _actorHead;
+    private readonly Linear _criticHead;
+
+    /// <summary>The module's name, after checking that libtorch loads: before the base constructor touches TorchSharp, so a missing libstdc++ is reported as such.</summary>
+    private static string NameOnceTorchLoads()
+    {
+        A2C.Training.TorchRuntime.EnsureLoadable();
+        return nameof(ActorCritic);
+    }
+
+    /// <summary>Builds the network described by <paramref name="spec"/>; call under a seeded <c>torch.manual_seed</c> for reproducible weights.</summary>
+    /// <param name="spec">The architecture.</param>
+    /// <param name="device">Where the parameters live (the CPU when null).</param>
+    public ActorCritic(PolicySpec spec, Device? device = null)
+        : base(NameOnceTorchLoads())
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        Spec = spec;
+        _trunk = Mlp(spec, "pi");
+        _valueTrunk = spec.Net == NetKind.Separate ? Mlp(spec, "vf") : null;
+        var hidden = spec.NetArch.Count == 0 ? spec.ObservationSize : spec.NetArch[^1];
+        _actorHead = nn.Linear(hidden, spec.ActionCount);
+        _criticHead = nn.Linear(hidden, 1);
+        if (spec.OrthoInit)
+        {
+            InitializeOrthogonal();
+        }
+
+        // The layers are initialized as they would be on their own (same draws from the seeded
+        // global generator), then their values move into the flat vector.
+        var offset = 0;
+        DenseSlot Slot(Linear layer)
+        {
+            var (outputs, inputs) = ((int)layer.weight!.shape[0], (int)layer.weight.shape[1]);
+            var slot = new DenseSlot(inputs, outputs, offset, offset + inputs * outputs);
+            offset += inputs * outputs + outputs;
+            return slot;
+        }
+
+        var policyLayers = _trunk.children().OfType<Linear>().ToList();
+        var valueLayers = _valueTrunk?.children().OfType<Linear>().ToList() ?? [];
+        var policySlots = policyLayers.Select(Slot).ToList();
+        var valueSlots = valueLayers.Select(Slot).ToList();
+        var actorSlot = Slot(_actorHead);
+        var criticSlot = Slot(_criticHead);
+        var logStdOffset = spec.Continuous ? offset : -1;
+        var count = offset + (spec.Continuous ? spec.ActionCount : 0);
+        Flat = FlatParameters.Allocate(new ParameterLayout(policySlots, valueSlots, _valueTrunk is not null, actorSlot, criticSlot, logStdOffset, count), device ?? CPU);
+        foreach (var (layer, slot) in policyLayers.Zip(policySlots).Concat(valueLayers.Zip(valueSlots)).Append((_actorHead, actorSlot)).Append((_criticHead, criticSlot)))
+        {
+            layer.weight = Flat.Bind(slot.Weight, layer.weight!);
+            layer.bias = Flat.Bind(slot.Bias, layer.bias!);
+        }
+
+        if (spec.Continuous)
+        {
+            using var initial = full(spec.ActionCount, spec.LogStdInit);
+            LogStd = Flat.Bind(logStdOffset, initial);
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Every parameter in one vector, and every gradient in another.</summary>
+    public FlatParameters Flat { get; }
+
+    /// <summary>The architecture.</summary>
+    public PolicySpec Spec { get; }
+
+    /// <summary>State-independent log standard deviation of the Gaussian policy (null for discrete actions).</summary>
+    public Parameter? LogStd { get; }
+
+    /// <summary>Actor output and state values for a batch of observations.</summary>
+    /// <param name="observations">[batch, ObservationSize].</param>
+    /// <returns>(logits or means [batch, ActionCount], values [batch]).</returns>
+    public (Tensor Actor, Tensor Values) Evaluate(Tensor observations)
+    {
+        var features = _trunk.forward(observations);
+        var valueFeatures = _valueTrunk is null ? features : _valueTrunk.forward(observations);
+        return (_actorHead.forward(features), _criticHead.forward(valueFeatures).squeeze(-1));
+    }
+
+    /// <summary>State values only (for bootstrapping).</summary>
+    /// <param name="observations">[batch, ObservationSize].</param>
+    /// <returns>[batch].</returns>
+    public Tensor Value(Tensor observations)
+    {
+        var features = (_valueTrunk ?? _trunk).forward(observations);
+        return _criticHead.forward(features).squeeze(-1);
+    }
+
+    /// <summary>Number of trainable parameters.</summary>
+    /// <returns>The count.</returns>
+    public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>Releases the layers and the flat vectors.</summary>
+    /// <param name="disposing">Whether called from <see cref="IDisposable.Dispose"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            Flat.Dispose();
+        }
+    }
+
+    private static Sequential Mlp(PolicySpec spec, string prefix)
+    {
+        var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+        var width = spec.ObservationSize;
+        for (var i = 0; i < spec.NetArch.Count; i++)
+        {
+            layers.Add(($"{prefix}_linear{i}", nn.Linear(width, spec.NetArch[i])));
+            layers.Add(($"{prefix}_act{i}", spec.Activation == Activation.Tanh ? nn.Tanh() : nn.ReLU()));
+            width = spec.NetArch[i];
+        }
+
+        return nn.Sequential(layers);
+    }
+
+    private void InitializeOrthogonal()
+    {
+        using var _ = no_grad();
+        foreach (var trunk in new[] { _trunk, _valueTrunk })
+        {
+            if (trunk is null)
+            {
+                continue;
+            }
+
+            foreach (var layer in trunk.children().OfType<Linear>())
+            {
+                nn.init.orthogonal_(layer.weight!, Math.Sqrt(2));
+                nn.init.zeros_(layer.bias!);
+            }
+        }
+
+        nn.init.orthogonal_(_actorHead.weight!, 0.01);
+        nn.init.zeros_(_actorHead.bias!);
+        nn.init.orthogonal_(_criticHead.weight!, 1.0);
+        nn.init.zeros_(_criticHead.bias!);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using A2C.Core;
+
+namespace A2C.Training;
+
+/// <summary>What computes the network's forward and backward passes; the optimizer is TorchSharp's either way.</summary>
+public enum Engine
+{
+    /// <summary>The .NET engine on the CPU, TorchSharp on any other device.</summary>
+    Auto,
+
+    /// <summary>
+    /// Forward and backward passes in .NET (<c>System.Numerics.Tensors</c>) over the same parameter
+    /// memory TorchSharp steps: no per-operation native calls, the fast path for small MLPs. CPU only.
+    /// </summary>
+    DotNet,
+
+    /// <summary>TorchSharp modules and autograd: the plain path, and the one for CUDA.</summary>
+    Torch,
+}
+
+/// <summary>
+/// Options of an A2C run, named as in Stable-Baselines3 (in snake_case on the command line and in
+/// config.json) with its A2C defaults. <see cref="Validate"/> checks them once, naming the option
+/// and its allowed range.
+/// </summary>
+public sealed record A2COptions
+{
+    /// <summary>Registered environment id.</summary>
+    /// <value>Default CartPole-v1.</value>
+    public string Env { get; init; } = "CartPole-v1";
+
+    /// <summary>Parallel environments (n_envs).</summary>
+    /// <value>Default 8; 1 to 4096.</value>
+    public int NEnvs { get; init; } = 8;
+
+    /// <summary>Environment steps to train for, summed over envs (total_timesteps).</summary>
+    /// <value>Default 500,000 (RL Zoo's CartPole-v1 budget); at least NEnvs * NSteps.</value>
+    public long TotalTimesteps { get; init; } = 500_000;
+
+    /// <summary>Seed of environments, weights and action sampling.</summary>
+    /// <value>Default 0; non-negative.</value>
+    public int Seed { get; init; }
+
+    /// <summary>Shared trunk or separate pi/vf networks.</summary>
+    /// <value>Default Separate (Stable-Baselines3's MlpPolicy).</value>
+    public NetKind Net { get; init; } = NetKind.Separate;
+
+    /// <summary>Hidden layer sizes (net_arch).</summary>
+    /// <value>Default [64, 64]; each 1 to 4096.</value>
+    public IReadOnlyList<int> NetArch { get; init; } = [64, 64];
+
+    /// <summary>Hidden activation (activation_fn).</summary>
+    /// <value>Default Tanh.</value>
+    public Activation Activation { get; init; } = Activation.Tanh;
+
+    /// <summary>Orthogonal initialization (ortho_init).</summary>
+    /// <value>Default true.</value>
+    public bool OrthoInit { get; init; } = true;
+
+    /// <summary>Initial log std of Gaussian policies (log_std_init).</summary>
+    /// <value>Default 0.0; -20 to 2.</value>
+    public float LogStdInit { get; init; }
+
+    /// <summary>Learning rate, constant or RL Zoo's lin_X (learning_rate).</summary>
+    /// <value>Default 7e-4; values in (0, 1].</value>
+    public Schedule LearningRate { get; init; } = Schedule.NewConstant(7e-4);
+
+    /// <summary>Steps per env per update (n_steps).</summary>
+    /// <value>Default 5; 1 to 100,000.</value>
+    public int NSteps { get; init; } = 5;
+
+    /// <summary>Discount factor (gamma).</summary>
+    /// <value>Default 0.99; [0, 1].</value>
+    public float Gamma { get; init; } = 0.99f;
+
+    /// <summary>GAE lambda (gae_lambda); 1 gives plain n-step returns.</summary>
+    /// <value>Default 1.0; [0, 1].</value>
+    public float GaeLambda { get; init; } = 1.0f;
+
+    /// <summary>Entropy bonus weight (ent_coef).</summary>
+    /// <value>Default 0.0; [0, 1].</value>
+    public float EntCoef { get; init; }
+
+    /// <summary>Value loss weight (vf_coef).</summary>
+    /// <value>Default 0.5; [0, 10].</value>
+    public float VfCoef { get; init; } = 0.5f;
+
+    /// <summary>Gradient clipping by global norm (max_grad_norm).</summary>
+    /// <value>Default 0.5; (0, 1000].</value>
+    public float MaxGradNorm { get; init; } = 0.5f;
+
+    /// <summary>RMSprop epsilon (rms_prop_eps).</summary>
+    /// <value>Default 1e-5; (0, 1).</value>
+    public float RmsPropEps { get; init; } = 1e-5f;
+
+    /// <summary>RMSprop (alpha 0.99) rather than Adam (use_rms_prop).</summary>
+    /// <value>Default true.</value>
+    public bool UseRmsProp { get; init; } = true;
+
+    /// <summary>Normalize advantages per batch (normalize_advantage).</summary>
+    /// <value>Default false.</value>
+    public bool NormalizeAdvantage { get; init; }
+
+    /// <summary>Normalize observations and rewards as Stable-Baselines3's VecNormalize does (RL Zoo's normalize).</summary>
+    /// <value>Default false.</value>
+    public bool Normalize { get; init; }
+
+    /// <summary>Critic loss: MSE (Stable-Baselines3) or Huber (the seed article).</summary>
+    /// <value>Default Mse.</value>
+    public ValueLoss ValueLoss { get; init; } = ValueLoss.Mse;
+
+    /// <summary>Longest a reset or step of all in-process envs may take, in seconds, before the run stops naming the env that hangs (0: no limit, the default; each step then runs on a watchdog's thread).</summary>
+    public double EnvStepTimeout { get; init; }
+
+    /// <summary>What to do when an env returns a NaN or infinite observation or reward: stop with an error (default) or drop the rollout and go on.</summary>
+    public NonFinitePolicy NanPolicy { get; init; } = NonFinitePolicy.Fail;
+
+    /// <summary>Who computes forward and backward passes (<see cref="Training.Engine.Auto"/>: .NET on the CPU). Both give the same actions and the same learning curve for the same seed.</summary>
+    public Engine Engine { get; init; } = Engine.Auto;
+
+    /// <summary>Stable-Baselines3's A2C defaults.</summary>
+    public static A2COptions Defaults { get; } = new();
+
+    /// <summary>
+    /// The seed article's choices on top of <paramref name="options"/>: GAE lambda 0.95, Huber value
+    /// loss, normalized advantages, entropy 0.01, shared backbone.
+    /// </summary>
+    /// <param name="options">The options to change.</param>
+    /// <returns>The preset applied.</returns>
+    public static A2COptions SeedPreset(A2COptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with
+        {
+            GaeLambda = 0.95f,
+            ValueLoss = ValueLoss.Huber,
+            NormalizeAdvantage = true,
+            EntCoef = 0.01f,
+            Net = NetKind.Shared,
+        };
+    }
+
+    /// <summary>Every violated range, each naming the option (empty when the options are valid).</summary>
+    /// <returns>The problems.</returns>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string option, object value, string range)
+        {
+            if (!ok)
+            {
+                errors.Add($"{option} is {Format(value)}; allowed: {range}.");
+            }
+        }
+
+        Check(!string.IsNullOrWhiteSpace(Env), "env", Env, "a registered environment id");
+        Check(NEnvs is >= 1 and <= 4096, "n_envs", NEnvs, "1 to 4096");
+        Check(NSteps is >= 1 and <= 100_000, "n_steps", NSteps, "1 to 100000");
+        Check(TotalTimesteps >= (long)NEnvs * NSteps, "total_timesteps", TotalTimesteps, $"at least n_envs * n_steps = {(long)NEnvs * NSteps}");
+        Check(Seed >= 0, "seed", Seed, "0 or more");
+        Check(NetArch.Count <= 16 && NetArch.All(w => w is >= 1 and <= 4096), "net_arch", string.Join(",", NetArch), "up to 16 layers of 1 to 4096 units");
+        Check(float.IsFinite(LogStdInit) && LogStdInit is >= -20 and <= 2, "log_std_init", LogStdInit, "-20 to 2");
+        var (lrStart, lrEnd) = LearningRate switch
+        {
+            Schedule.Constant c => (c.Value, c.Value),
+            Schedule.Linear l => (l.Initial, l.Final),
+            _ => (double.NaN, double.NaN),
+        };
+        Check(lrStart is > 0 and <= 1 && lrEnd is >= 0 and <= 1, "learning_rate", LearningRate, "(0, 1], or lin_X with X in (0, 1]");
+        Check(Gamma is >= 0 and <= 1, "gamma", Gamma, "0 to 1");
+        Check(GaeLambda is >= 0 and <= 1, "gae_lambda", GaeLambda, "0 to 1");
+        Check(EntCoef is >= 0 and <= 1, "ent_coef", EntCoef, "0 to 1");
+        Check(VfCoef is >= 0 and <= 10, "vf_coef", VfCoef, "0 to 10");
+        Check(MaxGradNorm is > 0 and <= 1000, "max_grad_norm", MaxGradNorm, "greater than 0, up to 1000");
+        Check(RmsPropEps is > 0 and < 1, "rms_prop_eps", RmsPropEps, "greater than 0, less than 1");
+        Check(double.IsFinite(EnvStepTimeout) && EnvStepTimeout is >= 0 and <= 86_400, "env_step_timeout", EnvStepTimeout, "0 (no limit) to 86400 seconds");
+        return errors;
+    }
+
+    /// <summary>The loss options of the core that these options imply.</summary>
+    /// <returns>The loss options.</returns>
+    public LossOptions ToLossOptions() => new(ValueLoss, NormalizeAdvantage, VfCoef, EntCoef);
+
+    private static string Format(object value) => value switch
+    {
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        Schedule s => s.IsConstant ? ((Schedule.Constant)s).Value.ToString("R", CultureInfo.InvariantCulture) : $"lin_{((Schedule.Linear)s).Initial.ToString("R", CultureInfo.InvariantCulture)}",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
+    };
+}

@@ -1,0 +1,248 @@
+using System.Globalization;
+using A2C.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace A2C.Training;
+
+/// <summary>
+/// RL Baselines3 Zoo's hyperparameter files for A2C (hyperparams/a2c.yml): one mapping per env id
+/// with SB3's names. Every key is either applied to <see cref="A2COptions"/> or reported by name as
+/// unknown or unsupported; none is dropped silently. YAML anchors and merge keys (<c>&lt;&lt;: *x</c>)
+/// and tags such as <c>!!float 5e5</c> are understood.
+/// </summary>
+public static class ZooHyperparams
+{
+    // Keys RL Zoo knows that this library does not implement, and why.
+    private static readonly Dictionary<string, string> _unsupported = new()
+    {
+        ["use_sde"] = "generalized state-dependent exploration (gSDE) is not built",
+        ["sde_sample_freq"] = "generalized state-dependent exploration (gSDE) is not built",
+        ["env_wrapper"] = "Python env wrappers do not apply to .NET envs",
+        ["vec_env_wrapper"] = "Python env wrappers do not apply to .NET envs",
+        ["frame_stack"] = "frame stacking is not built",
+        ["callback"] = "Python callbacks do not apply",
+        ["env_kwargs"] = "env constructor arguments are not supported",
+    };
+
+    /// <summary>Applies the entry for <paramref name="envId"/> in <paramref name="path"/> to <paramref name="options"/>.</summary>
+    /// <param name="options">The options so far.</param>
+    /// <param name="path">A YAML file in RL Zoo's format.</param>
+    /// <param name="envId">The env whose entry to apply.</param>
+    /// <param name="errors">Receives one message per problem, naming the file, the env and the key.</param>
+    /// <returns>The options with the entry applied (as far as it could be).</returns>
+    public static A2COptions Apply(A2COptions options, string path, string envId, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(errors);
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            using (var reader = new StreamReader(path))
+            {
+                stream.Load(reader);
+            }
+
+            root = stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode mapping
+                ? mapping
+                : throw new InvalidDataException("it does not hold a mapping of env ids");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or YamlDotNet.Core.YamlException)
+        {
+            errors.Add($"--hyperparams: cannot read '{path}': {e.Message}");
+            return options;
+        }
+
+        if (!root.Children.TryGetValue(new YamlScalarNode(envId), out var entry) || entry is not YamlMappingNode fields)
+        {
+            var ids = string.Join(", ", root.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value));
+            errors.Add($"--hyperparams: '{path}' has no entry for {envId} (it has: {ids}).");
+            return options;
+        }
+
+        foreach (var (key, value) in Flatten(fields))
+        {
+            void Problem(string what) => errors.Add($"--hyperparams: {path}, {envId}: {key}: {what}.");
+            try
+            {
+                options = key switch
+                {
+                    "n_envs" => options with { NEnvs = Whole(value) },
+                    "n_timesteps" => options with { TotalTimesteps = (long)Number(value) },
+                    "n_steps" => options with { NSteps = Whole(value) },
+                    "gamma" => options with { Gamma = (float)Number(value) },
+                    "gae_lambda" => options with { GaeLambda = (float)Number(value) },
+                    "ent_coef" => options with { EntCoef = (float)Number(value) },
+                    "vf_coef" => options with { VfCoef = (float)Number(value) },
+                    "max_grad_norm" => options with { MaxGradNorm = (float)Number(value) },
+                    "rms_prop_eps" => options with { RmsPropEps = (float)Number(value) },
+                    "use_rms_prop" => options with { UseRmsProp = Flag(value) },
+                    "normalize_advantage" => options with { NormalizeAdvantage = Flag(value) },
+                    "normalize" => options with { Normalize = Flag(value) },
+                    "learning_rate" => options with { LearningRate = LearningRate(value) },
+                    "policy" => Text(value) == "MlpPolicy" ? options : throw new FormatException($"'{Text(value)}' is not supported; only MlpPolicy"),
+                    "policy_kwargs" => PolicyKwargs(options, Text(value)),
+                    _ when _unsupported.TryGetValue(key, out var why) => throw new NotSupportedException(why),
+                    _ => throw new KeyNotFoundException("unknown key (not an A2C hyperparameter RL Zoo or this library knows)"),
+                };
+            }
+            catch (Exception e) when (e is FormatException or NotSupportedException or KeyNotFoundException or OverflowException)
+            {
+                Problem(e is NotSupportedException ? "not supported: " + e.Message : e.Message);
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>The entry's keys and values, with merge keys (<c>&lt;&lt;</c>) expanded: the entry's own keys win.</summary>
+    private static IEnumerable<(string Key, YamlNode Value)> Flatten(YamlMappingNode mapping)
+    {
+        var merged = new Dictionary<string, YamlNode>();
+        var own = new Dictionary<string, YamlNode>();
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? string.Empty;
+            if (key == "<<" && value is YamlMappingNode defaults)
+            {
+                foreach (var (k, v) in Flatten(defaults))
+                {
+                    merged[k] = v;
+                }
+            }
+            else
+            {
+                own[key] = value;
+            }
+        }
+
+        foreach (var (k, v) in own)
+        {
+            merged[k] = v;
+        }
+
+        return merged.Select(p => (p.Key, p.Value));
+    }
+
+    private static string Text(YamlNode node) =>
+        node is YamlScalarNode { Value: { } text } ? text : throw new FormatException("expected a single value");
+
+    private static double Number(YamlNode node) =>
+        double.TryParse(Text(node), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x)
+            ? x
+            : throw new FormatException($"'{Text(node)}' is not a number");
+
+    private static int Whole(YamlNode node)
+    {
+        var x = Number(node);
+        return x == Math.Floor(x) && x is >= int.MinValue and <= int.MaxValue ? (int)x : throw new FormatException($"'{Text(node)}' is not a whole number");
+    }
+
+    private static bool Flag(YamlNode node)
+    {
+        var text = Text(node);
+        return text.ToLowerInvariant() switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw new FormatException($"'{text}' is not true or false" + (text.StartsWith('{') ? " (VecNormalize arguments as a dict are not supported)" : string.Empty)),
+        };
+    }
+
+    private static Schedule LearningRate(YamlNode node)
+    {
+        var parsed = Schedule.Parse(Text(node));
+        return parsed.IsOk ? parsed.ResultValue : throw new FormatException(parsed.ErrorValue);
+    }
+
+    /// <summary>RL Zoo writes policy_kwargs as Python, <c>dict(net_arch=[64, 64], ortho_init=False)</c>: the arguments this library has are read, any other is reported.</summary>
+    private static A2COptions PolicyKwargs(A2COptions options, string text)
+    {
+        var body = text.Trim();
+        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        {
+            throw new FormatException($"'{text}' is not of the form dict(name=value, ...)");
+        }
+
+        foreach (var argument in SplitTopLevel(body[5..^1]))
+        {
+            var equals = argument.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                throw new FormatException($"'{argument}' is not name=value");
+            }
+
+            var name = argument[..equals].Trim();
+            var value = argument[(equals + 1)..].Trim();
+            options = name switch
+            {
+                "log_std_init" => options with { LogStdInit = float.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture) },
+                "ortho_init" => options with { OrthoInit = value == "True" || (value == "False" ? false : throw new FormatException($"ortho_init={value} is not True or False")) },
+                "activation_fn" => options with
+                {
+                    Activation = value.Split('.')[^1] switch
+                    {
+                        "Tanh" => Activation.Tanh,
+                        "ReLU" => Activation.Relu,
+                        var other => throw new NotSupportedException($"activation_fn {other} (tanh and ReLU are built)"),
+                    },
+                },
+                "net_arch" => options with { Net = NetKind.Separate, NetArch = NetArch(value) },
+                _ => throw new NotSupportedException($"policy_kwargs argument {name}"),
+            };
+        }
+
+        return options;
+    }
+
+    /// <summary><c>[64, 64]</c>, or <c>dict(pi=[64, 64], vf=[64, 64])</c> with the same sizes for both (separate networks of one shape are what is built).</summary>
+    private static int[] NetArch(string value)
+    {
+        int[] Sizes(string list) =>
+            list.Trim().TrimStart('[').TrimEnd(']').Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var w) && w > 0 ? w : throw new FormatException($"net_arch {value} is not a list of positive sizes")).ToArray();
+        if (value.StartsWith('['))
+        {
+            return Sizes(value);
+        }
+
+        if (value.StartsWith("dict(", StringComparison.Ordinal))
+        {
+            var parts = SplitTopLevel(value[5..^1]).Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => Sizes(p[1]));
+            if (parts.TryGetValue("pi", out var pi) && parts.TryGetValue("vf", out var vf) && pi.SequenceEqual(vf))
+            {
+                return pi;
+            }
+        }
+
+        throw new NotSupportedException($"net_arch {value} (only one list of sizes for both networks)");
+    }
+
+    /// <summary>Splits at commas that are not inside brackets or parentheses.</summary>
+    private static IEnumerable<string> SplitTopLevel(string text)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '(' or '[':
+                    depth++;
+                    break;
+                case ')' or ']':
+                    depth--;
+                    break;
+                case ',' when depth == 0:
+                    yield return text[start..i];
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        if (text[start..].Trim().Length > 0)
+        {
+            yield return text[start..];
+        }
+    }
+}

@@ -1,0 +1,268 @@
+module A2C.Training.Tests.EngineTests
+
+open System
+open System.Reactive.Concurrency
+open System.Reactive.Linq
+open A2C.Envs.Vector
+open A2C.Training
+open Expecto
+open FsCheck
+open FsCheck.FSharp
+open TorchSharp
+
+/// The properties below build real TorchSharp models; 60 cases each keep them to a few seconds.
+let private config =
+    { FsCheckConfig.defaultConfig with
+        maxTest = 60
+    }
+
+type private NetCase =
+    {
+        Spec: PolicySpec
+        Batch: int
+        Observations: float32[]
+        GradActor: float32[]
+        GradValues: float32[]
+        Seed: int
+    }
+
+let private netCaseGen =
+    gen {
+        let! observationSize = Gen.choose (1, 12)
+        let! actions = Gen.choose (1, 5)
+        let! continuous = Gen.elements [ false; true ]
+        let! net = Gen.elements [ NetKind.Separate; NetKind.Shared ]
+        let! depth = Gen.choose (0, 3)
+        let! arch = Gen.listOfLength depth (Gen.elements [ 1; 3; 8; 13; 64 ])
+        let! activation = Gen.elements [ Activation.Tanh; Activation.Relu ]
+        let! batch = Gen.choose (1, 45)
+        let number = Gen.choose (-3000, 3000) |> Gen.map (fun x -> float32 x / 1000f)
+        let! observations = Gen.arrayOfLength (batch * observationSize) number
+        let! gradActor = Gen.arrayOfLength (batch * actions) number
+        let! gradValues = Gen.arrayOfLength batch number
+        let! seed = Gen.choose (0, 10_000)
+
+        return
+            {
+                Spec = PolicySpec(observationSize, actions, continuous, net, List.toArray arch, activation, true, -0.5f)
+                Batch = batch
+                Observations = observations
+                GradActor = gradActor
+                GradValues = gradValues
+                Seed = seed
+            }
+    }
+
+let private newModel (c: NetCase) =
+    torch.manual_seed (int64 c.Seed) |> ignore
+    new ActorCritic(c.Spec)
+
+/// Agreement to float32 rounding, relative to the largest magnitude involved.
+let private close (label: string) (expected: float32[]) (actual: float32[]) =
+    let scale =
+        1f + (Array.append expected actual |> Array.fold (fun m x -> max m (abs x)) 0f)
+
+    let worst =
+        Array.map2 (fun (e: float32) (a: float32) -> abs (e - a)) expected actual
+        |> Array.fold max 0f
+
+    worst <= 1e-5f * scale
+    |> Prop.label $"{label}: largest difference {worst} at scale {scale}"
+
+/// TorchSharp's forward pass and autograd for the same model and output gradients.
+let private torchReference (model: ActorCritic) (c: NetCase) =
+    use _ = torch.NewDisposeScope()
+    let flat = model.Flat
+    flat.Gradients.zero_ () |> ignore
+
+    let obs =
+        torch.tensor(c.Observations).reshape(int64 c.Batch, int64 c.Spec.ObservationSize)
+
+    let struct (actor, values) = model.Evaluate obs
+    let gradActor = torch.tensor(c.GradActor).reshape(actor.shape)
+
+    torch.autograd.backward (ResizeArray [ actor; values ], ResizeArray [ gradActor; torch.tensor c.GradValues ])
+
+    let read (t: torch.Tensor) =
+        t.detach().contiguous().data<float32>().ToArray()
+
+    read actor, read values, Array.copy (nonNull flat.HostGradients)
+
+/// What a short training run did, step by step: every action taken, every update's loss, and
+/// the parameters at the end.
+type private Trace =
+    {
+        DiscreteActions: int[]
+        ContinuousActions: float32[]
+        Losses: float[]
+        Parameters: float32[]
+    }
+
+/// Trains `updates` rollouts as the trainer does (on this thread, one update per rollout) with
+/// the given engine; models, sampling and envs are seeded as the trainer seeds them.
+let private train (engine: Engine) (options: A2COptions) (updates: int) =
+    use vec = VectorEnv.Make(options.Env, options.NEnvs)
+    let continuous = vec.SingleActionSpace :? A2C.Envs.Spaces.Box
+
+    let spec =
+        PolicySpec(
+            vec.ObservationSize,
+            vec.SingleActionSpace.FlatSize,
+            continuous,
+            options.Net,
+            options.NetArch,
+            options.Activation,
+            options.OrthoInit,
+            options.LogStdInit
+        )
+
+    torch.manual_seed (int64 options.Seed) |> ignore
+    use model = new ActorCritic(spec)
+    use agent = new Agent(model, int64 options.Seed + 1L, torch.CPU, engine)
+    use learner = new Learner(agent, options, torch.CPU)
+    let losses = ResizeArray()
+
+    let rollouts =
+        RolloutStream
+            .Create(vec, agent, Nullable options.Seed, Scheduler.CurrentThread)
+            .Rollouts(options.NSteps)
+            .Take(updates)
+            .Do(fun rollout -> losses.Add(learner.Update(rollout, 1.0).TotalLoss))
+            .ToList()
+            .Wait()
+
+    let steps = rollouts |> Seq.concat |> Seq.toArray
+
+    {
+        DiscreteActions = steps |> Array.collect (fun b -> b.DiscreteActions)
+        ContinuousActions = steps |> Array.collect (fun b -> b.ContinuousActions)
+        Losses = losses.ToArray()
+        Parameters = Array.copy (nonNull model.Flat.Host)
+    }
+
+let private largestDifference (a: float32[]) (b: float32[]) =
+    Array.map2 (fun (x: float32) (y: float32) -> abs (x - y)) a b
+    |> Array.fold max 0f
+
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList
+        "engines"
+        [
+            testPropertyWithConfig
+                config
+                "the .NET kernel's forward pass and gradient equal TorchSharp's and autograd's"
+            <| Prop.forAll (Arb.fromGen netCaseGen) (fun c ->
+                use model = newModel c
+                let expectedActor, expectedValues, expectedGradients = torchReference model c
+                let kernel = MlpKernel(model.Flat.Layout, c.Spec.Activation, 4)
+                let actor = Array.zeroCreate (c.Batch * c.Spec.ActionCount)
+                let values = Array.zeroCreate c.Batch
+                let weights = nonNull model.Flat.Host
+                kernel.Forward(ReadOnlySpan weights, ReadOnlySpan c.Observations, c.Batch, Span actor, Span values)
+                let gradients = Array.zeroCreate weights.Length
+
+                kernel.Backward(
+                    ReadOnlySpan weights,
+                    c.Batch,
+                    ReadOnlySpan c.GradActor,
+                    ReadOnlySpan c.GradValues,
+                    Span gradients
+                )
+
+                // The log std does not pass through the network: autograd leaves it at zero too.
+                close "actor" expectedActor actor
+                .&. close "values" expectedValues values
+                .&. close "gradients" expectedGradients gradients)
+
+            testPropertyWithConfig
+                config
+                "the kernel's vectorized tanh is within 2.5e-7 of MathF.Tanh, and keeps ±1 at infinity and NaN"
+            <| Prop.forAll
+                (Arb.fromGen (
+                    Gen.arrayOf (Gen.choose (-2_000_000, 2_000_000) |> Gen.map (fun x -> float32 x / 100_000f))
+                ))
+                (fun xs ->
+                    let inputs = Array.append xs [| infinityf; -infinityf; nanf; 0f; -0f; 1e-30f |]
+                    let actual = Array.copy inputs
+                    MlpKernel.Tanh(Span actual)
+
+                    let within =
+                        Array.forall2
+                            (fun (x: float32) (y: float32) ->
+                                if Single.IsNaN x then
+                                    Single.IsNaN y
+                                else
+                                    abs (y - MathF.Tanh x) <= 2.5e-7f)
+                            inputs
+                            actual
+
+                    within |> Prop.label $"inputs {inputs} gave {actual}")
+
+            for env, updates in [ "CartPole-v1", 1000; "Pendulum-v1", 100 ] do
+                test
+                    $"same seed, same run: the .NET engine and TorchSharp take the same actions and learn the same curve on {env}" {
+                    let options = A2COptions(Env = env, Seed = 3, TotalTimesteps = 1_000_000L)
+
+                    let plain = train Engine.Torch options updates
+                    let fast = train Engine.DotNet options updates
+
+                    Expect.equal fast.DiscreteActions plain.DiscreteActions "every discrete action"
+                    let actionGap = largestDifference fast.ContinuousActions plain.ContinuousActions
+                    // Continuous actions feed back through the env's dynamics, which carry float32 rounding
+                    // forward (Pendulum: about 6e-4 after 100 updates); a wrong gradient is off by far more.
+                    Expect.isLessThan actionGap 1e-2f "every continuous action, to rounding carried by the dynamics"
+
+                    let lossGap =
+                        Array.map2 (fun (x: float) (y: float) -> abs (x - y) / (1.0 + abs y)) fast.Losses plain.Losses
+                        |> Array.max
+
+                    Expect.isLessThan lossGap 1e-2 "every update's loss"
+                    let parameterGap = largestDifference fast.Parameters plain.Parameters
+                    Expect.isLessThan parameterGap 1e-3f "the parameters at the end"
+
+                    printfn
+                        $"{env}: {updates} updates, largest gaps: action {actionGap}, loss {lossGap}, parameter {parameterGap}"
+                }
+        ]
+
+[<Tests>]
+let allocation =
+    testSequenced
+    <| testList
+        "allocation"
+        [
+            test "collecting rollouts with the .NET engine allocates nothing per step in steady state" {
+                let options = A2COptions(NEnvs = 8, NSteps = 5)
+                use vec = VectorEnv.Make("CartPole-v1", options.NEnvs)
+
+                let spec =
+                    PolicySpec(4, 2, false, options.Net, options.NetArch, options.Activation, true, 0f)
+
+                torch.manual_seed 1L |> ignore
+                use model = new ActorCritic(spec)
+                use agent = new Agent(model, 2L, torch.CPU, Engine.DotNet)
+                let warmUp, measured = 2_000, 4_000
+                let mutable rollouts = 0
+                let mutable before = 0L
+                let mutable after = 0L
+
+                RolloutStream
+                    .CreateRollouts(vec, agent, options.NSteps, Nullable 0, Scheduler.CurrentThread)
+                    .Take(warmUp + measured + 1)
+                    .Subscribe(fun _ ->
+                        rollouts <- rollouts + 1
+
+                        if rollouts = warmUp then
+                            before <- GC.GetAllocatedBytesForCurrentThread()
+                        elif rollouts = warmUp + measured then
+                            after <- GC.GetAllocatedBytesForCurrentThread())
+                |> ignore
+
+                let steps = measured * options.NSteps
+                let perStep = float (after - before) / float steps
+                // The loop hands the scheduler back every 1,024 steps (one small work item); nothing else may allocate.
+                Expect.isLessThan perStep 1.0 $"{after - before} bytes over {steps} vector steps"
+            }
+        ]

@@ -1,0 +1,88 @@
+module A2C.Training.Tests.TorchSharpTests
+
+open Expecto
+open TorchSharp
+
+let private values (t: torch.Tensor) = t.data<float32>().ToArray()
+
+/// The gradient that backward() left on a parameter.
+let private gradient (parameter: Modules.Parameter | null) =
+    values (nonNull (nonNull parameter).grad)
+
+/// Sets a parameter's values without recording the copy in the autograd graph.
+let private assign (parameter: Modules.Parameter | null) (data: float32[]) =
+    let parameter = nonNull parameter
+    use _ = torch.no_grad ()
+    use source = torch.tensor(data).reshape(parameter.shape)
+    parameter.copy_ (source) |> ignore
+
+// TorchSharp's dispose scopes are thread-local: these tests run one after another on one thread.
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList
+        "TorchSharp"
+        [
+            test "a linear layer's gradient of (w.x + b)^2 matches the hand computation" {
+                use scope = torch.NewDisposeScope()
+                use layer = torch.nn.Linear(2L, 1L)
+                assign layer.weight [| 0.5f; -1.0f |]
+                assign layer.bias [| 0.25f |]
+                let x = torch.tensor ([| 2.0f; 3.0f |])
+                let y = layer.forward x
+                // y = 0.5*2 - 1*3 + 0.25 = -1.75; L = y^2; dL/dw = 2y*x = [-7, -10.5]; dL/db = 2y = -3.5
+                Expect.floatClose Accuracy.high (float (values y).[0]) -1.75 "forward"
+                let loss = (y * y).sum()
+                loss.backward ()
+                let dw = gradient layer.weight
+                let db = gradient layer.bias
+                Expect.floatClose Accuracy.high (float dw.[0]) -7.0 "dL/dw0 = 2*y*x0"
+                Expect.floatClose Accuracy.high (float dw.[1]) -10.5 "dL/dw1 = 2*y*x1"
+                Expect.floatClose Accuracy.high (float db.[0]) -3.5 "dL/db = 2*y"
+            }
+
+            test "a two-layer tanh MLP's gradients match the chain rule worked by hand" {
+                use scope = torch.NewDisposeScope()
+                use hidden = torch.nn.Linear(3L, 2L)
+                use output = torch.nn.Linear(2L, 1L)
+                let w1 = [| 0.1f; -0.2f; 0.3f; 0.4f; 0.5f; -0.6f |] // 2x3, row-major
+                let b1 = [| 0.05f; -0.05f |]
+                let w2 = [| 0.7f; -0.8f |]
+                let b2 = [| 0.1f |]
+                assign hidden.weight w1
+                assign hidden.bias b1
+                assign output.weight w2
+                assign output.bias b2
+                let x = [| 1.0f; -2.0f; 0.5f |]
+                let target = 0.3
+
+                let input = torch.tensor (x)
+                let y = output.forward (torch.nn.functional.tanh (hidden.forward input))
+                let error = y - target
+                let loss = (error * error * 0.5).sum()
+                loss.backward ()
+
+                // By hand, in float64: h = tanh(W1 x + b1), y = w2.h + b2, L = (y - t)^2 / 2.
+                let pre =
+                    Array.init 2 (fun i ->
+                        float b1.[i]
+                        + Seq.sum (seq { for j in 0..2 -> float w1.[i * 3 + j] * float x.[j] }))
+
+                let h = pre |> Array.map tanh
+                let yHand = float b2.[0] + float w2.[0] * h.[0] + float w2.[1] * h.[1]
+                let dy = yHand - target
+                let dW2 = h |> Array.map (fun hi -> dy * hi)
+                let dPre = Array.init 2 (fun i -> dy * float w2.[i] * (1.0 - h.[i] * h.[i]))
+                let dW1 = Array.init 6 (fun k -> dPre.[k / 3] * float x.[k % 3])
+
+                Expect.floatClose Accuracy.medium (float (values y).[0]) yHand "forward output"
+
+                for k in 0..1 do
+                    Expect.floatClose Accuracy.medium (float (gradient output.weight).[k]) dW2.[k] $"dL/dW2[{k}]"
+
+                for k in 0..5 do
+                    Expect.floatClose Accuracy.medium (float (gradient hidden.weight).[k]) dW1.[k] $"dL/dW1[{k}]"
+
+                Expect.floatClose Accuracy.medium (float (gradient output.bias).[0]) dy "dL/db2"
+            }
+        ]
