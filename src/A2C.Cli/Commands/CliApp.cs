@@ -75,7 +75,7 @@ public static class CliApp
         var root = new RootCommand("a2c: Advantage Actor-Critic reinforcement learning for .NET.");
         root.Subcommands.Add(VersionCommand(stdout, stderr));
         root.Subcommands.Add(TrainCommand.Train(stdout, stderr, cancellation));
-        root.Subcommands.Add(TrainCommand.Eval(stdout, stderr));
+        root.Subcommands.Add(EvalCommand.Eval(stdout, stderr));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));

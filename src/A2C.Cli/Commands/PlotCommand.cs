@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using A2C.Training.Reporting;
 using A2C.Training;
+using A2C.Training.Reporting;
 
 namespace A2C.Cli;
 

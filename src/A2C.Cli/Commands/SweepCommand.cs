@@ -6,8 +6,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using A2C.Envs;
 using A2C.Envs.Remote;
-using A2C.Training.Reporting;
 using A2C.Training;
+using A2C.Training.Reporting;
 
 namespace A2C.Cli;
 

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using A2C.Core;
+using A2C.Envs;
+using A2C.Envs.Remote;
+using A2C.Training;
+using Spectre.Console;
+
+namespace A2C.Cli;
+
+/// <summary><c>a2c train --resume</c>: continue a run from its checkpoint, in its run dir.</summary>
+internal static class ResumeCommand
+{
+    public static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        Trainer trainer;
+        var refused = new List<string>();
+        try
+        {
+            trainer = Trainer.Resume(checkpoint, o =>
+            {
+                if (totalSteps is not { } t)
+                {
+                    return o;
+                }
+
+                var changed = o with { TotalTimesteps = t };
+                refused.AddRange(CliApp.AsOptionErrors(changed.Validate()));
+                return refused.Count > 0 ? o : changed;
+            }, remote: remote);
+        }
+        catch (CheckpointException e)
+        {
+            stderr.WriteLine($"a2c train: {e.Message}");
+            return CliApp.UsageError;
+        }
+        catch (UnknownEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: the checkpoint '{checkpoint}' is a run of an env this a2c does not have: {e.Message}");
+            return CliApp.UsageError;
+        }
+        catch (RemoteEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: {e.Message}");
+            return CliApp.Failure;
+        }
+
+        using (trainer)
+        {
+            if (totalSteps is { } total && total < trainer.Timesteps)
+            {
+                refused.Add(string.Create(CultureInfo.InvariantCulture, $"--total-steps is {total}; allowed: at least the {trainer.Timesteps} steps the checkpoint has already taken."));
+            }
+
+            var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
+            if (ForeignRunDir(directory, trainer.Options) is { } foreign)
+            {
+                refused.Add($"the checkpoint '{checkpoint}' is not the run in its directory: {foreign} Resume a checkpoint from its own run dir.");
+            }
+
+            if (refused.Count > 0)
+            {
+                return CliApp.ReportUsageErrors(stderr, "a2c train", refused);
+            }
+
+            RunFiles files;
+            try
+            {
+                files = RunFiles.Resume(directory, trainer.Timesteps, trainer.Episodes.Count);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c train: {e.Message}");
+                return CliApp.Failure;
+            }
+
+            using (files)
+            {
+                try
+                {
+                    RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    stderr.WriteLine($"a2c train: {e.Message}");
+                    return CliApp.Failure;
+                }
+
+                trainer.CheckpointEvery = every;
+                trainer.CheckpointPath = files.CheckpointPath;
+                stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
+                return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How the run recorded in <paramref name="directory"/>'s config.json differs from the
+    /// checkpoint's (expected vs found), or null when it is the same run, or there is no readable
+    /// config.json to compare (resuming rewrites it).
+    /// </summary>
+    private static string? ForeignRunDir(string directory, A2COptions saved)
+    {
+        var path = Path.Combine(directory, "config.json");
+        A2COptions recorded;
+        try
+        {
+            recorded = RunFiles.ReadConfig(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return null;
+        }
+
+        static string Describe(A2COptions o) => string.Create(CultureInfo.InvariantCulture,
+            $"{o.Env}, seed {o.Seed}, {o.NEnvs} envs, n_steps {o.NSteps}, net {o.Net.ToString().ToLowerInvariant()} {string.Join(",", o.NetArch)}, {o.Activation.ToString().ToLowerInvariant()}, normalize {(o.Normalize ? "true" : "false")}");
+        var (expected, found) = (Describe(saved), Describe(recorded));
+        return expected == found ? null : $"the checkpoint holds a run of {expected}; '{path}' records a run of {found}.";
+    }
+}
