@@ -2,8 +2,7 @@
 // network the article uses (one trunk, an actor head and a critic head) and of Stable-Baselines3's
 // separate pi and vf networks, for CartPole-v1's 4 observations and 2 actions; the totals for every
 // registered env; then one forward pass of a fresh shared network on a few CartPole observations.
-//   dotnet run examples/article-1-network.cs          (trains nothing; a budget argument is ignored)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/article-1-network.cs          (trains nothing; a budget argument is ignored)
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -3,8 +3,7 @@
 // over 8 envs with it, and estimates advantages with the core's Gae.Estimate for lambda from 0 to 1:
 // the table of their mean and standard deviation shows the bias-variance dial. Two laws are checked
 // on the same rollout: lambda 0 is the one-step TD error, lambda 1 the discounted return minus V.
-//   dotnet run examples/article-2-gae.cs [-- STEPS]      (default 20,000 training steps)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/article-2-gae.cs [-- STEPS]      (default 20,000 training steps)
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -3,8 +3,7 @@
 // the maximum ln(n) and the bonus ent_coef * H that the A2C loss subtracts; the same for Gaussian
 // policies; then what the bonus does in training: the policy's entropy on LineWalk-v0 with no
 // bonus, the article's ent_coef 0.01, and 0.1.
-//   dotnet run examples/article-3-entropy.cs [-- STEPS]     (default 50,000 training steps per run, 9 runs)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/article-3-entropy.cs [-- STEPS]     (default 50,000 training steps per run, 9 runs)
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -4,8 +4,7 @@
 // one's shape: observations [n_steps, n_envs, obs_dim], actions, rewards, dones, values, the log
 // probabilities the learner recomputes, and the advantages and returns of the core's GAE. Then one
 // env's steps, row by row.
-//   dotnet run examples/article-4-rollout.cs          (trains nothing; a budget argument is ignored)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/article-4-rollout.cs          (trains nothing; a budget argument is ignored)
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -7,8 +7,7 @@
 // With gamma 0.99 and the time limit bootstrapped, both are worth 1.0 at x = 0 (the last line
 // computes both), and the early, nearly random walker, which lingers and then often leaves on the
 // right, collects more living reward (mean return above 1) than either.
-//   dotnet run examples/article-5-linewalk.cs [-- STEPS]     (default 50,000 env steps)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/article-5-linewalk.cs [-- STEPS]     (default 50,000 env steps)
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -1,6 +1,6 @@
 // Quick start: A2C on CartPole-v1 with Stable-Baselines3's defaults, three seeds, from C#.
-//   dotnet run examples/cartpole.cs [-- STEPS]        (default 200,000 env steps per seed)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/cartpole.cs [-- STEPS]        (default 200,000 env steps per seed)
+// or, without the launcher: dotnet run -c Release examples/cartpole.cs (README, Experiments from C#).
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -1,9 +1,8 @@
 // A hyperparameter comparison: Stable-Baselines3's A2C defaults against the seed article's preset
 // (GAE lambda 0.95, Huber value loss, normalized advantages, entropy 0.01, shared network) on
 // CartPole-v1, three seeds each; prints a table and draws both learning curves in one PNG.
-//   dotnet run examples/compare-hyperparams.cs [-- STEPS [PNG]]
+//   ./a2c run examples/compare-hyperparams.cs [-- STEPS [PNG]]
 //     STEPS: env steps per seed (default 200,000); PNG: the plot (default runs/compare-hyperparams.png)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

@@ -4,8 +4,7 @@
 // state), is checked with EnvChecker, registered under an id with a time limit, and trained with
 // A2C (Stable-Baselines3's defaults) through Experiment like any built-in env. The trained policy
 // is compared with a random one and with the textbook rule "heat while below 21 °C".
-//   dotnet run examples/custom-env.cs [-- STEPS]     (default 50,000 env steps per seed, 2 seeds)
-// After ./build.sh build; on Debian 12 with LD_LIBRARY_PATH as ./a2c sets it (README, platform note).
+//   ./a2c run examples/custom-env.cs [-- STEPS]     (default 50,000 env steps per seed, 2 seeds)
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Globalization;

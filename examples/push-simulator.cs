@@ -1,8 +1,7 @@
 // Training on simulators that push: eight small hovercraft simulations, each ticking on a thread of
 // its own, joined into one lockstep vector env by SimulatorVectorEnv and trained with A2C. Then the
 // other direction: a simulation's own loop asks the trained agent for actions through Act.
-//   ./build.sh build && dotnet run examples/push-simulator.cs
-// On Debian 12, with LD_LIBRARY_PATH as ./a2c sets it (see the README's platform note).
+//   ./a2c run examples/push-simulator.cs
 #:project ../src/A2C.Training/A2C.Training.csproj
 #:property TieredCompilationQuickJit=false
 using System.Collections.Concurrent;

@@ -81,6 +81,7 @@ public static class CliApp
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr, cancellation));
+        root.Subcommands.Add(RunCommand.Create(stderr, cancellation));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr };
         // No response files: `--actions @file.json` is ours to read, not the parser's.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };

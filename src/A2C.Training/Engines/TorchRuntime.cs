@@ -64,8 +64,54 @@ public static class TorchRuntime
     {
         if (_shimProblem.Value is { } reason)
         {
+            ReportIfUnhandled();
             throw new NativeLibraryLoadException(reason);
         }
+    }
+
+    /// <summary>
+    /// Where <c>scripts/native.sh</c> (run by <c>./build.sh</c> and <c>./a2c</c>) keeps the private
+    /// libstdc++ of GCC 13 on systems whose own is older: <c>$XDG_CACHE_HOME/a2c/libstdcxx-gcc13</c>,
+    /// else <c>~/.cache/a2c/libstdcxx-gcc13</c>.
+    /// </summary>
+    public static string PrivateLibstdcxxDirectory
+    {
+        get
+        {
+            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            if (string.IsNullOrEmpty(cache))
+            {
+                cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            }
+
+            return Path.Combine(cache, "a2c", "libstdcxx-gcc13");
+        }
+    }
+
+    /// <summary>Whether TorchSharp's native shim loads in this process (false: <see cref="EnsureLoadable"/> would throw).</summary>
+    public static bool IsLoadable => _shimProblem.Value is null;
+
+    private static int _reporting;
+
+    /// <summary>
+    /// A script or program that does not catch the load failure ends with the message alone, not a
+    /// stack trace that buries it; a caller that catches the exception is not affected.
+    /// </summary>
+    private static void ReportIfUnhandled()
+    {
+        if (Interlocked.Exchange(ref _reporting, 1) == 1)
+        {
+            return;
+        }
+
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            if (e.ExceptionObject is NativeLibraryLoadException failure)
+            {
+                Console.Error.WriteLine(failure.Message);
+                Environment.Exit(1);
+            }
+        };
     }
 
     /// <summary>Loads the LibTorchSharp shim shipped beside this program; returns why it failed, or null.</summary>
@@ -121,11 +167,27 @@ public sealed class NativeLibraryLoadException : Exception
 
     private static string BuildMessage(string reason)
     {
-        return "TorchSharp's native library could not be loaded: " + reason + Environment.NewLine +
-            "On Linux, TorchSharp 0.107 needs libstdc++ with GLIBCXX_3.4.32 (GCC 13 or newer). " +
-            "Start A2C through ./a2c or ./build.sh, which provide a private copy when the system's is older " +
-            "(Debian 12, Ubuntu 22.04); for your own program or `dotnet run examples/NAME.cs`, put that copy on " +
-            "LD_LIBRARY_PATH (LD_LIBRARY_PATH=~/.cache/a2c/libstdcxx-gcc13 after ./build.sh build). " +
-            "Ubuntu 24.04+, Debian 13+, Windows and macOS need nothing.";
+        // Short and actionable: what is missing, then the exact command that fixes it.
+        var directory = TorchRuntime.PrivateLibstdcxxDirectory;
+        var built = File.Exists(Path.Combine(directory, "libstdc++.so.6"));
+        var missingGlibcxx = reason.Contains("GLIBCXX_", StringComparison.Ordinal);
+        var what = missingGlibcxx
+            ? $"TorchSharp's native library could not be loaded: {LoaderLine(reason)}: the system's libstdc++ is older than TorchSharp 0.107 needs (GCC 13's)."
+            : "TorchSharp's native library could not be loaded: " + reason;
+        var fix = (missingGlibcxx, built) switch
+        {
+            (true, true) => $"Fix: put the private copy on the library path, LD_LIBRARY_PATH={directory} (e.g. `LD_LIBRARY_PATH={directory} dotnet run -c Release FILE.cs`), or run scripts with `./a2c run FILE.cs` from the A2C repo.",
+            (true, false) => $"Fix: run `./build.sh build` in the A2C repo once (it builds a private libstdc++ into {directory}), then run scripts with `./a2c run FILE.cs`, or set LD_LIBRARY_PATH={directory} for your own program.",
+            _ => "Start A2C through ./a2c or ./build.sh, which check the native runtime; Ubuntu 24.04+, Debian 13+, Windows and macOS need no extra library.",
+        };
+        return what + Environment.NewLine + fix;
+    }
+
+    /// <summary>The dynamic loader's own line ("libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by libLibTorchSharp.so)"), without .NET's advice around it.</summary>
+    private static string LoaderLine(string reason)
+    {
+        var line = reason.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("version `GLIBCXX_", StringComparison.Ordinal)) ?? FirstLine(reason);
+        var requiredBy = line.IndexOf("(required by ", StringComparison.Ordinal);
+        return requiredBy < 0 ? line : line[..requiredBy] + "(required by " + Path.GetFileName(line[(requiredBy + 13)..].TrimEnd(')')) + ")";
     }
 }
