@@ -10,7 +10,7 @@ using A2C.Training;
 using A2C.Training.Reporting;
 
 var steps = args.Length > 0 ? long.Parse(args[0], CultureInfo.InvariantCulture) : 100_000L;
-var png = args.Length > 1 ? args[1] : "starter-curves.png";
+var png = args.Length > 1 ? args[1] : Path.Combine("runs", "starter-curves.png");
 
 // 1. The env: any registered id (./a2c env list), or one you register (examples/custom-env.cs).
 const string Env = "CartPole-v1";
@@ -41,5 +41,6 @@ foreach (var seed in result.Seeds)
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Env}: eval over seeds {result.MeanEvaluation:F1} ± {result.StdEvaluation:F1} (solved at {LearningCurves.Threshold(Env)?.ToString(CultureInfo.InvariantCulture) ?? "-"})"));
 
 // 5. Plot: the mean learning curve with a ± std band across seeds.
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
 LearningCurves.SavePng([LearningCurves.FromExperiment(result, "A2C")], png);
 Console.WriteLine($"learning curves: {Path.GetFullPath(png)}");
