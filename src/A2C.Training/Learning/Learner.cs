@@ -30,7 +30,6 @@ public sealed class Learner : IDisposable
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
     private int _steps = -1;
     private int _envs = -1;
-    private RolloutBuffer? _copy;
     private float[] _lastValues = [];
     private float[] _advantages = [];
     private float[] _returns = [];
@@ -65,25 +64,6 @@ public sealed class Learner : IDisposable
 
     /// <summary>Advantages and returns of the last update (time-major), for inspection and tests; overwritten by the next update.</summary>
     public Estimates? LastEstimates { get; private set; }
-
-    /// <summary>Learns from one rollout of step batches (copied into a reused buffer first).</summary>
-    /// <param name="rollout">n_steps consecutive step batches.</param>
-    /// <param name="progressRemaining">1 at the start of training, 0 at the end (for the learning-rate schedule).</param>
-    /// <returns>What the update did.</returns>
-    /// <exception cref="NonFiniteUpdateException">The loss or gradient was not finite; parameters are unchanged.</exception>
-    public UpdateStats Update(IList<StepBatch> rollout, double progressRemaining)
-    {
-        ArgumentNullException.ThrowIfNull(rollout);
-        var n = rollout[0].Rewards.Length;
-        var spec = Agent.Model.Spec;
-        if (_copy is null || _copy.Steps != rollout.Count || _copy.Envs != n)
-        {
-            _copy = new RolloutBuffer(rollout.Count, n, spec.ObservationSize, spec.Continuous ? spec.ActionCount : 1, !spec.Continuous);
-        }
-
-        _copy.CopyFrom(rollout);
-        return Update(_copy, progressRemaining);
-    }
 
     /// <summary>Learns from one rollout.</summary>
     /// <param name="rollout">n_steps consecutive vector steps, time-major.</param>

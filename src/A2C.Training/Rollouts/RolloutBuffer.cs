@@ -1,15 +1,22 @@
+using System.Collections;
+using System.Runtime.InteropServices;
 using A2C.Envs.Vector;
 
 namespace A2C.Training;
 
 /// <summary>
 /// n_steps consecutive vector steps of N envs, time-major (index <c>t * Envs + e</c>, times the
-/// observation or action size where there is one): what the learner reads. The stream made by
-/// <see cref="RolloutStream.CreateRollouts"/> refills one buffer for every rollout, so a subscriber
-/// must use it (or copy it) within OnNext.
+/// observation or action size where there is one): the one shape of a rollout, which the learner
+/// reads. As a list it is its steps, each a <see cref="StepBatch"/> view of its part of the arrays.
+/// The stream made by <see cref="RolloutStream.CreateRollouts"/> refills one buffer for every
+/// rollout, so a subscriber must use it (or copy it) within OnNext; those of
+/// <see cref="RolloutStream.Create"/> and <see cref="StepStream.Rollouts"/> are new each time.
 /// </summary>
-public sealed class RolloutBuffer
+public sealed class RolloutBuffer : IReadOnlyList<StepBatch>
 {
+    // Episodes.Count after each step, so that each step's episodes are a slice of Episodes.
+    private readonly int[] _episodesAfter;
+
     /// <summary>Allocates a buffer for <paramref name="steps"/> steps of <paramref name="envs"/> envs.</summary>
     /// <param name="steps">Vector steps per rollout (n_steps).</param>
     /// <param name="envs">Number of envs.</param>
@@ -24,6 +31,7 @@ public sealed class RolloutBuffer
         Envs = envs;
         ObservationSize = observationSize;
         Discrete = discrete;
+        ActionSize = actionSize;
         var total = steps * envs;
         Observations = new float[total * observationSize];
         DiscreteActions = discrete ? new int[total] : [];
@@ -34,6 +42,7 @@ public sealed class RolloutBuffer
         Truncated = new bool[total];
         FinalValues = new float[total];
         NextObservations = new float[envs * observationSize];
+        _episodesAfter = new int[steps];
     }
 
     /// <summary>Vector steps (n_steps).</summary>
@@ -47,6 +56,9 @@ public sealed class RolloutBuffer
 
     /// <summary>Whether actions are discrete.</summary>
     public bool Discrete { get; }
+
+    /// <summary>Discrete: 1. Box: floats per action.</summary>
+    public int ActionSize { get; }
 
     /// <summary>Index of the first vector step since the stream started.</summary>
     public long FirstStep { get; internal set; }
@@ -78,62 +90,53 @@ public sealed class RolloutBuffer
     /// <summary>s_T after the last step (after same-step auto-reset), for bootstrapping.</summary>
     public float[] NextObservations { get; }
 
-    /// <summary>Episodes that ended during the rollout.</summary>
+    /// <summary>Episodes that ended during the rollout, in order.</summary>
     public List<EpisodeStats> Episodes { get; } = [];
 
-    /// <summary>Copies <paramref name="rollout"/>'s step batches in.</summary>
-    /// <param name="rollout">Exactly <see cref="Steps"/> batches of <see cref="Envs"/> envs.</param>
-    /// <exception cref="ArgumentException">The rollout does not fit the buffer.</exception>
-    public void CopyFrom(IList<StepBatch> rollout)
-    {
-        ArgumentNullException.ThrowIfNull(rollout);
-        if (rollout.Count != Steps || rollout.Any(b => b.Rewards.Length != Envs))
-        {
-            throw new ArgumentException($"the rollout has {rollout.Count} steps of {string.Join("/", rollout.Select(b => b.Rewards.Length).Distinct())} envs; this buffer holds {Steps} steps of {Envs}.", nameof(rollout));
-        }
+    /// <summary>Number of steps (<see cref="Steps"/>).</summary>
+    public int Count => Steps;
 
-        var n = Envs;
-        Episodes.Clear();
-        FirstStep = rollout[0].Step;
+    /// <summary>Step <paramref name="t"/> of the rollout, as a view of this buffer (not a copy).</summary>
+    /// <param name="t">0 to Steps - 1.</param>
+    /// <returns>The view.</returns>
+    public StepBatch this[int t]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(t);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(t, Steps);
+            return new StepBatch(this, t);
+        }
+    }
+
+    /// <summary>The steps in order, each a view of this buffer.</summary>
+    /// <returns>The enumerator.</returns>
+    public IEnumerator<StepBatch> GetEnumerator()
+    {
         for (var t = 0; t < Steps; t++)
         {
-            var b = rollout[t];
-            b.Observations.CopyTo(Observations, t * n * ObservationSize);
-            if (Discrete)
-            {
-                b.DiscreteActions.CopyTo(DiscreteActions, t * n);
-            }
-            else
-            {
-                b.ContinuousActions.CopyTo(ContinuousActions, t * b.ContinuousActions.Length);
-            }
-            b.Values.CopyTo(Values, t * n);
-            b.Rewards.CopyTo(Rewards, t * n);
-            b.Terminated.CopyTo(Terminated, t * n);
-            b.Truncated.CopyTo(Truncated, t * n);
-            b.FinalValues.CopyTo(FinalValues, t * n);
-            Episodes.AddRange(b.FinishedEpisodes);
+            yield return new StepBatch(this, t);
         }
-
-        rollout[^1].NextObservations.CopyTo(NextObservations, 0);
     }
 
-    /// <summary>Step <paramref name="t"/> as a new, independent <see cref="StepBatch"/>.</summary>
-    internal StepBatch ToStepBatch(int t, float[] nextObservations)
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Episodes that ended in step <paramref name="t"/> (all that are not placed in an earlier step go to the last).</summary>
+    internal ReadOnlySpan<EpisodeStats> EpisodesOf(int t)
     {
-        var n = Envs;
-        var actionSize = Discrete ? 0 : ContinuousActions.Length / (Steps * n);
-        return new StepBatch(
-            FirstStep + t,
-            Observations.AsSpan(t * n * ObservationSize, n * ObservationSize).ToArray(),
-            Discrete ? DiscreteActions.AsSpan(t * n, n).ToArray() : [],
-            Discrete ? [] : ContinuousActions.AsSpan(t * n * actionSize, n * actionSize).ToArray(),
-            Values.AsSpan(t * n, n).ToArray(),
-            Rewards.AsSpan(t * n, n).ToArray(),
-            Terminated.AsSpan(t * n, n).ToArray(),
-            Truncated.AsSpan(t * n, n).ToArray(),
-            FinalValues.AsSpan(t * n, n).ToArray(),
-            nextObservations,
-            [.. Episodes]);
+        var all = CollectionsMarshal.AsSpan(Episodes);
+        var start = t == 0 ? 0 : Math.Min(_episodesAfter[t - 1], all.Length);
+        var end = t == Steps - 1 ? all.Length : Math.Min(_episodesAfter[t], all.Length);
+        return all[start..Math.Max(start, end)];
     }
+
+    /// <summary>Starts refilling the buffer with the rollout whose first vector step is <paramref name="firstStep"/>.</summary>
+    internal void Begin(long firstStep)
+    {
+        FirstStep = firstStep;
+        Episodes.Clear();
+    }
+
+    /// <summary>Marks the end of step <paramref name="t"/>: the episodes added so far ended in it or before.</summary>
+    internal void EndStep(int t) => _episodesAfter[t] = Episodes.Count;
 }

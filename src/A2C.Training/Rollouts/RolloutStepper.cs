@@ -156,5 +156,7 @@ internal sealed class RolloutStepper
         {
             into.Episodes.Add(episode);
         }
+
+        into.EndStep(t);
     }
 }

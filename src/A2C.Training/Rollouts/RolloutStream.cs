@@ -20,8 +20,9 @@ public static class RolloutStream
     /// per vector step, until the subscription is disposed. The env is reset with <paramref name="seed"/> on
     /// subscription. Each element is pushed before the next step is taken, so a subscriber that learns inside
     /// OnNext keeps the stream on-policy. Env failures end the stream with <see cref="RolloutException"/>.
-    /// Every element is a new, independent <see cref="StepBatch"/>; <see cref="CreateRollouts"/> is the
-    /// allocation-free form the trainer uses.
+    /// Every element is the one step of a new <see cref="RolloutBuffer"/>, so elements stay valid after
+    /// OnNext; <see cref="StepStream.Rollouts"/> collects the same steps n at a time instead, and
+    /// <see cref="CreateRollouts"/> is the allocation-free form the trainer uses.
     /// </summary>
     /// <param name="env">The vector env (not disposed by the stream).</param>
     /// <param name="policy">Chooses actions.</param>
@@ -38,9 +39,11 @@ public static class RolloutStream
     /// </param>
     /// <returns>The stream.</returns>
     /// <param name="resume">Continue from the env's current state instead of resetting it (after a checkpoint was restored).</param>
-    public static IObservable<StepBatch> Create(IVectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false) =>
-        CreateRollouts(env, policy, 1, seed, scheduler, normalizer, resume)
-            .Select(buffer => buffer.ToStepBatch(0, (float[])buffer.NextObservations.Clone()));
+    public static StepStream Create(IVectorEnv env, IPolicy policy, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false)
+    {
+        Validate(env, policy, scheduler);
+        return new StepStream(nSteps => Collect(env, policy, nSteps, seed, scheduler, normalizer, resume, NonFinitePolicy.Fail, null, reuse: false));
+    }
 
     /// <summary>
     /// The same steps as <see cref="Create"/>, <paramref name="nSteps"/> at a time, written into one
@@ -60,20 +63,31 @@ public static class RolloutStream
     /// <param name="skipped">Told of every rollout dropped under <see cref="NonFinitePolicy.Skip"/>.</param>
     public static IObservable<RolloutBuffer> CreateRollouts(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer = null, bool resume = false, NonFinitePolicy nonFinite = NonFinitePolicy.Fail, Action<NonFiniteEnvironmentException>? skipped = null)
     {
+        Validate(env, policy, scheduler);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nSteps, 1);
+        return Collect(env, policy, nSteps, seed, scheduler, normalizer, resume, nonFinite, skipped, reuse: true);
+    }
+
+    private static void Validate(IVectorEnv env, IPolicy policy, IScheduler scheduler)
+    {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(scheduler);
-        ArgumentOutOfRangeException.ThrowIfLessThan(nSteps, 1);
         if (scheduler is ImmediateScheduler)
         {
             throw new ArgumentException("the rollout stream cannot run on Scheduler.Immediate (it could never be stopped); use Scheduler.CurrentThread or an EventLoopScheduler.", nameof(scheduler));
         }
+    }
 
+    /// <summary>The loop behind every form of the stream: rollouts of <paramref name="nSteps"/> steps, into one buffer or (<paramref name="reuse"/> false) a new one each time.</summary>
+    internal static IObservable<RolloutBuffer> Collect(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer, bool resume, NonFinitePolicy nonFinite, Action<NonFiniteEnvironmentException>? skipped, bool reuse)
+    {
         return Observable.Create<RolloutBuffer>(observer =>
         {
             var cancel = new BooleanDisposable();
             var stepper = new RolloutStepper(env, policy, normalizer);
-            var buffer = new RolloutBuffer(nSteps, env.NumEnvs, env.ObservationSize, env.SingleActionSpace.FlatSize, stepper.Discrete);
+            RolloutBuffer NewBuffer() => new(nSteps, env.NumEnvs, env.ObservationSize, env.SingleActionSpace.FlatSize, stepper.Discrete);
+            var reused = reuse ? NewBuffer() : null;
             long step = 0;
             var started = false;
 
@@ -84,6 +98,7 @@ public static class RolloutStream
                 var skippedInARow = 0;
                 while (!cancel.IsDisposed)
                 {
+                    var buffer = reused ?? NewBuffer();
                     try
                     {
                         if (!started)
@@ -92,8 +107,7 @@ public static class RolloutStream
                             started = true;
                         }
 
-                        buffer.FirstStep = step;
-                        buffer.Episodes.Clear();
+                        buffer.Begin(step);
                         for (var t = 0; t < nSteps; t++)
                         {
                             stepper.Step(buffer, t, step);
@@ -138,16 +152,6 @@ public static class RolloutStream
             });
             return new CompositeDisposable(cancel, work);
         });
-    }
-
-    /// <summary>Groups the stream into rollouts of <paramref name="nSteps"/> consecutive steps.</summary>
-    /// <param name="steps">The step stream.</param>
-    /// <param name="nSteps">Steps per rollout (n_steps).</param>
-    /// <returns>Rollouts, in order.</returns>
-    public static IObservable<IList<StepBatch>> Rollouts(this IObservable<StepBatch> steps, int nSteps)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(nSteps, 1);
-        return steps.Buffer(nSteps);
     }
 
     /// <summary>

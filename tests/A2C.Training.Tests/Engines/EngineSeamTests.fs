@@ -149,6 +149,7 @@ let tests =
             <| Prop.forAll (Arb.fromGen seamCaseGen) (fun c ->
                 torch.manual_seed (int64 c.Seed) |> ignore
                 use model = new ActorCritic(c.Spec)
+
                 let torchKind, torchActor, torchValues, torchOnly, torchLoss, torchGradients =
                     through Engine.Torch model c
 
