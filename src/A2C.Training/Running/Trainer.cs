@@ -116,7 +116,7 @@ public sealed class Trainer : IDisposable
         // operations, too small to share out: it keeps one intra-op thread (process-wide), which
         // stops libtorch's idle workers spinning on the other core (112 instead of 126 us per
         // update at 8 envs).
-        var engine = Agent.ResolveEngine(options.Engine, _device);
+        var engine = EngineChoice.Resolve(options.Engine, _device);
         var model = OnTrainingThread(() =>
         {
             var threads = engine == Engine.DotNet ? 1 : get_num_threads();
