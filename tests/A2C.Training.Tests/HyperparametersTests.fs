@@ -27,9 +27,11 @@ let private repoRoot () =
     up (DirectoryInfo AppContext.BaseDirectory)
 
 let private sameIn (a: A2COptions) (b: A2COptions) =
-    [ for row in Hyperparameters.All do
-          if not (row.Same(a, b)) then
-              $"{row.Name}: {row.Format a} became {row.Format b}" ]
+    [
+        for row in Hyperparameters.All do
+            if not (row.Same(a, b)) then
+                $"{row.Name}: {row.Format a} became {row.Format b}"
+    ]
 
 /// Files whose quoted literal of an option's SB3 name is a field of another format, not the
 /// option: progress.csv's columns, the checkpoint's manifest, normalization.json, the summary and
@@ -46,7 +48,12 @@ let private otherFormats =
                     "src/A2C.Cli/Commands/EnvCommands.cs"
                     "src/A2C.Cli/Commands/PlotCommand.cs"
                 ]
-            "seed", set [ "src/A2C.Cli/Commands/TrainingSession.cs"; "src/A2C.Cli/Commands/SweepCommand.cs" ]
+            "seed",
+            set
+                [
+                    "src/A2C.Cli/Commands/TrainingSession.cs"
+                    "src/A2C.Cli/Commands/SweepCommand.cs"
+                ]
             "total_timesteps",
             set
                 [
@@ -87,10 +94,14 @@ let tests =
                             let text = row.FormatValue value
                             let options = row.SetValue(A2COptions.Defaults, value)
                             let back = row.SetValue(A2COptions.Defaults, row.ParseValue text)
-                            row.Same(options, back) |> Prop.label $"'{text}' read back as '{row.Format back}'")
+
+                            row.Same(options, back)
+                            |> Prop.label $"'{text}' read back as '{row.Format back}'")
                 ]
 
-            testPropertyWithConfig config "config.json round-trips random valid options, its fields in the table's order"
+            testPropertyWithConfig
+                config
+                "config.json round-trips random valid options, its fields in the table's order"
             <| Prop.forAll (Arb.fromGen validOptions) (fun options ->
                 let json = RunFiles.ConfigJson(options, "cpu")
                 let back = RunFiles.ParseConfig(json.ToJsonString(), "config.json")
@@ -103,7 +114,14 @@ let tests =
             test "a config.json of an older run, without the fields added later, reads with their defaults" {
                 let options = Hyperparameters.Engine.Set(A2COptions.Defaults, Engine.Torch)
                 let json = RunFiles.ConfigJson(options, "cpu")
-                let later = [ for row in Hyperparameters.All do if row.OptionalInConfig then row ]
+
+                let later =
+                    [
+                        for row in Hyperparameters.All do
+                            if row.OptionalInConfig then
+                                row
+                    ]
+
                 Expect.isNonEmpty later "engine, nan_policy and env_step_timeout came later"
 
                 for row in later do
@@ -114,13 +132,18 @@ let tests =
                 for row in later do
                     Expect.equal (row.GetValue back) row.Default $"{row.Name}: the default"
 
-                let missing = (nonNull (JsonNode.Parse(RunFiles.ConfigJson(options, "cpu").ToJsonString()))).AsObject()
+                let missing =
+                    (nonNull (JsonNode.Parse(RunFiles.ConfigJson(options, "cpu").ToJsonString()))).AsObject()
+
                 missing.Remove Hyperparameters.NSteps.Name |> ignore
 
                 let error =
                     Expect.throwsC (fun () -> RunFiles.ParseConfig(missing.ToJsonString(), "'c.json'") |> ignore) id
 
-                Expect.stringContains error.Message "'c.json' lacks the field n_steps (a whole number)" "names the file and field"
+                Expect.stringContains
+                    error.Message
+                    "'c.json' lacks the field n_steps (a whole number)"
+                    "names the file and field"
             }
 
             test "validation names each option and its range, in the table's order, as before" {
@@ -169,18 +192,30 @@ let tests =
 
                 let sources =
                     [
-                        for file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories) do
+                        for file in
+                            Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories) do
                             let relative = Path.GetRelativePath(root, file).Replace('\\', '/')
 
                             if not (relative.Contains "/obj/" || relative.Contains "/bin/") then
                                 // Comments, XML docs among them (<paramref name="seed"/>), are not code.
-                                let code = Regex.Replace(File.ReadAllText file, @"^\s*//.*$", "", RegexOptions.Multiline)
+                                let code =
+                                    Regex.Replace(File.ReadAllText file, @"^\s*//.*$", "", RegexOptions.Multiline)
+
                                 relative, code
                     ]
 
                 for row in Hyperparameters.All do
-                    let files = set [ for file, code in sources do if code.Contains $"\"{row.Name}\"" then file ]
-                    let allowed = Set.add table (Map.tryFind row.Name otherFormats |> Option.defaultValue Set.empty)
+                    let files =
+                        set
+                            [
+                                for file, code in sources do
+                                    if code.Contains $"\"{row.Name}\"" then
+                                        file
+                            ]
+
+                    let allowed =
+                        Set.add table (Map.tryFind row.Name otherFormats |> Option.defaultValue Set.empty)
+
                     Expect.contains files table $"{row.Name} is written in the table"
                     Expect.isEmpty (Set.difference files allowed) $"\"{row.Name}\" is spelled outside the table"
             }
@@ -193,7 +228,11 @@ let tests =
                     Expect.isTrue (row.Cli.StartsWith "--" && not (row.Cli.Contains "_")) $"{row.Cli}"
 
                 Expect.equal
-                    [ for row in Hyperparameters.All do if row.OnResume = ResumeRule.Free then row.Name ]
+                    [
+                        for row in Hyperparameters.All do
+                            if row.OnResume = ResumeRule.Free then
+                                row.Name
+                    ]
                     [ "total_timesteps" ]
                     "only the budget"
             }
@@ -216,10 +255,13 @@ let tests =
                     Expect.isTrue (error :? CheckpointException) $"{error}"
                     Expect.stringContains error.Message "n_envs 4 asked for" "names the change"
                     Expect.stringContains error.Message "n_envs 8" "and the checkpoint's value"
-                    Expect.stringContains error.Message "env, n_envs, net, net_arch, normalize cannot change on resume" "the rule"
 
-                    use resumed =
-                        Trainer.Resume(path, (fun o -> Hyperparameters.Gamma.Set(o, 0.9f)))
+                    Expect.stringContains
+                        error.Message
+                        "env, n_envs, net, net_arch, normalize cannot change on resume"
+                        "the rule"
+
+                    use resumed = Trainer.Resume(path, (fun o -> Hyperparameters.Gamma.Set(o, 0.9f)))
 
                     Expect.equal resumed.Options.Gamma 0.9f "a kept option may change through the library"
                 finally

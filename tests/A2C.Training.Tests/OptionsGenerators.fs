@@ -26,7 +26,10 @@ let private anyFloat =
 
 /// Decimals of a few digits at scales from 1e-9 to 1e4, of either sign: what options look like.
 let private decimal' =
-    Gen.map2 (fun (m: int) (e: int) -> float m * Math.Pow(10.0, float e)) (Gen.choose (-99999, 99999)) (Gen.choose (-14, 0))
+    Gen.map2
+        (fun (m: int) (e: int) -> float m * Math.Pow(10.0, float e))
+        (Gen.choose (-99999, 99999))
+        (Gen.choose (-14, 0))
 
 /// Candidates of a value type, most of them inside the table's ranges.
 let candidates (t: Type) : Gen<obj> =
@@ -36,7 +39,8 @@ let candidates (t: Type) : Gen<obj> =
         |> Gen.map String
         |> box'
     elif t = typeof<int> then
-        Gen.oneof [ Gen.choose (0, 5000); ArbMap.defaults |> ArbMap.generate<int> ] |> box'
+        Gen.oneof [ Gen.choose (0, 5000); ArbMap.defaults |> ArbMap.generate<int> ]
+        |> box'
     elif t = typeof<int64> then
         Gen.oneof
             [
@@ -56,9 +60,18 @@ let candidates (t: Type) : Gen<obj> =
         |> Gen.map (fun sizes -> sizes :> IReadOnlyList<int>)
         |> box'
     elif t = typeof<Schedule> then
-        let rate = Gen.oneof [ decimal' |> Gen.map abs; Gen.choose (1, 1000) |> Gen.map (fun i -> float i / 1000.0) ]
+        let rate =
+            Gen.oneof
+                [
+                    decimal' |> Gen.map abs
+                    Gen.choose (1, 1000) |> Gen.map (fun i -> float i / 1000.0)
+                ]
 
-        Gen.oneof [ rate |> Gen.map Schedule.Constant; rate |> Gen.map (fun x -> Schedule.Linear(x, 0.0)) ]
+        Gen.oneof
+            [
+                rate |> Gen.map Schedule.Constant
+                rate |> Gen.map (fun x -> Schedule.Linear(x, 0.0))
+            ]
         |> box'
     elif t = typeof<ValueLoss> then
         Gen.elements [ ValueLoss.Mse; ValueLoss.Huber ] |> box'
