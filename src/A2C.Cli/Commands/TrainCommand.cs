@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using A2C.Core;
 using A2C.Envs;
 using A2C.Envs.Remote;
 using A2C.Training;

@@ -65,7 +65,7 @@ public abstract class Hyperparameter
 
     /// <summary>The options with this value changed.</summary>
     /// <param name="options">The options.</param>
-    /// <param name="value">A value of type <see cref="ValueType"/> (or <see cref="CliType"/>).</param>
+    /// <param name="value">A value of type <see cref="ValueType"/>.</param>
     /// <returns>The changed options.</returns>
     public abstract A2COptions SetValue(A2COptions options, object value);
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using A2C.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace A2C.Training;
