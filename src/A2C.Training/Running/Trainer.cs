@@ -184,9 +184,12 @@ public sealed class Trainer : IDisposable
     {
         var (saved, entries) = Checkpoint.Read(path);
         var options = configure is null ? saved : configure(saved);
-        if (options.Env != saved.Env || options.NEnvs != saved.NEnvs || options.Net != saved.Net || !options.NetArch.SequenceEqual(saved.NetArch) || options.Normalize != saved.Normalize)
+        var shape = Hyperparameters.All.Where(o => o.OnResume == ResumeRule.Shape).ToList();
+        if (shape.Where(o => !o.Same(options, saved)).ToList() is { Count: > 0 } changed)
         {
-            throw new CheckpointException($"the checkpoint '{path}' is for {saved.Env} with {saved.NEnvs} envs, net {saved.Net} {string.Join(",", saved.NetArch)}, normalize {saved.Normalize}; env, n_envs, net, net_arch and normalize cannot change on resume.");
+            static string Values(IEnumerable<Hyperparameter> rows, A2COptions o) => string.Join(", ", rows.Select(row => $"{row.Name} {row.Format(o)}"));
+            throw new CheckpointException(
+                $"the checkpoint '{path}' is for {Values(shape, saved)}; {Values(changed, options)} asked for, but {string.Join(", ", shape.Select(o => o.Name))} cannot change on resume.");
         }
 
         var trainer = new Trainer(options, device, remote);
