@@ -1,6 +1,7 @@
 module A2C.Cli.Tests.KillResumeTests
 
 open System
+open System.Collections.Concurrent
 open System.Diagnostics
 open System.Globalization
 open System.IO
@@ -559,5 +560,71 @@ let tests =
                 let extra = if steps % rowEvery = 0L then None else Some steps
                 matchesReference context dir total extra
                 Directory.Delete(dir, true)
+            }
+
+            test
+                "every file a run replaces is flushed with its directory: config, checkpoint, model, normalization, summary, resumed logs" {
+                if OperatingSystem.IsWindows() then
+                    skiptest "no directory fsync on Windows"
+
+                let dir = tempDir ()
+                let summary = dir + "-summary.json"
+                let synced = ConcurrentQueue<string>()
+
+                let handler =
+                    Action<string>(fun path ->
+                        if path.StartsWith dir then
+                            synced.Enqueue path)
+
+                let run args =
+                    let code, _, err = runTrain (args @ [ "--summary-json"; summary ])
+                    Expect.equal code 0 err
+                    let files = List.ofSeq synced
+                    synced.Clear()
+
+                    files
+                    |> List.map (fun path ->
+                        if path = summary then
+                            "SUMMARY"
+                        else
+                            nonNull (Path.GetFileName path))
+
+                AtomicFile.add_DirectorySynced handler
+
+                try
+                    let fresh = run (fresh dir checkpointEvery @ [ "--normalize"; "true" ])
+
+                    Expect.equal
+                        fresh
+                        [
+                            "config.json"
+                            "checkpoint.zip"
+                            "model.bin"
+                            "checkpoint.zip"
+                            "normalization.json"
+                            "SUMMARY"
+                        ]
+                        "a run: config.json; the checkpoint at 4,000; then model, checkpoint and normalization at the end; the summary"
+
+                    let resumed = run (resume dir (Some(2L * checkpointEvery)))
+
+                    Expect.equal
+                        resumed
+                        [
+                            "progress.csv"
+                            "monitor.csv"
+                            "config.json"
+                            "checkpoint.zip"
+                            "model.bin"
+                            "checkpoint.zip"
+                            "normalization.json"
+                            "SUMMARY"
+                        ]
+                        "a resume: the logs cut back to the checkpoint and config.json, then as a run"
+                finally
+                    AtomicFile.remove_DirectorySynced handler
+
+                Directory.Delete(dir, true)
+                File.Delete summary
             }
         ]

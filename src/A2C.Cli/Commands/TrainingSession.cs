@@ -187,31 +187,12 @@ internal static class TrainingSession
         writer.add_scalar("train/learning_rate", (float)report.Stats.LearningRate, step);
     }
 
-    private static void WriteModel(Trainer trainer, string path)
+    // Through the one atomic writer, so a crash of the machine leaves the old model or the new one, never an empty file.
+    private static void WriteModel(Trainer trainer, string path) => AtomicFile.Write(path, file =>
     {
-        // On disk before the rename, so a crash of the machine leaves the old model or the new one, never an empty file.
-        var temporary = path + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                using (var writer = new BinaryWriter(file, System.Text.Encoding.UTF8, leaveOpen: true))
-                {
-                    trainer.Agent.Model.save(writer);
-                }
-
-                // On disk before the rename, so that a crash leaves the old model or the new one.
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            FileErrors.TryDelete(temporary);
-            throw FileErrors.CannotWrite(path, e);
-        }
-    }
+        using var writer = new BinaryWriter(file, System.Text.Encoding.UTF8, leaveOpen: true);
+        trainer.Agent.Model.save(writer);
+    });
 
     private static string ProgressLine(UpdateReport report) => string.Create(
         CultureInfo.InvariantCulture,

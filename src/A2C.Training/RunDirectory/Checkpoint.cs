@@ -22,7 +22,7 @@ public sealed class CheckpointException : Exception
 /// Everything needed to continue a training run exactly: options, weights, optimizer state, the
 /// sampling generator, every environment's state (generators, physics, time limits, episode
 /// accumulators), normalization statistics and the trainer's counters and episode log. One zip file
-/// whose manifest holds a SHA-256 of every entry; written to a temporary file and renamed, so a
+/// whose manifest holds a SHA-256 of every entry; written through <see cref="AtomicFile"/>, so a
 /// reader sees the previous checkpoint or the new one, never half of one.
 /// </summary>
 public static class Checkpoint
@@ -67,31 +67,15 @@ public static class Checkpoint
             ["total_timesteps"] = trainer.Timesteps,
             ["sha256"] = new JsonObject(entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)Convert.ToHexString(SHA256.HashData(e.Value))))),
         };
-        var temporary = path + ".tmp";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+            foreach (var (name, data) in entries)
             {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-                    foreach (var (name, data) in entries)
-                    {
-                        Add(zip, name, data);
-                    }
-                }
-
-                file.Flush(flushToDisk: true);
+                Add(zip, name, data);
             }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The previous checkpoint is untouched; the half-written one goes, and frees its space.
-            FileErrors.TryDelete(temporary);
-            throw FileErrors.CannotWrite(path, e);
-        }
+        });
     }
 
     /// <summary>Reads and verifies a checkpoint's entries and options.</summary>

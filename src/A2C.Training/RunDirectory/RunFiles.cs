@@ -212,7 +212,8 @@ public sealed class RunFiles : IDisposable
 
     /// <summary>
     /// Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file, flushed
-    /// to disk, and a rename, so readers never see half a file, even after a crash of the machine.
+    /// to disk, a rename and a flush of the directory, so readers never see half a file, even after
+    /// a crash of the machine.
     /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="text">Content.</param>
@@ -223,23 +224,8 @@ public sealed class RunFiles : IDisposable
     /// <param name="bytes">Content.</param>
     public static void WriteAtomically(string path, byte[] bytes)
     {
-        var temporary = path + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                file.Write(bytes);
-                // On disk before the rename, so that a crash leaves the old file or the new one.
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            FileErrors.TryDelete(temporary);
-            throw FileErrors.CannotWrite(path, e);
-        }
+        ArgumentNullException.ThrowIfNull(bytes);
+        AtomicFile.Write(path, file => file.Write(bytes));
     }
 
     /// <summary>Flushes and closes the files.</summary>
