@@ -475,7 +475,7 @@ let tests =
                     use trainer = new Trainer(options)
                     use files = new RunFiles(dir, trainer.Options, "cpu", 0.0)
                     trainer.CheckpointEvery <- checkpointEvery
-                    trainer.CheckpointPath <- files.CheckpointPath
+                    use _ = trainer.Checkpoints.Subscribe(CheckpointSink files.CheckpointPath)
                     // `a2c train`'s sinks (a row every 10 updates), and a crash at the update of step
                     // 8,000, where the second checkpoint is due: the process dies before writing its row.
                     use _ =

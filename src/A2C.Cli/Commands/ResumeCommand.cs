@@ -79,7 +79,7 @@ internal static class ResumeCommand
             {
                 try
                 {
-                    RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                    RunFiles.WriteConfig(directory, trainer.Options, RunFiles.DeviceName(trainer.Device));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -88,7 +88,6 @@ internal static class ResumeCommand
                 }
 
                 trainer.CheckpointEvery = every;
-                trainer.CheckpointPath = files.CheckpointPath;
                 stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
                 return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
             }

@@ -8,8 +8,9 @@ namespace A2C.Training;
 
 /// <summary>
 /// The files of a run directory: config.json (every resolved option), progress.csv (one row per
-/// log interval), monitor.csv (Stable-Baselines3's Monitor format) and the final model. Rows are
-/// flushed as they are written, so a crash loses at most the row being written.
+/// log interval), monitor.csv (Stable-Baselines3's Monitor format), tensorboard/, checkpoint.zip,
+/// and the final model.bin and normalization.json. Rows are flushed as they are written, so a crash
+/// loses at most the row being written; whole files are replaced through <see cref="AtomicFile"/>.
 /// </summary>
 public sealed class RunFiles : IDisposable
 {
@@ -17,6 +18,8 @@ public sealed class RunFiles : IDisposable
     public static readonly string[] ProgressColumns =
         ["total_timesteps", "fps", "ep_rew_mean", "ep_len_mean", "policy_loss", "value_loss", "entropy", "explained_variance", "learning_rate"];
 
+    private const string CheckpointFile = "checkpoint.zip";
+    private const string TensorBoardDirectory = "tensorboard";
     private readonly StreamWriter _progress;
     private readonly StreamWriter _monitor;
     private int _monitorRows;
@@ -36,13 +39,12 @@ public sealed class RunFiles : IDisposable
         }
 
         System.IO.Directory.CreateDirectory(directory);
-        WriteAtomically(Path.Combine(directory, "config.json"), ConfigJson(options, device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        WriteConfig(directory, options, device);
         _progress = new StreamWriter(Path.Combine(directory, "progress.csv"), append: false, new UTF8Encoding(false));
         _progress.WriteLine(string.Join(",", ProgressColumns));
         _progress.Flush();
         _monitor = new StreamWriter(Path.Combine(directory, "monitor.csv"), append: false, new UTF8Encoding(false));
-        var header = new JsonObject { ["t_start"] = startUnixSeconds, ["env_id"] = options.Env };
-        _monitor.WriteLine("#" + header.ToJsonString());
+        _monitor.WriteLine(MonitorHeader(options.Env, startUnixSeconds));
         _monitor.WriteLine("r,l,t");
         _monitor.Flush();
     }
@@ -59,7 +61,7 @@ public sealed class RunFiles : IDisposable
     public string Directory { get; }
 
     /// <summary>Path of the resumable checkpoint.</summary>
-    public string CheckpointPath => Path.Combine(Directory, "checkpoint.zip");
+    public string CheckpointPath => Path.Combine(Directory, CheckpointFile);
 
     /// <summary>
     /// Reopens a run directory to continue it from a checkpoint: rows of progress.csv past the
@@ -101,6 +103,41 @@ public sealed class RunFiles : IDisposable
 
     /// <summary>Path of the normalization statistics (written when normalization is on).</summary>
     public string NormalizationPath => Path.Combine(Directory, "normalization.json");
+
+    /// <summary>Path of TensorBoard's event files.</summary>
+    public string TensorBoardPath => Path.Combine(Directory, TensorBoardDirectory);
+
+    /// <summary>A device as config.json spells it: <c>cpu</c>, <c>cuda</c>.</summary>
+    /// <param name="device">The device.</param>
+    /// <returns>Its name.</returns>
+    public static string DeviceName(TorchSharp.torch.Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.type.ToString().ToLowerInvariant();
+    }
+
+    /// <summary>Writes <paramref name="directory"/>'s config.json, atomically.</summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="options">The resolved options.</param>
+    /// <param name="device">The device used (<see cref="DeviceName"/>).</param>
+    public static void WriteConfig(string directory, A2COptions options, string device) =>
+        WriteAtomically(Path.Combine(directory, "config.json"), ConfigJson(options, device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
+    /// <summary>
+    /// Writes the end of a run from one state: model.bin, then checkpoint.zip, then (when the run
+    /// normalizes) normalization.json, each atomically.
+    /// </summary>
+    /// <param name="state">The state after the last update.</param>
+    public void WriteFinal(TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        WriteAtomically(ModelPath, state.Model);
+        Checkpoint.Save(state, CheckpointPath);
+        if (state.Normalization is { } normalization)
+        {
+            WriteAtomically(NormalizationPath, normalization.ToJsonString() + "\n");
+        }
+    }
 
     /// <summary>The options as config.json stores them (Stable-Baselines3's names).</summary>
     /// <param name="options">The options.</param>
@@ -245,6 +282,9 @@ public sealed class RunFiles : IDisposable
             }
         }
     }
+
+    private static string MonitorHeader(string env, double startUnixSeconds) =>
+        "#" + new JsonObject { ["t_start"] = startUnixSeconds, ["env_id"] = env }.ToJsonString();
 
     private static string[] WholeLines(string text)
     {
