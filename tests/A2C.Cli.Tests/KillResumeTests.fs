@@ -8,6 +8,7 @@ open System.IO
 open System.Text.Json.Nodes
 open System.Threading
 open A2C.Training
+open A2C.Training.Tests.RunDirectory
 open Expecto
 open A2C.Cli.Tests.Children
 
@@ -306,6 +307,26 @@ let private reference total =
     Directory.Delete(dir, true)
     withoutFps progress, returnsAndLengths monitor
 
+/// TensorBoard holds each tag at most once a step, and train/policy_loss exactly at the steps of
+/// the progress rows: a resume dropped what the stopped run logged after its checkpoint.
+let private tensorBoardMatches context dir (rows: string array) =
+    let scalars = EventFiles.scalars (Path.Combine(dir, "tensorboard"))
+
+    for tag, steps in List.groupBy fst scalars do
+        let twice =
+            steps |> List.countBy snd |> List.filter (fun (_, n) -> n > 1) |> List.map fst
+
+        Expect.isEmpty twice $"{context}: TensorBoard shows no step twice ({tag} twice at %A{twice})"
+
+    Expect.sequenceEqual
+        (scalars
+         |> List.filter (fun (tag, _) -> tag = "train/policy_loss")
+         |> List.map snd
+         |> List.sort)
+        (rows
+         |> Array.map (fun row -> Int64.Parse(row.Split(',').[0], CultureInfo.InvariantCulture)))
+        $"{context}: TensorBoard has train/policy_loss at the steps of progress.csv"
+
 /// The run dir after a completed run matches an uninterrupted run to the same step: the same
 /// progress rows (but fps; `extra`, a row a signal's stop added, is left out) and the same episodes.
 let private matchesReference context dir total (extra: int64 option) =
@@ -313,6 +334,7 @@ let private matchesReference context dir total (extra: int64 option) =
     Expect.equal steps total $"{context}: the final checkpoint is at the last step"
     Expect.equal episodeRows.Length episodes $"{context}: monitor.csv has a row for every episode of the checkpoint"
     Expect.isEmpty (strayTemporaries dir) $"{context}: no temporary file is left after a completed run"
+    tensorBoardMatches context dir rows
 
     let rows =
         match extra with
@@ -368,6 +390,24 @@ let private killAt context (child: Child) dir (delay: int) point =
     // 137 = 128 + SIGKILL; anything else means it stopped by itself before the kill.
     Expect.equal child.ExitCode 137 $"{context}: killed, not exited by itself (stderr: {child.Errors})"
     at
+
+/// `fresh dir` run in this process with a2c train's sinks, dying (a sink that throws, after the
+/// update's rows are written, before its checkpoint) at step `crashAt`.
+let private crashedRun dir (crashAt: int64) =
+    let options =
+        A2COptions(Env = "CartPole-v1", Seed = 11, TotalTimesteps = 100_000_000L)
+
+    use trainer = new Trainer(options)
+    use files = new RunFiles(dir, trainer.Options, "cpu", 0.0)
+    trainer.CheckpointEvery <- checkpointEvery
+    use _ = RunSinks.Subscribe(trainer, files, 10)
+
+    use _ =
+        trainer.Reports.Subscribe(fun report ->
+            if report.TotalTimesteps = crashAt then
+                failwith "killed")
+
+    Expect.throws (fun () -> trainer.Run() |> ignore) "the simulated crash"
 
 [<Tests>]
 let tests =
@@ -488,6 +528,8 @@ let tests =
                             if report.Update % 10L = 0L then
                                 files.WriteProgress report)
 
+                    use _ = trainer.Reports.Subscribe(TensorBoardSink(files.TensorBoardPath, 10))
+
                     Expect.throws (fun () -> trainer.Run() |> ignore) "the simulated crash"
 
                 let total = 3L * checkpointEvery
@@ -559,6 +601,19 @@ let tests =
                 Expect.equal code 0 $"{context}: resume: {err}"
                 let extra = if steps % rowEvery = 0L then None else Some steps
                 matchesReference context dir total extra
+                Directory.Delete(dir, true)
+            }
+
+            test "TensorBoard shows no step twice after a resume: the events logged after the checkpoint are dropped" {
+                let dir = tempDir ()
+                // Killed at 6,000: the checkpoint is at 4,000, the logs (TensorBoard too) go on to 6,000.
+                crashedRun dir 6000L
+                let before = EventFiles.scalars (Path.Combine(dir, "tensorboard"))
+                Expect.contains before ("train/policy_loss", 6000L) "the killed run logged past its checkpoint"
+                let total = 2L * checkpointEvery
+                let code, _, err = runTrain (resume dir (Some total))
+                Expect.equal code 0 err
+                matchesReference "TensorBoard after a resume" dir total None
                 Directory.Delete(dir, true)
             }
 

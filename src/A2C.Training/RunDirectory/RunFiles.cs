@@ -91,6 +91,8 @@ public sealed class RunFiles : IDisposable
         var monitor = WholeLines(File.ReadAllText(monitorPath));
         var keptMonitor = monitor.Take(2).Concat(monitor.Skip(2).Take(episodes).TakeWhile(IsMonitorRow)).ToList();
         WriteAtomically(monitorPath, string.Join("\n", keptMonitor) + "\n");
+        // TensorBoard would show the steps logged after the checkpoint twice: once from the killed run, once from this one.
+        TensorBoardEvents.DropAfter(Path.Combine(directory, TensorBoardDirectory), timesteps);
         return new RunFiles(
             directory,
             new StreamWriter(progressPath, append: true, new UTF8Encoding(false)),
