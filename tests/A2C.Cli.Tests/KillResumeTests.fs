@@ -618,6 +618,45 @@ let tests =
             }
 
             test
+                "a run killed before its first checkpoint starts again from step 0 on --resume, and ends as an uninterrupted run" {
+                let dir = tempDir ()
+                crashedRun dir 2000L
+                // A kill during the first checkpoint's write leaves its temporary file, and no checkpoint.
+                File.WriteAllText(Path.Combine(dir, "checkpoint.zip.tmp"), "half a checkpoint")
+                let checkpoint = Path.Combine(dir, "checkpoint.zip")
+                let code, out, err = runTrain (resume dir (Some checkpointEvery))
+                Expect.equal code 0 err
+
+                Expect.stringContains
+                    out
+                    $"a2c train: restarting CartPole-v1 from step 0 of 4,000: '{checkpoint}' was never written: the run stopped before its first checkpoint; its logs start again"
+                    "says it starts again, and why"
+
+                matchesReference "killed before its first checkpoint" dir checkpointEvery None
+                // Only a run dir's own checkpoint.zip restarts it; another name is a mistake to report.
+                let code, _, err =
+                    runTrain [ "train"; "--resume"; Path.Combine(dir, "checkpont.zip") ]
+
+                Expect.equal code A2C.Cli.CliApp.UsageError "a misspelt checkpoint"
+                Expect.stringContains err "does not exist" "says so"
+                Directory.Delete(dir, true)
+                // A run dir whose config.json cannot be read cannot start again: say why.
+                Directory.CreateDirectory dir |> ignore
+                File.WriteAllText(Path.Combine(dir, "config.json"), "{")
+                let code, _, err = runTrain (resume dir None)
+                Expect.equal code A2C.Cli.CliApp.UsageError "an unreadable config.json"
+                let config = Path.Combine(dir, "config.json")
+
+                Expect.stringContains
+                    err
+                    $"the run stopped before its first checkpoint, and it cannot start again: '{config}' is not valid JSON"
+                    "names the file"
+
+                Expect.equal (Directory.GetFiles dir).Length 1 "nothing else written"
+                Directory.Delete(dir, true)
+            }
+
+            test
                 "every file a run replaces is flushed with its directory: config, checkpoint, model, normalization, summary, resumed logs" {
                 if OperatingSystem.IsWindows() then
                     skiptest "no directory fsync on Windows"

@@ -64,6 +64,47 @@ public sealed class RunFiles : IDisposable
     public string CheckpointPath => Path.Combine(Directory, CheckpointFile);
 
     /// <summary>
+    /// Whether <paramref name="checkpoint"/> is the checkpoint.zip of a run directory that holds a
+    /// config.json but no checkpoint: a run stopped before its first checkpoint, which
+    /// <see cref="Restart"/> starts again.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint the user asked to resume.</param>
+    /// <returns>True when the file is missing and its directory is a run's.</returns>
+    public static bool StoppedBeforeFirstCheckpoint(string checkpoint) =>
+        Path.GetFileName(checkpoint) == CheckpointFile
+        && !File.Exists(checkpoint)
+        && !System.IO.Directory.Exists(checkpoint)
+        && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".", "config.json"));
+
+    /// <summary>
+    /// Starts the run of a directory again from step 0, for a run stopped before its first
+    /// checkpoint: config.json is rewritten, progress.csv and monitor.csv are cut back to their
+    /// headers and TensorBoard's events are dropped; same options and seed make the same run, so
+    /// nothing is lost but the time.
+    /// </summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="options">The run's options (its config.json's).</param>
+    /// <param name="device">The device used.</param>
+    /// <param name="startUnixSeconds">Start time, for monitor.csv's header.</param>
+    /// <returns>The files, ready to append.</returns>
+    public static RunFiles Restart(string directory, A2COptions options, string device, double startUnixSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var progressPath = Path.Combine(directory, "progress.csv");
+        var monitorPath = Path.Combine(directory, "monitor.csv");
+        WriteConfig(directory, options, device);
+        // As a resume rewrites them: whole lines ending in \n.
+        WriteAtomically(progressPath, string.Join(",", ProgressColumns) + "\n");
+        WriteAtomically(monitorPath, MonitorHeader(options.Env, startUnixSeconds) + "\nr,l,t\n");
+        TensorBoardEvents.DropAfter(Path.Combine(directory, TensorBoardDirectory), 0);
+        return new RunFiles(
+            directory,
+            new StreamWriter(progressPath, append: true, new UTF8Encoding(false)),
+            new StreamWriter(monitorPath, append: true, new UTF8Encoding(false)),
+            0);
+    }
+
+    /// <summary>
     /// Reopens a run directory to continue it from a checkpoint: rows of progress.csv past the
     /// checkpoint's step count and monitor.csv rows past its episode count (written after the
     /// checkpoint, before the run stopped) are dropped, so the resumed run appends without
