@@ -1,12 +1,14 @@
 module A2C.Cli.Tests.KillResumeTests
 
 open System
+open System.Collections.Concurrent
 open System.Diagnostics
 open System.Globalization
 open System.IO
 open System.Text.Json.Nodes
 open System.Threading
 open A2C.Training
+open A2C.Training.Tests.RunDirectory
 open Expecto
 open A2C.Cli.Tests.Children
 
@@ -305,6 +307,26 @@ let private reference total =
     Directory.Delete(dir, true)
     withoutFps progress, returnsAndLengths monitor
 
+/// TensorBoard holds each tag at most once a step, and train/policy_loss exactly at the steps of
+/// the progress rows: a resume dropped what the stopped run logged after its checkpoint.
+let private tensorBoardMatches context dir (rows: string array) =
+    let scalars = EventFiles.scalars (Path.Combine(dir, "tensorboard"))
+
+    for tag, steps in List.groupBy fst scalars do
+        let twice =
+            steps |> List.countBy snd |> List.filter (fun (_, n) -> n > 1) |> List.map fst
+
+        Expect.isEmpty twice $"{context}: TensorBoard shows no step twice ({tag} twice at %A{twice})"
+
+    Expect.sequenceEqual
+        (scalars
+         |> List.filter (fun (tag, _) -> tag = "train/policy_loss")
+         |> List.map snd
+         |> List.sort)
+        (rows
+         |> Array.map (fun row -> Int64.Parse(row.Split(',').[0], CultureInfo.InvariantCulture)))
+        $"{context}: TensorBoard has train/policy_loss at the steps of progress.csv"
+
 /// The run dir after a completed run matches an uninterrupted run to the same step: the same
 /// progress rows (but fps; `extra`, a row a signal's stop added, is left out) and the same episodes.
 let private matchesReference context dir total (extra: int64 option) =
@@ -312,6 +334,7 @@ let private matchesReference context dir total (extra: int64 option) =
     Expect.equal steps total $"{context}: the final checkpoint is at the last step"
     Expect.equal episodeRows.Length episodes $"{context}: monitor.csv has a row for every episode of the checkpoint"
     Expect.isEmpty (strayTemporaries dir) $"{context}: no temporary file is left after a completed run"
+    tensorBoardMatches context dir rows
 
     let rows =
         match extra with
@@ -367,6 +390,24 @@ let private killAt context (child: Child) dir (delay: int) point =
     // 137 = 128 + SIGKILL; anything else means it stopped by itself before the kill.
     Expect.equal child.ExitCode 137 $"{context}: killed, not exited by itself (stderr: {child.Errors})"
     at
+
+/// `fresh dir` run in this process with a2c train's sinks, dying (a sink that throws, after the
+/// update's rows are written, before its checkpoint) at step `crashAt`.
+let private crashedRun dir (crashAt: int64) =
+    let options =
+        A2COptions(Env = "CartPole-v1", Seed = 11, TotalTimesteps = 100_000_000L)
+
+    use trainer = new Trainer(options)
+    use files = new RunFiles(dir, trainer.Options, "cpu", 0.0)
+    trainer.CheckpointEvery <- checkpointEvery
+    use _ = RunSinks.Subscribe(trainer, files, 10)
+
+    use _ =
+        trainer.Reports.Subscribe(fun report ->
+            if report.TotalTimesteps = crashAt then
+                failwith "killed")
+
+    Expect.throws (fun () -> trainer.Run() |> ignore) "the simulated crash"
 
 [<Tests>]
 let tests =
@@ -474,7 +515,7 @@ let tests =
                     use trainer = new Trainer(options)
                     use files = new RunFiles(dir, trainer.Options, "cpu", 0.0)
                     trainer.CheckpointEvery <- checkpointEvery
-                    trainer.CheckpointPath <- files.CheckpointPath
+                    use _ = trainer.Checkpoints.Subscribe(CheckpointSink files.CheckpointPath)
                     // `a2c train`'s sinks (a row every 10 updates), and a crash at the update of step
                     // 8,000, where the second checkpoint is due: the process dies before writing its row.
                     use _ =
@@ -486,6 +527,8 @@ let tests =
 
                             if report.Update % 10L = 0L then
                                 files.WriteProgress report)
+
+                    use _ = trainer.Reports.Subscribe(TensorBoardSink(files.TensorBoardPath, 10))
 
                     Expect.throws (fun () -> trainer.Run() |> ignore) "the simulated crash"
 
@@ -559,5 +602,123 @@ let tests =
                 let extra = if steps % rowEvery = 0L then None else Some steps
                 matchesReference context dir total extra
                 Directory.Delete(dir, true)
+            }
+
+            test "TensorBoard shows no step twice after a resume: the events logged after the checkpoint are dropped" {
+                let dir = tempDir ()
+                // Killed at 6,000: the checkpoint is at 4,000, the logs (TensorBoard too) go on to 6,000.
+                crashedRun dir 6000L
+                let before = EventFiles.scalars (Path.Combine(dir, "tensorboard"))
+                Expect.contains before ("train/policy_loss", 6000L) "the killed run logged past its checkpoint"
+                let total = 2L * checkpointEvery
+                let code, _, err = runTrain (resume dir (Some total))
+                Expect.equal code 0 err
+                matchesReference "TensorBoard after a resume" dir total None
+                Directory.Delete(dir, true)
+            }
+
+            test
+                "a run killed before its first checkpoint starts again from step 0 on --resume, and ends as an uninterrupted run" {
+                let dir = tempDir ()
+                crashedRun dir 2000L
+                // A kill during the first checkpoint's write leaves its temporary file, and no checkpoint.
+                File.WriteAllText(Path.Combine(dir, "checkpoint.zip.tmp"), "half a checkpoint")
+                let checkpoint = Path.Combine(dir, "checkpoint.zip")
+                let code, out, err = runTrain (resume dir (Some checkpointEvery))
+                Expect.equal code 0 err
+
+                Expect.stringContains
+                    out
+                    $"a2c train: restarting CartPole-v1 from step 0 of 4,000: '{checkpoint}' was never written: the run stopped before its first checkpoint; its logs start again"
+                    "says it starts again, and why"
+
+                matchesReference "killed before its first checkpoint" dir checkpointEvery None
+                // Only a run dir's own checkpoint.zip restarts it; another name is a mistake to report.
+                let code, _, err =
+                    runTrain [ "train"; "--resume"; Path.Combine(dir, "checkpont.zip") ]
+
+                Expect.equal code A2C.Cli.CliApp.UsageError "a misspelt checkpoint"
+                Expect.stringContains err "does not exist" "says so"
+                Directory.Delete(dir, true)
+                // A run dir whose config.json cannot be read cannot start again: say why.
+                Directory.CreateDirectory dir |> ignore
+                File.WriteAllText(Path.Combine(dir, "config.json"), "{")
+                let code, _, err = runTrain (resume dir None)
+                Expect.equal code A2C.Cli.CliApp.UsageError "an unreadable config.json"
+                let config = Path.Combine(dir, "config.json")
+
+                Expect.stringContains
+                    err
+                    $"the run stopped before its first checkpoint, and it cannot start again: '{config}' is not valid JSON"
+                    "names the file"
+
+                Expect.equal (Directory.GetFiles dir).Length 1 "nothing else written"
+                Directory.Delete(dir, true)
+            }
+
+            test
+                "every file a run replaces is flushed with its directory: config, checkpoint, model, normalization, summary, resumed logs" {
+                if OperatingSystem.IsWindows() then
+                    skiptest "no directory fsync on Windows"
+
+                let dir = tempDir ()
+                let summary = dir + "-summary.json"
+                let synced = ConcurrentQueue<string>()
+
+                let handler =
+                    Action<string>(fun path ->
+                        if path.StartsWith dir then
+                            synced.Enqueue path)
+
+                let run args =
+                    let code, _, err = runTrain (args @ [ "--summary-json"; summary ])
+                    Expect.equal code 0 err
+                    let files = List.ofSeq synced
+                    synced.Clear()
+
+                    files
+                    |> List.map (fun path ->
+                        if path = summary then
+                            "SUMMARY"
+                        else
+                            nonNull (Path.GetFileName path))
+
+                AtomicFile.add_DirectorySynced handler
+
+                try
+                    let fresh = run (fresh dir checkpointEvery @ [ "--normalize"; "true" ])
+
+                    Expect.equal
+                        fresh
+                        [
+                            "config.json"
+                            "checkpoint.zip"
+                            "model.bin"
+                            "checkpoint.zip"
+                            "normalization.json"
+                            "SUMMARY"
+                        ]
+                        "a run: config.json; the checkpoint at 4,000; then model, checkpoint and normalization at the end; the summary"
+
+                    let resumed = run (resume dir (Some(2L * checkpointEvery)))
+
+                    Expect.equal
+                        resumed
+                        [
+                            "progress.csv"
+                            "monitor.csv"
+                            "config.json"
+                            "checkpoint.zip"
+                            "model.bin"
+                            "checkpoint.zip"
+                            "normalization.json"
+                            "SUMMARY"
+                        ]
+                        "a resume: the logs cut back to the checkpoint and config.json, then as a run"
+                finally
+                    AtomicFile.remove_DirectorySynced handler
+
+                Directory.Delete(dir, true)
+                File.Delete summary
             }
         ]

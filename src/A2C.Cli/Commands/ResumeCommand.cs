@@ -9,7 +9,10 @@ using Spectre.Console;
 
 namespace A2C.Cli;
 
-/// <summary><c>a2c train --resume</c>: continue a run from its checkpoint, in its run dir.</summary>
+/// <summary>
+/// <c>a2c train --resume</c>: continue a run from its checkpoint, in its run dir; a run stopped
+/// before its first checkpoint starts again there from step 0.
+/// </summary>
 internal static class ResumeCommand
 {
     /// <summary>
@@ -18,6 +21,11 @@ internal static class ResumeCommand
     /// </summary>
     public static int Resume(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
+        if (RunFiles.StoppedBeforeFirstCheckpoint(checkpoint))
+        {
+            return Restart(checkpoint, change, summaryPath, stopAtThreshold, evalEpisodes, logInterval, every, remote, stdout, stderr, cancellation);
+        }
+
         Trainer trainer;
         var refused = new List<string>();
         long? savedTotal = null;
@@ -81,7 +89,7 @@ internal static class ResumeCommand
             {
                 try
                 {
-                    RunFiles.WriteAtomically(Path.Combine(directory, "config.json"), RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+                    RunFiles.WriteConfig(directory, trainer.Options, RunFiles.DeviceName(trainer.Device));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -90,8 +98,79 @@ internal static class ResumeCommand
                 }
 
                 trainer.CheckpointEvery = every;
-                trainer.CheckpointPath = files.CheckpointPath;
                 stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
+                return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A run killed before its first checkpoint has only its config.json (and the logs of steps it
+    /// will take again): the same options and seed make the same run, so it starts again in its
+    /// directory from step 0, its logs cut back to their headers.
+    /// </summary>
+    private static int Restart(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
+        var config = Path.Combine(directory, "config.json");
+        var stopped = $"'{checkpoint}' was never written: the run stopped before its first checkpoint";
+        A2COptions options;
+        try
+        {
+            options = RunFiles.ReadConfig(config);
+        }
+        catch (InvalidDataException e)
+        {
+            stderr.WriteLine($"a2c train: {stopped}, and it cannot start again: {e.Message}");
+            return CliApp.UsageError;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"a2c train: {stopped}, and it cannot start again: cannot read '{config}': {FileErrors.Reason(e)}.");
+            return CliApp.Failure;
+        }
+
+        var refused = new List<string>();
+        options = change(options, refused);
+        refused.AddRange(CliApp.AsOptionErrors(Hyperparameters.Check(options)));
+        if (refused.Count > 0)
+        {
+            return CliApp.ReportUsageErrors(stderr, "a2c train", refused);
+        }
+
+        Trainer trainer;
+        try
+        {
+            trainer = new Trainer(options, remote: remote);
+        }
+        catch (UnknownEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: {stopped}; it is a run of an env this a2c does not have: {e.Message}");
+            return CliApp.UsageError;
+        }
+        catch (RemoteEnvironmentException e)
+        {
+            stderr.WriteLine($"a2c train: {e.Message}");
+            return CliApp.Failure;
+        }
+
+        using (trainer)
+        {
+            RunFiles files;
+            try
+            {
+                files = RunFiles.Restart(directory, trainer.Options, RunFiles.DeviceName(trainer.Device), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"a2c train: {FileErrors.Reason(e)}.");
+                return CliApp.Failure;
+            }
+
+            using (files)
+            {
+                trainer.CheckpointEvery = every;
+                stdout.WriteLine($"a2c train: restarting {trainer.Options.Env} from step 0 of {trainer.Options.TotalTimesteps:N0}: {stopped}; its logs start again");
                 return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
             }
         }

@@ -227,7 +227,6 @@ internal static class TrainCommand
                 using (files)
                 {
                     trainer.CheckpointEvery = every;
-                    trainer.CheckpointPath = files.CheckpointPath;
                     return TrainingSession.Run(trainer, trainer.Spec, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
                 }
             }

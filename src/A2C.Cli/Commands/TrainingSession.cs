@@ -9,7 +9,11 @@ using Spectre.Console;
 
 namespace A2C.Cli;
 
-/// <summary>One training run as the CLI shows and records it: progress, logs, model, checkpoint, evaluation and summary.</summary>
+/// <summary>
+/// One training run as the CLI shows it: the run directory's sinks (<see cref="RunSinks"/>) composed
+/// with the console's progress (a live bar on a terminal, plain lines otherwise), then the final
+/// files, the evaluation and the summary.
+/// </summary>
 internal static class TrainingSession
 {
     public static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
@@ -36,24 +40,14 @@ internal static class TrainingSession
         var directory = files.Directory;
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
-            TorchSharp.Modules.SummaryWriter tensorboard;
-            try
-            {
-                tensorboard = TorchSharp.torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw FileErrors.CannotWrite(Path.Combine(directory, "tensorboard"), e);
-            }
-
+            using var sinks = RunSinks.Subscribe(trainer, files, logInterval);
             // A live bar on a terminal; plain periodic lines when output goes to a file or a pipe.
             var live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             ProgressTask? bar = null;
             using var skips = trainer.SkippedRollouts.Subscribe(e =>
                 stderr.WriteLine($"a2c train: dropped a rollout (--nan-policy skip): {e.Message} ({trainer.Skipped} dropped so far)"));
-            using var sink = trainer.Reports.Subscribe(report =>
+            using var console = trainer.Reports.Subscribe(report =>
             {
-                files.WriteEpisodes(trainer.Episodes);
                 if (bar is not null)
                 {
                     bar.Value = report.TotalTimesteps;
@@ -62,14 +56,9 @@ internal static class TrainingSession
                         $"{report.Fps:N0} steps/s  return {Text(report.RecentMeanReturn)}  policy {report.Stats.PolicyLoss:F3}  value {report.Stats.ValueLoss:F3}  entropy {report.Stats.Entropy:F2}"));
                 }
 
-                if (report.Update % logInterval == 0 || report.Stop)
+                if (!live && ProgressSink.Logs(report, logInterval))
                 {
-                    files.WriteProgress(report);
-                    WriteTensorBoard(tensorboard, report);
-                    if (!live)
-                    {
-                        stdout.WriteLine(ProgressLine(report));
-                    }
+                    stdout.WriteLine(ProgressLine(report));
                 }
             });
 
@@ -111,12 +100,7 @@ internal static class TrainingSession
                 return CliApp.Failure;
             }
 
-            WriteModel(trainer, files.ModelPath);
-            trainer.SaveCheckpoint(files.CheckpointPath);
-            if (trainer.Normalizer is { } normalizer)
-            {
-                RunFiles.WriteAtomically(files.NormalizationPath, normalizer.ToJson().ToJsonString() + "\n");
-            }
+            files.WriteFinal(trainer.CaptureState());
 
             var eval = evalEpisodes > 0 && !result.Cancelled ? trainer.Evaluate(evalEpisodes, options.Seed + 1000) : null;
             var solved = eval is not null && spec.RewardThreshold is { } t && eval.Mean >= t;
@@ -150,66 +134,6 @@ internal static class TrainingSession
             }
 
             return result.Cancelled ? CliApp.Interrupted : 0;
-        }
-    }
-
-    /// <summary>The progress row as TensorBoard scalars, with Stable-Baselines3's tags; the step is the env-step count.</summary>
-    private static void WriteTensorBoard(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
-    {
-        try
-        {
-            WriteScalars(writer, report);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw FileErrors.CannotWrite(writer.LogDir, e);
-        }
-    }
-
-    private static void WriteScalars(TorchSharp.Modules.SummaryWriter writer, UpdateReport report)
-    {
-        var step = (int)Math.Min(report.TotalTimesteps, int.MaxValue);
-        if (report.RecentMeanReturn is { } r)
-        {
-            writer.add_scalar("rollout/ep_rew_mean", (float)r, step);
-        }
-
-        if (report.RecentMeanLength is { } l)
-        {
-            writer.add_scalar("rollout/ep_len_mean", (float)l, step);
-        }
-
-        writer.add_scalar("time/fps", (float)report.Fps, step);
-        writer.add_scalar("train/policy_loss", (float)report.Stats.PolicyLoss, step);
-        writer.add_scalar("train/value_loss", (float)report.Stats.ValueLoss, step);
-        writer.add_scalar("train/entropy", (float)report.Stats.Entropy, step);
-        writer.add_scalar("train/explained_variance", (float)report.Stats.ExplainedVariance, step);
-        writer.add_scalar("train/learning_rate", (float)report.Stats.LearningRate, step);
-    }
-
-    private static void WriteModel(Trainer trainer, string path)
-    {
-        // On disk before the rename, so a crash of the machine leaves the old model or the new one, never an empty file.
-        var temporary = path + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                using (var writer = new BinaryWriter(file, System.Text.Encoding.UTF8, leaveOpen: true))
-                {
-                    trainer.Agent.Model.save(writer);
-                }
-
-                // On disk before the rename, so that a crash leaves the old model or the new one.
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            FileErrors.TryDelete(temporary);
-            throw FileErrors.CannotWrite(path, e);
         }
     }
 

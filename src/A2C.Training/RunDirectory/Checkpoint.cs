@@ -1,8 +1,7 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using A2C.Envs;
-using static TorchSharp.torch;
 
 namespace A2C.Training;
 
@@ -19,11 +18,11 @@ public sealed class CheckpointException : Exception
 }
 
 /// <summary>
-/// Everything needed to continue a training run exactly: options, weights, optimizer state, the
-/// sampling generator, every environment's state (generators, physics, time limits, episode
-/// accumulators), normalization statistics and the trainer's counters and episode log. One zip file
-/// whose manifest holds a SHA-256 of every entry; written to a temporary file and renamed, so a
-/// reader sees the previous checkpoint or the new one, never half of one.
+/// The checkpoint file: a <see cref="TrainingState"/> (options, weights, optimizer state, the
+/// sampling generator, every environment's state, normalization statistics, the counters and the
+/// episode log) as one zip file whose manifest holds a SHA-256 of every entry. It is written through
+/// <see cref="AtomicFile"/>, so a reader sees the previous checkpoint or the new one, never half of
+/// one. This class knows the file, not the trainer.
 /// </summary>
 public static class Checkpoint
 {
@@ -31,66 +30,99 @@ public static class Checkpoint
     // 2: one flat parameter for the optimizer, and the sampling generator is .NET's (Rng), not libtorch's.
     private const int Version = 2;
 
-    // Every entry Restore reads; the manifest must vouch for each.
+    // Every entry Load reads; the manifest must vouch for each.
     private static readonly string[] _required = ["config.json", "model.bin", "optimizer.bin", "generator.bin", "envs.bin", "trainer.json"];
 
-    /// <summary>Writes the trainer's state to <paramref name="path"/> atomically. Call between updates.</summary>
-    /// <param name="trainer">The trainer.</param>
+    /// <summary>Writes <paramref name="state"/> to <paramref name="path"/> atomically.</summary>
+    /// <param name="state">What to save (a trainer captures it between updates).</param>
     /// <param name="path">The checkpoint file.</param>
-    public static void Save(Trainer trainer, string path)
+    /// <exception cref="IOException">The file cannot be written; the message names it and says why. The previous checkpoint is untouched.</exception>
+    public static void Save(TrainingState state, string path)
     {
-        ArgumentNullException.ThrowIfNull(trainer);
+        ArgumentNullException.ThrowIfNull(state);
         var entries = new Dictionary<string, byte[]>
         {
-            ["config.json"] = System.Text.Encoding.UTF8.GetBytes(RunFiles.ConfigJson(trainer.Options, "cpu").ToJsonString()),
-            ["model.bin"] = Write(w => trainer.Agent.Model.save(w)),
-            ["optimizer.bin"] = Write(trainer.Learner.SaveOptimizer),
-            ["generator.bin"] = trainer.Agent.SaveGenerator(),
-            ["envs.bin"] = Write(w =>
-            {
-                // A simulator in another process keeps its own state: only in-process envs are saved,
-                // and a resumed remote run starts from a reset (docs/protocol.md).
-                var snapshot = trainer.Env is ISnapshotable local ? local.SaveSnapshot() : [];
-                w.Write(snapshot.Length);
-                foreach (var x in snapshot)
-                {
-                    w.Write(x);
-                }
-            }),
-            ["trainer.json"] = System.Text.Encoding.UTF8.GetBytes(trainer.SaveCounters().ToJsonString()),
+            ["config.json"] = System.Text.Encoding.UTF8.GetBytes(RunFiles.ConfigJson(state.Options, state.Device).ToJsonString()),
+            ["model.bin"] = state.Model,
+            ["optimizer.bin"] = state.Optimizer,
+            ["generator.bin"] = state.Generator,
+            ["envs.bin"] = EnvsBin(state.Envs),
+            ["trainer.json"] = System.Text.Encoding.UTF8.GetBytes(TrainerJson(state).ToJsonString()),
         };
         var manifest = new JsonObject
         {
             ["format"] = Format,
             ["version"] = Version,
-            ["env"] = trainer.Options.Env,
-            ["total_timesteps"] = trainer.Timesteps,
+            ["env"] = state.Options.Env,
+            ["total_timesteps"] = state.Timesteps,
             ["sha256"] = new JsonObject(entries.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)Convert.ToHexString(SHA256.HashData(e.Value))))),
         };
-        var temporary = path + ".tmp";
+        AtomicFile.Write(path, file =>
+        {
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
+            Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+            foreach (var (name, data) in entries)
+            {
+                Add(zip, name, data);
+            }
+        });
+    }
+
+    /// <summary>Reads, verifies and parses a checkpoint into the state it holds.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <returns>The state, with <see cref="TrainingState.Source"/> set to <paramref name="path"/>.</returns>
+    /// <exception cref="CheckpointException">The file is missing, damaged or not a checkpoint, or an entry does not parse; the message says which.</exception>
+    public static TrainingState Load(string path)
+    {
+        var (options, entries) = Read(path);
         try
         {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            var counters = JsonNode.Parse(entries["trainer.json"]) as JsonObject ?? throw new InvalidDataException("trainer.json is not a JSON object.");
+            var returns = Numbers(counters, "episode_returns");
+            var lengths = Numbers(counters, "episode_lengths");
+            var seconds = Numbers(counters, "episode_seconds");
+            if (lengths.Length != returns.Length || seconds.Length != returns.Length)
             {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    Add(zip, "manifest.json", System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-                    foreach (var (name, data) in entries)
-                    {
-                        Add(zip, name, data);
-                    }
-                }
-
-                file.Flush(flushToDisk: true);
+                throw new InvalidDataException($"trainer.json lists {returns.Length} episode returns, {lengths.Length} lengths and {seconds.Length} times; expected as many of each.");
             }
 
-            File.Move(temporary, path, overwrite: true);
+            var episodes = new EpisodeRecord[returns.Length];
+            for (var i = 0; i < episodes.Length; i++)
+            {
+                var length = lengths[i] is >= 0 and <= int.MaxValue && lengths[i] == Math.Floor(lengths[i])
+                    ? (int)lengths[i]
+                    : throw new InvalidDataException($"trainer.json: episode_lengths[{i}] is {lengths[i]}; expected a whole number of steps.");
+                episodes[i] = new EpisodeRecord(returns[i], length, seconds[i]);
+            }
+
+            var normalization = counters["normalization"] switch
+            {
+                null => null,
+                JsonObject saved => (JsonObject)saved.DeepClone(),
+                var other => throw new InvalidDataException($"trainer.json: normalization is {other.ToJsonString()}; expected an object or null."),
+            };
+            return new TrainingState(
+                options,
+                DeviceOf(entries["config.json"]),
+                entries["model.bin"],
+                entries["optimizer.bin"],
+                entries["generator.bin"],
+                Envs(entries["envs.bin"]),
+                Whole(counters, "timesteps"),
+                Whole(counters, "updates"),
+                counters.ContainsKey("skipped_rollouts") ? Whole(counters, "skipped_rollouts") : 0,
+                Number(counters, "elapsed_seconds"),
+                episodes,
+                normalization)
+            {
+                Source = path,
+            };
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException)
         {
-            // The previous checkpoint is untouched; the half-written one goes, and frees its space.
-            FileErrors.TryDelete(temporary);
-            throw FileErrors.CannotWrite(path, e);
+            // The checksums matched, so these bytes are what was written: a file made by hand or by
+            // another program. Whatever part does not parse, the checkpoint is refused, not the process.
+            throw new CheckpointException($"the checkpoint '{path}' does not fit this setup: {e.Message}", e);
         }
     }
 
@@ -212,71 +244,70 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>Restores a verified checkpoint's state into a trainer built from its options.</summary>
-    /// <param name="trainer">A fresh trainer with the checkpoint's options.</param>
-    /// <param name="entries">The entries <see cref="Read"/> returned.</param>
-    /// <param name="path">The file, for messages.</param>
-    public static void Restore(Trainer trainer, IReadOnlyDictionary<string, byte[]> entries, string path)
+    // trainer.json: the counters and the episode log, one array per field.
+    private static JsonObject TrainerJson(TrainingState state) => new()
     {
-        ArgumentNullException.ThrowIfNull(trainer);
-        ArgumentNullException.ThrowIfNull(entries);
-        try
+        ["timesteps"] = state.Timesteps,
+        ["updates"] = state.Updates,
+        ["skipped_rollouts"] = state.SkippedRollouts,
+        ["elapsed_seconds"] = state.ElapsedSeconds,
+        ["episode_returns"] = new JsonArray(state.Episodes.Select(e => (JsonNode)e.Return).ToArray()),
+        ["episode_lengths"] = new JsonArray(state.Episodes.Select(e => (JsonNode)e.Length).ToArray()),
+        ["episode_seconds"] = new JsonArray(state.Episodes.Select(e => (JsonNode)e.Seconds).ToArray()),
+        // A copy: a node has one parent, and the state may be saved again.
+        ["normalization"] = state.Normalization?.DeepClone(),
+    };
+
+    // envs.bin: the snapshot's length (int32), then its values (int64), little-endian.
+    private static byte[] EnvsBin(long[] snapshot)
+    {
+        var bytes = new byte[sizeof(int) + (snapshot.Length * sizeof(long))];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, snapshot.Length);
+        for (var i = 0; i < snapshot.Length; i++)
         {
-            ModelFile.CheckFits(trainer.Agent.Model, entries["model.bin"], $"model.bin in '{path}'", $"its config.json ({trainer.Options.Env})");
-        }
-        catch (InvalidDataException e)
-        {
-            throw new CheckpointException(e.Message, e);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(sizeof(int) + (i * sizeof(long))), snapshot[i]);
         }
 
-        try
-        {
-            using (var reader = new BinaryReader(new MemoryStream(entries["model.bin"])))
-            {
-                trainer.Agent.Model.load(reader);
-            }
-
-            using (var reader = new BinaryReader(new MemoryStream(entries["optimizer.bin"])))
-            {
-                trainer.Learner.LoadOptimizer(reader);
-            }
-
-            trainer.Agent.LoadGenerator(entries["generator.bin"]);
-            using (var reader = new BinaryReader(new MemoryStream(entries["envs.bin"])))
-            {
-                var snapshot = new long[reader.ReadInt32()];
-                for (var i = 0; i < snapshot.Length; i++)
-                {
-                    snapshot[i] = reader.ReadInt64();
-                }
-
-                if (trainer.Env is ISnapshotable local && snapshot.Length > 0)
-                {
-                    local.LoadSnapshot(snapshot);
-                }
-            }
-
-            trainer.LoadCounters(JsonNode.Parse(entries["trainer.json"]) as JsonObject ?? throw new InvalidDataException("trainer.json is not an object."));
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or KeyNotFoundException or InvalidOperationException or NotSupportedException
-            or FormatException or OverflowException or IndexOutOfRangeException or NullReferenceException or System.Text.Json.JsonException)
-        {
-            // The checksums matched, so these bytes are what was written: a file made by hand or by
-            // another program. Whatever part does not parse, the checkpoint is refused, not the process.
-            throw new CheckpointException($"the checkpoint '{path}' does not fit this setup: {e.Message}", e);
-        }
+        return bytes;
     }
 
-    private static byte[] Write(Action<BinaryWriter> write)
+    private static long[] Envs(byte[] bytes)
     {
-        using var memory = new MemoryStream();
-        using (var writer = new BinaryWriter(memory, System.Text.Encoding.UTF8, leaveOpen: true))
+        var count = bytes.Length >= sizeof(int) ? BinaryPrimitives.ReadInt32LittleEndian(bytes) : -1;
+        if (count < 0 || bytes.Length != sizeof(int) + ((long)count * sizeof(long)))
         {
-            write(writer);
+            throw new InvalidDataException($"envs.bin holds {bytes.Length} bytes, which is not a count and that many 8-byte values.");
         }
 
-        return memory.ToArray();
+        var snapshot = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            snapshot[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(sizeof(int) + (i * sizeof(long))));
+        }
+
+        return snapshot;
     }
+
+    // The device config.json records; runs from before it was recorded ran on the CPU.
+    private static string DeviceOf(byte[] config) =>
+        JsonNode.Parse(config) is JsonObject o && o["device"] is JsonValue v && v.TryGetValue<string>(out var device) ? device : "cpu";
+
+    private static double Number(JsonObject json, string name) =>
+        json[name] is JsonValue v && v.TryGetValue<double>(out var x) && double.IsFinite(x)
+            ? x
+            : throw new InvalidDataException($"trainer.json: {name} is {json[name]?.ToJsonString() ?? "missing"}; expected a finite number.");
+
+    private static long Whole(JsonObject json, string name) =>
+        json[name] is JsonValue v && v.TryGetValue<long>(out var x) && x >= 0
+            ? x
+            : throw new InvalidDataException($"trainer.json: {name} is {json[name]?.ToJsonString() ?? "missing"}; expected a whole number, 0 or more.");
+
+    private static double[] Numbers(JsonObject json, string name) =>
+        json[name] is JsonArray array
+            ? array.Select((x, i) => x is JsonValue v && v.TryGetValue<double>(out var d) && !double.IsNaN(d)
+                ? d
+                : throw new InvalidDataException($"trainer.json: {name}[{i}] is {x?.ToJsonString() ?? "null"}; expected a number.")).ToArray()
+            : throw new InvalidDataException($"trainer.json: {name} is {json[name]?.ToJsonString() ?? "missing"}; expected an array of numbers.");
 
     private static void Add(ZipArchive zip, string name, byte[] data)
     {

@@ -8,8 +8,9 @@ namespace A2C.Training;
 
 /// <summary>
 /// The files of a run directory: config.json (every resolved option), progress.csv (one row per
-/// log interval), monitor.csv (Stable-Baselines3's Monitor format) and the final model. Rows are
-/// flushed as they are written, so a crash loses at most the row being written.
+/// log interval), monitor.csv (Stable-Baselines3's Monitor format), tensorboard/, checkpoint.zip,
+/// and the final model.bin and normalization.json. Rows are flushed as they are written, so a crash
+/// loses at most the row being written; whole files are replaced through <see cref="AtomicFile"/>.
 /// </summary>
 public sealed class RunFiles : IDisposable
 {
@@ -17,6 +18,8 @@ public sealed class RunFiles : IDisposable
     public static readonly string[] ProgressColumns =
         ["total_timesteps", "fps", "ep_rew_mean", "ep_len_mean", "policy_loss", "value_loss", "entropy", "explained_variance", "learning_rate"];
 
+    private const string CheckpointFile = "checkpoint.zip";
+    private const string TensorBoardDirectory = "tensorboard";
     private readonly StreamWriter _progress;
     private readonly StreamWriter _monitor;
     private int _monitorRows;
@@ -36,13 +39,12 @@ public sealed class RunFiles : IDisposable
         }
 
         System.IO.Directory.CreateDirectory(directory);
-        WriteAtomically(Path.Combine(directory, "config.json"), ConfigJson(options, device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        WriteConfig(directory, options, device);
         _progress = new StreamWriter(Path.Combine(directory, "progress.csv"), append: false, new UTF8Encoding(false));
         _progress.WriteLine(string.Join(",", ProgressColumns));
         _progress.Flush();
         _monitor = new StreamWriter(Path.Combine(directory, "monitor.csv"), append: false, new UTF8Encoding(false));
-        var header = new JsonObject { ["t_start"] = startUnixSeconds, ["env_id"] = options.Env };
-        _monitor.WriteLine("#" + header.ToJsonString());
+        _monitor.WriteLine(MonitorHeader(options.Env, startUnixSeconds));
         _monitor.WriteLine("r,l,t");
         _monitor.Flush();
     }
@@ -59,7 +61,48 @@ public sealed class RunFiles : IDisposable
     public string Directory { get; }
 
     /// <summary>Path of the resumable checkpoint.</summary>
-    public string CheckpointPath => Path.Combine(Directory, "checkpoint.zip");
+    public string CheckpointPath => Path.Combine(Directory, CheckpointFile);
+
+    /// <summary>
+    /// Whether <paramref name="checkpoint"/> is the checkpoint.zip of a run directory that holds a
+    /// config.json but no checkpoint: a run stopped before its first checkpoint, which
+    /// <see cref="Restart"/> starts again.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint the user asked to resume.</param>
+    /// <returns>True when the file is missing and its directory is a run's.</returns>
+    public static bool StoppedBeforeFirstCheckpoint(string checkpoint) =>
+        Path.GetFileName(checkpoint) == CheckpointFile
+        && !File.Exists(checkpoint)
+        && !System.IO.Directory.Exists(checkpoint)
+        && File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".", "config.json"));
+
+    /// <summary>
+    /// Starts the run of a directory again from step 0, for a run stopped before its first
+    /// checkpoint: config.json is rewritten, progress.csv and monitor.csv are cut back to their
+    /// headers and TensorBoard's events are dropped; same options and seed make the same run, so
+    /// nothing is lost but the time.
+    /// </summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="options">The run's options (its config.json's).</param>
+    /// <param name="device">The device used.</param>
+    /// <param name="startUnixSeconds">Start time, for monitor.csv's header.</param>
+    /// <returns>The files, ready to append.</returns>
+    public static RunFiles Restart(string directory, A2COptions options, string device, double startUnixSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var progressPath = Path.Combine(directory, "progress.csv");
+        var monitorPath = Path.Combine(directory, "monitor.csv");
+        WriteConfig(directory, options, device);
+        // As a resume rewrites them: whole lines ending in \n.
+        WriteAtomically(progressPath, string.Join(",", ProgressColumns) + "\n");
+        WriteAtomically(monitorPath, MonitorHeader(options.Env, startUnixSeconds) + "\nr,l,t\n");
+        TensorBoardEvents.DropAfter(Path.Combine(directory, TensorBoardDirectory), 0);
+        return new RunFiles(
+            directory,
+            new StreamWriter(progressPath, append: true, new UTF8Encoding(false)),
+            new StreamWriter(monitorPath, append: true, new UTF8Encoding(false)),
+            0);
+    }
 
     /// <summary>
     /// Reopens a run directory to continue it from a checkpoint: rows of progress.csv past the
@@ -89,6 +132,8 @@ public sealed class RunFiles : IDisposable
         var monitor = WholeLines(File.ReadAllText(monitorPath));
         var keptMonitor = monitor.Take(2).Concat(monitor.Skip(2).Take(episodes).TakeWhile(IsMonitorRow)).ToList();
         WriteAtomically(monitorPath, string.Join("\n", keptMonitor) + "\n");
+        // TensorBoard would show the steps logged after the checkpoint twice: once from the killed run, once from this one.
+        TensorBoardEvents.DropAfter(Path.Combine(directory, TensorBoardDirectory), timesteps);
         return new RunFiles(
             directory,
             new StreamWriter(progressPath, append: true, new UTF8Encoding(false)),
@@ -101,6 +146,41 @@ public sealed class RunFiles : IDisposable
 
     /// <summary>Path of the normalization statistics (written when normalization is on).</summary>
     public string NormalizationPath => Path.Combine(Directory, "normalization.json");
+
+    /// <summary>Path of TensorBoard's event files.</summary>
+    public string TensorBoardPath => Path.Combine(Directory, TensorBoardDirectory);
+
+    /// <summary>A device as config.json spells it: <c>cpu</c>, <c>cuda</c>.</summary>
+    /// <param name="device">The device.</param>
+    /// <returns>Its name.</returns>
+    public static string DeviceName(TorchSharp.torch.Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.type.ToString().ToLowerInvariant();
+    }
+
+    /// <summary>Writes <paramref name="directory"/>'s config.json, atomically.</summary>
+    /// <param name="directory">The run directory.</param>
+    /// <param name="options">The resolved options.</param>
+    /// <param name="device">The device used (<see cref="DeviceName"/>).</param>
+    public static void WriteConfig(string directory, A2COptions options, string device) =>
+        WriteAtomically(Path.Combine(directory, "config.json"), ConfigJson(options, device).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
+    /// <summary>
+    /// Writes the end of a run from one state: model.bin, then checkpoint.zip, then (when the run
+    /// normalizes) normalization.json, each atomically.
+    /// </summary>
+    /// <param name="state">The state after the last update.</param>
+    public void WriteFinal(TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        WriteAtomically(ModelPath, state.Model);
+        Checkpoint.Save(state, CheckpointPath);
+        if (state.Normalization is { } normalization)
+        {
+            WriteAtomically(NormalizationPath, normalization.ToJsonString() + "\n");
+        }
+    }
 
     /// <summary>The options as config.json stores them: one field per row of <see cref="Hyperparameters.All"/> (Stable-Baselines3's names, in its order), then the device.</summary>
     /// <param name="options">The options.</param>
@@ -187,7 +267,8 @@ public sealed class RunFiles : IDisposable
 
     /// <summary>
     /// Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file, flushed
-    /// to disk, and a rename, so readers never see half a file, even after a crash of the machine.
+    /// to disk, a rename and a flush of the directory, so readers never see half a file, even after
+    /// a crash of the machine.
     /// </summary>
     /// <param name="path">Destination.</param>
     /// <param name="text">Content.</param>
@@ -198,23 +279,8 @@ public sealed class RunFiles : IDisposable
     /// <param name="bytes">Content.</param>
     public static void WriteAtomically(string path, byte[] bytes)
     {
-        var temporary = path + ".tmp";
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                file.Write(bytes);
-                // On disk before the rename, so that a crash leaves the old file or the new one.
-                file.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            FileErrors.TryDelete(temporary);
-            throw FileErrors.CannotWrite(path, e);
-        }
+        ArgumentNullException.ThrowIfNull(bytes);
+        AtomicFile.Write(path, file => file.Write(bytes));
     }
 
     /// <summary>Flushes and closes the files.</summary>
@@ -234,6 +300,9 @@ public sealed class RunFiles : IDisposable
             }
         }
     }
+
+    private static string MonitorHeader(string env, double startUnixSeconds) =>
+        "#" + new JsonObject { ["t_start"] = startUnixSeconds, ["env_id"] = env }.ToJsonString();
 
     private static string[] WholeLines(string text)
     {

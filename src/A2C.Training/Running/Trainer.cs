@@ -52,11 +52,12 @@ public sealed record EvalResult(IReadOnlyList<double> Episodes)
 /// Trains an A2C agent: the rollout stream (Rx, one thread) feeds the learner one rollout at a time,
 /// each learned from before the next step is taken. Reports flow out through <see cref="Reports"/>.
 /// </summary>
-public sealed class Trainer : IDisposable
+public sealed partial class Trainer : IDisposable
 {
     private const int RecentEpisodes = 100;
     private readonly Subject<UpdateReport> _reports = new();
     private readonly Subject<NonFiniteEnvironmentException> _skips = new();
+    private readonly Subject<TrainingState> _checkpoints = new();
     private double _elapsedBefore;
     private bool _resumed;
     private readonly List<EpisodeRecord> _episodes = [];
@@ -170,11 +171,19 @@ public sealed class Trainer : IDisposable
     /// <summary>Write a checkpoint every this many environment steps (0: never during training).</summary>
     public long CheckpointEvery { get; set; }
 
-    /// <summary>Where checkpoints go.</summary>
-    public string? CheckpointPath { get; set; }
+    /// <summary>
+    /// The run's state every <see cref="CheckpointEvery"/> steps, pushed on the training thread
+    /// once every observer of <see cref="Reports"/> has had that update's report, so that a run
+    /// killed right after writing a checkpoint has logged everything up to it. Captured only while
+    /// something observes it.
+    /// </summary>
+    public IObservable<TrainingState> Checkpoints => _checkpoints;
+
+    /// <summary>The device the model is on.</summary>
+    public Device Device => _device;
 
     /// <summary>Resumes the run saved in <paramref name="path"/>.</summary>
-    /// <param name="path">A checkpoint written by <see cref="Checkpoint.Save"/>.</param>
+    /// <param name="path">A checkpoint written by <see cref="Checkpoint.Save"/> (read by <see cref="Checkpoint.Load"/>).</param>
     /// <param name="configure">Changes to the saved options that do not alter the run's shape (e.g. a larger total_timesteps).</param>
     /// <param name="device">Device for the model.</param>
     /// <returns>A trainer that continues where the checkpoint left off.</returns>
@@ -182,7 +191,8 @@ public sealed class Trainer : IDisposable
     /// <param name="remote">Deadlines and limits when the run's env is a <c>grpc://</c> server.</param>
     public static Trainer Resume(string path, Func<A2COptions, A2COptions>? configure = null, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
     {
-        var (saved, entries) = Checkpoint.Read(path);
+        var state = Checkpoint.Load(path);
+        var saved = state.Options;
         var options = configure is null ? saved : configure(saved);
         var shape = Hyperparameters.All.Where(o => o.OnResume == ResumeRule.Shape).ToList();
         if (shape.Where(o => !o.Same(options, saved)).ToList() is { Count: > 0 } changed)
@@ -195,11 +205,7 @@ public sealed class Trainer : IDisposable
         var trainer = new Trainer(options, device, remote);
         try
         {
-            trainer.OnTrainingThread(() =>
-            {
-                Checkpoint.Restore(trainer, entries, path);
-                return 0;
-            });
+            trainer.Restore(state);
         }
         catch
         {
@@ -207,57 +213,8 @@ public sealed class Trainer : IDisposable
             throw;
         }
 
-        trainer._resumed = true;
         return trainer;
     }
-
-    /// <summary>Counters, episode log and normalization, for checkpoints.</summary>
-    /// <returns>The JSON object.</returns>
-    public System.Text.Json.Nodes.JsonObject SaveCounters() => new()
-    {
-        ["timesteps"] = Timesteps,
-        ["updates"] = Updates,
-        ["skipped_rollouts"] = Skipped,
-        ["elapsed_seconds"] = _elapsedBefore,
-        ["episode_returns"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Return).ToArray()),
-        ["episode_lengths"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Length).ToArray()),
-        ["episode_seconds"] = new System.Text.Json.Nodes.JsonArray(_episodes.Select(e => (System.Text.Json.Nodes.JsonNode)e.Seconds).ToArray()),
-        ["normalization"] = Normalizer?.ToJson(),
-    };
-
-    /// <summary>Restores what <see cref="SaveCounters"/> saved.</summary>
-    /// <param name="json">The saved object.</param>
-    public void LoadCounters(System.Text.Json.Nodes.JsonObject json)
-    {
-        ArgumentNullException.ThrowIfNull(json);
-        Timesteps = json["timesteps"]!.GetValue<long>();
-        Updates = json["updates"]!.GetValue<long>();
-        Skipped = json["skipped_rollouts"]?.GetValue<long>() ?? 0;
-        _elapsedBefore = json["elapsed_seconds"]!.GetValue<double>();
-        var returns = json["episode_returns"]!.AsArray();
-        var lengths = json["episode_lengths"]!.AsArray();
-        var seconds = json["episode_seconds"]!.AsArray();
-        _episodes.Clear();
-        for (var i = 0; i < returns.Count; i++)
-        {
-            _episodes.Add(new EpisodeRecord(returns[i]!.GetValue<double>(), lengths[i]!.GetValue<int>(), seconds[i]!.GetValue<double>()));
-        }
-
-        if (json["normalization"] is System.Text.Json.Nodes.JsonObject normalization)
-        {
-            var normalizer = Normalizer.FromJson(normalization, Options.NEnvs);
-            normalizer.Training = true;
-            Normalizer = normalizer;
-        }
-    }
-
-    /// <summary>Writes a checkpoint now (on the training thread).</summary>
-    /// <param name="path">The checkpoint file.</param>
-    public void SaveCheckpoint(string path) => OnTrainingThread(() =>
-    {
-        Checkpoint.Save(this, path);
-        return 0;
-    });
 
     /// <summary>Trains until total_timesteps, the reward threshold (when asked), or cancellation.</summary>
     /// <param name="stopAtThreshold">Stop once the last-100 mean return reaches the env's threshold.</param>
@@ -295,11 +252,11 @@ public sealed class Trainer : IDisposable
             // After the report, so the sinks have written this update's rows: a run killed right
             // after the checkpoint has logged everything up to it, and the resume, which starts
             // after this update, leaves no gap.
-            if (CheckpointEvery > 0 && CheckpointPath is not null && Timesteps / CheckpointEvery > (Timesteps - perUpdate) / CheckpointEvery)
+            if (CheckpointEvery > 0 && _checkpoints.HasObservers && Timesteps / CheckpointEvery > (Timesteps - perUpdate) / CheckpointEvery)
             {
                 _elapsedBefore += clock.Elapsed.TotalSeconds;
                 clock.Restart();
-                Checkpoint.Save(this, CheckpointPath);
+                _checkpoints.OnNext(Capture());
             }
 
             return report;
@@ -360,6 +317,7 @@ public sealed class Trainer : IDisposable
         Env.Dispose();
         _reports.Dispose();
         _skips.Dispose();
+        _checkpoints.Dispose();
         _thread.Dispose();
     }
 
