@@ -270,7 +270,7 @@ public static class CliApp
         }
         catch (NativeLibraryLoadException e)
         {
-            stderr.WriteLine($"{command}: {e.Message}");
+            CliErrors.Report(e, command, stderr);
             return null;
         }
     }
@@ -278,21 +278,17 @@ public static class CliApp
     private static Command VersionCommand(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("version", "Print the versions of a2c, TorchSharp and libtorch, and the device training would use.");
-        command.SetAction(_ =>
+        command.SetAction(_ => CliErrors.Run("a2c version", stderr, () =>
         {
             stdout.WriteLine($"a2c         {AppVersion}");
             stdout.WriteLine($"TorchSharp  {TorchRuntime.TorchSharpVersion}");
-            if (DescribeTorch(stderr, "a2c version") is not { } info)
-            {
-                return Failure;
-            }
-
+            var info = TorchRuntime.Describe();
             stdout.WriteLine($"libtorch    {info.LibTorchVersion}");
             stdout.WriteLine($"device      {info.Device}{(info.CudaAvailable ? string.Empty : " (no CUDA device or CUDA build)")}");
             stdout.WriteLine($"threads     {info.Threads}");
             stdout.WriteLine($".NET        {Environment.Version}");
             return 0;
-        });
+        }));
         return command;
     }
 
