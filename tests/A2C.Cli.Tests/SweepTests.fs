@@ -21,7 +21,7 @@ let private tempDir () =
 
 let private parseSeeds text =
     let errors = ResizeArray()
-    let seeds = SweepCommand.ParseSeeds(text, errors)
+    let seeds = SweepPlan.ParseSeeds(text, errors)
     List.ofSeq seeds, List.ofSeq errors
 
 /// The member `key` of a JSON object, which must be there.
@@ -96,7 +96,7 @@ let tests =
                 let present = values |> List.choose id |> List.map (fun v -> v.Get)
 
                 let struct (mean, std, n) =
-                    SweepCommand.MeanStd(values |> Seq.map (Option.map (fun v -> v.Get) >> Option.toNullable))
+                    SweepSummary.MeanStd(values |> Seq.map (Option.map (fun v -> v.Get) >> Option.toNullable))
 
                 match present with
                 | [] -> mean.HasValue = false && std.HasValue = false && n = 0
@@ -114,7 +114,7 @@ let tests =
 
                 let reached (rows: string list) threshold =
                     File.WriteAllLines(path, rows)
-                    SweepCommand.StepsToThreshold(path, threshold) |> Option.ofNullable
+                    SweepSummary.StepsToThreshold(path, threshold) |> Option.ofNullable
 
                 try
                     let rows =
@@ -156,7 +156,7 @@ let tests =
                             "5"
                         ]
 
-                    SweepCommand.StatusEvery <- TimeSpan.FromMilliseconds 100.0
+                    SeedPool.StatusEvery <- TimeSpan.FromMilliseconds 100.0
 
                     let code, out, err =
                         run (
@@ -242,7 +242,7 @@ let tests =
                         (progressWithoutFps (Path.Combine(alone, "progress.csv")))
                         "seed 2 of the sweep is a2c train --seed 2"
                 finally
-                    SweepCommand.StatusEvery <- TimeSpan.FromSeconds 30.0
+                    SeedPool.StatusEvery <- TimeSpan.FromSeconds 30.0
 
                     for d in [ dir; alone ] do
                         if Directory.Exists d then
@@ -524,6 +524,31 @@ let tests =
 
                     Expect.equal code CliApp.UsageError "exit 2"
                     Expect.stringContains err "--env, --n-envs cannot be given with --resume" "names them"
+                finally
+                    Directory.Delete(dir, true)
+            }
+
+            test "sweep --resume names what is wrong in a plan, a null included, as bad input" {
+                let dir = tempDir ()
+                Directory.CreateDirectory dir |> ignore
+
+                try
+                    for plan, expected in
+                        [
+                            """{ "env": "CartPole-v1", "seeds": [1, null], "train_args": [] }""", "seeds holds a null"
+                            """{ "env": "CartPole-v1", "seeds": [1], "train_args": [null] }""",
+                            "train_args holds a null"
+                            """{ "env": "CartPole-v1", "train_args": [] }""", "it has no seeds"
+                            """{ "env": "CartPole-v1", "seeds": "1-3", "train_args": [] }""", "cannot be read"
+                            """[1, 2]""", "it is not a JSON object"
+                        ] do
+                        File.WriteAllText(Path.Combine(dir, "sweep.json"), plan)
+                        let code, out, err = run [ "sweep"; "--resume"; dir ]
+                        Expect.equal code CliApp.UsageError $"{plan}: exit 2"
+                        Expect.stringContains err $"sweep.json' cannot be read: " $"{plan}: names the file"
+                        Expect.stringContains err expected $"{plan}: says why"
+                        Expect.isFalse (err.Contains "Object reference") $"{plan}: no null reference: {err}"
+                        Expect.equal out "" $"{plan}: no seed starts"
                 finally
                     Directory.Delete(dir, true)
             }

@@ -44,7 +44,8 @@ let private otherFormats =
                 [
                     "src/A2C.Training/RunDirectory/Checkpoint.cs"
                     "src/A2C.Cli/Commands/TrainingSession.cs"
-                    "src/A2C.Cli/Commands/SweepCommand.cs"
+                    "src/A2C.Cli/Sweep/SweepPlan.cs"
+                    "src/A2C.Cli/Sweep/SweepSummary.cs"
                     "src/A2C.Cli/Commands/EnvCommands.cs"
                     "src/A2C.Cli/Commands/PlotCommand.cs"
                 ]
@@ -52,7 +53,7 @@ let private otherFormats =
             set
                 [
                     "src/A2C.Cli/Commands/TrainingSession.cs"
-                    "src/A2C.Cli/Commands/SweepCommand.cs"
+                    "src/A2C.Cli/Sweep/SweepSummary.cs"
                 ]
             "total_timesteps",
             set
@@ -61,7 +62,8 @@ let private otherFormats =
                     "src/A2C.Training/RunDirectory/ProgressCsv.cs"
                     "src/A2C.Training/RunDirectory/Checkpoint.cs"
                     "src/A2C.Cli/Commands/TrainingSession.cs"
-                    "src/A2C.Cli/Commands/SweepCommand.cs"
+                    "src/A2C.Cli/Sweep/SweepSummary.cs"
+                    "src/A2C.Cli/Sweep/SeedPool.cs"
                 ]
             "learning_rate", set [ "src/A2C.Training/RunDirectory/RunFiles.cs" ]
             "value_loss", set [ "src/A2C.Training/RunDirectory/RunFiles.cs" ]

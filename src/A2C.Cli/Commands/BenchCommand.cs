@@ -30,7 +30,7 @@ internal static class BenchCommand
         var engine = new HyperparameterOption(Hyperparameters.Engine);
         var json = new Option<string?>("--json") { Description = "Also write the figures, the machine and the options to this JSON file." };
         var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, engine.Option, json };
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run("a2c bench", stderr, () =>
         {
             var errors = new List<string>();
             var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
@@ -62,24 +62,12 @@ internal static class BenchCommand
                 return CliApp.ReportUsageErrors(stderr, "a2c bench", errors);
             }
 
-            if (CliApp.DescribeTorch(stderr, "a2c bench") is not { } torch)
-            {
-                return CliApp.Failure;
-            }
-
+            var torch = TorchRuntime.Describe();
             if (RemoteVectorEnv.IsRemote(options.Env))
             {
-                // The server decides how many envs a session has.
-                try
-                {
-                    using var probe = EnvFactory.Create(options.Env, options.NEnvs);
-                    options = options with { NEnvs = probe.NumEnvs, TotalTimesteps = Math.Max(stepCount, (long)probe.NumEnvs * options.NSteps) };
-                }
-                catch (Exception e) when (e is RemoteEnvironmentException or ArgumentException)
-                {
-                    stderr.WriteLine($"a2c bench: {e.Message}");
-                    return CliApp.Failure;
-                }
+                // The server decides how many envs a session has. (Its address was checked above.)
+                using var probe = EnvFactory.Create(options.Env, options.NEnvs);
+                options = options with { NEnvs = probe.NumEnvs, TotalTimesteps = Math.Max(stepCount, (long)probe.NumEnvs * options.NSteps) };
             }
 
             var figures = Measure(options, stepCount, repeatCount, stdout);
@@ -124,7 +112,7 @@ internal static class BenchCommand
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -86,101 +86,15 @@ public static class CliApp
         // No response files: `--actions @file.json` is ours to read, not the parser's.
         var parsing = new ParserConfiguration { ResponseFileTokenReplacer = null };
         var parsed = root.Parse(args, parsing);
-        if (parsed.Action is ParseErrorAction)
+        var problems = ParseErrors.Describe(parsed);
+        if (problems.Count > 0 || parsed.Action is ParseErrorAction)
         {
             // A value that does not parse is bad input like one out of range: exit 2, one line per
             // error naming the option, and no help text burying it.
-            return ReportUsageErrors(stderr, CommandPath(parsed.CommandResult), parsed.Errors.Select(e => DescribeParseError(e, parsed, args)).OfType<string>().Distinct().ToList());
+            return ReportUsageErrors(stderr, ParseErrors.CommandPath(parsed.CommandResult), problems);
         }
 
         return parsed.Invoke(invocation);
-    }
-
-    /// <summary>"a2c env trace" for the command <paramref name="result"/> names.</summary>
-    private static string CommandPath(CommandResult result)
-    {
-        var names = new List<string>();
-        for (SymbolResult? r = result; r is CommandResult command; r = r.Parent)
-        {
-            names.Insert(0, command.Parent is null ? "a2c" : command.Command.Name);
-        }
-
-        return string.Join(' ', names);
-    }
-
-    /// <summary>A parse error as "--option is 'text'; expected ..." when it is about one option's value; null when another error says it better.</summary>
-    private static string? DescribeParseError(ParseError error, ParseResult parsed, string[] args)
-    {
-        var subcommands = parsed.CommandResult.Command.Subcommands;
-        var option = error.SymbolResult switch
-        {
-            OptionResult o => o,
-            ArgumentResult { Parent: OptionResult o } => o,
-            _ => null,
-        };
-        if (option is not null && option.Tokens.Count > 0)
-        {
-            var text = string.Join(' ', option.Tokens.Select(t => t.Value));
-            return $"{option.Option.Name} is '{text}'; expected {ValueKind(option.Option.ValueType, text)}.";
-        }
-
-        // "--flag maybe": a boolean flag takes an optional value, so the parser sees "maybe" as a stray argument.
-        const string Unmatched = "Unrecognized command or argument '";
-        if (error.Message.StartsWith(Unmatched, StringComparison.Ordinal) && error.Message.EndsWith("'.", StringComparison.Ordinal))
-        {
-            var token = error.Message[Unmatched.Length..^2];
-            if (token.StartsWith("--", StringComparison.Ordinal))
-            {
-                return $"unknown option '{token}' ({CommandPath(parsed.CommandResult)} --help lists the options).";
-            }
-
-            for (var i = 0; i < args.Length; i++)
-            {
-                if (args[i] == token && i > 0 && parsed.UnmatchedTokens.Contains(args[i - 1]))
-                {
-                    // The value of an unknown option, which the line above names.
-                    return null;
-                }
-
-                if (args[i] == token && i > 0 && args[i - 1].StartsWith("--", StringComparison.Ordinal) && !args[i - 1].Contains('=', StringComparison.Ordinal))
-                {
-                    return $"{args[i - 1]} is '{token}'; expected true or false.";
-                }
-
-                if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].EndsWith("=" + token, StringComparison.Ordinal))
-                {
-                    return $"{args[i][..args[i].IndexOf('=', StringComparison.Ordinal)]} is '{token}'; expected true or false.";
-                }
-            }
-
-            return subcommands.Count > 0
-                ? $"'{token}' is not a command; allowed: {string.Join(", ", subcommands.Select(c => c.Name))}."
-                : $"unexpected argument '{token}'.";
-        }
-
-        if (error.SymbolResult is CommandResult { Command.Subcommands.Count: > 0 } parent && parent.Tokens.Count == 0)
-        {
-            return parsed.UnmatchedTokens.Count > 0
-                ? null
-                : $"a command is required: {string.Join(", ", subcommands.Select(c => c.Name))} ({CommandPath(parent)} --help describes them).";
-        }
-
-        return error.Message;
-    }
-
-    private static string ValueKind(Type type, string text)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        var whole = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
-            || System.Numerics.BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
-        return type switch
-        {
-            _ when type == typeof(int) => whole ? $"a whole number from {int.MinValue} to {int.MaxValue}" : "a whole number",
-            _ when type == typeof(long) => whole ? $"a whole number from {long.MinValue} to {long.MaxValue}" : "a whole number",
-            _ when type == typeof(float) || type == typeof(double) => "a number",
-            _ when type == typeof(bool) => "true or false",
-            _ => "a value of type " + type.Name,
-        };
     }
 
     /// <summary>Parses a <c>--net-arch</c> ("64,64") with the table's reader; adds an error naming the text when it is not positive integers.</summary>
@@ -267,7 +181,7 @@ public static class CliApp
         }
         catch (NativeLibraryLoadException e)
         {
-            stderr.WriteLine($"{command}: {e.Message}");
+            CliErrors.Report(e, command, stderr);
             return null;
         }
     }
@@ -275,21 +189,17 @@ public static class CliApp
     private static Command VersionCommand(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("version", "Print the versions of a2c, TorchSharp and libtorch, and the device training would use.");
-        command.SetAction(_ =>
+        command.SetAction(_ => CliErrors.Run("a2c version", stderr, () =>
         {
             stdout.WriteLine($"a2c         {AppVersion}");
             stdout.WriteLine($"TorchSharp  {TorchRuntime.TorchSharpVersion}");
-            if (DescribeTorch(stderr, "a2c version") is not { } info)
-            {
-                return Failure;
-            }
-
+            var info = TorchRuntime.Describe();
             stdout.WriteLine($"libtorch    {info.LibTorchVersion}");
             stdout.WriteLine($"device      {info.Device}{(info.CudaAvailable ? string.Empty : " (no CUDA device or CUDA build)")}");
             stdout.WriteLine($"threads     {info.Threads}");
             stdout.WriteLine($".NET        {Environment.Version}");
             return 0;
-        });
+        }));
         return command;
     }
 }

@@ -49,29 +49,18 @@ internal static class EnvCommands
         var steps = new Option<int>("--steps") { Description = "Random steps to take.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed for the env and the random actions.", DefaultValueFactory = _ => 0 };
         var command = new Command("check", "Check an environment's contract (spaces, bounds, determinism, reset/step rules).") { id, steps, seed };
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run("a2c env check", stderr, () =>
         {
             var stepCount = parse.GetValue(steps);
             if (stepCount < 1)
             {
-                stderr.WriteLine($"a2c env check: --steps is {stepCount}; allowed: 1 or more.");
-                return CliApp.UsageError;
+                return CliApp.ReportUsageErrors(stderr, "a2c env check", [$"--steps is {stepCount}; allowed: 1 or more."]);
             }
 
-            CheckReport report;
-            try
-            {
-                report = EnvChecker.Check(parse.GetValue(id)!, stepCount, parse.GetValue(seed));
-            }
-            catch (UnknownEnvironmentException e)
-            {
-                stderr.WriteLine($"a2c env check: {e.Message}");
-                return CliApp.UsageError;
-            }
-
+            var report = EnvChecker.Check(parse.GetValue(id)!, stepCount, parse.GetValue(seed));
             stdout.WriteLine(report.ToString());
             return report.Passed ? 0 : CliApp.Failure;
-        });
+        }));
         return command;
     }
 
@@ -86,23 +75,10 @@ internal static class EnvCommands
         };
         var seedOption = new Option<int>("--seed") { Description = "Seed of the reset before the state is set.", DefaultValueFactory = _ => 0 };
         var command = new Command("trace", "Replay actions from a state and print one JSON line per step.") { envOption, stateOption, actionsOption, seedOption };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                return RunTrace(parse.GetValue(envOption)!, parse.GetValue(stateOption), parse.GetValue(actionsOption)!, parse.GetValue(seedOption), stdout);
-            }
-            catch (TraceInputException e)
-            {
-                stderr.WriteLine($"a2c env trace: {e.Message}");
-                return CliApp.UsageError;
-            }
-            catch (UnknownEnvironmentException e)
-            {
-                stderr.WriteLine($"a2c env trace: {e.Message}");
-                return CliApp.UsageError;
-            }
-        });
+        command.SetAction(parse => CliErrors.Run(
+            "a2c env trace",
+            stderr,
+            () => RunTrace(parse.GetValue(envOption)!, parse.GetValue(stateOption), parse.GetValue(actionsOption)!, parse.GetValue(seedOption), stdout)));
         return command;
     }
 
@@ -115,13 +91,13 @@ internal static class EnvCommands
         {
             if (env.PhysicalState() is not { } physical)
             {
-                throw new TraceInputException($"{id} exposes no physical state, so --state cannot be used.");
+                throw CliErrors.Usage($"{id} exposes no physical state, so --state cannot be used.");
             }
 
             var state = ParseNumbers(stateJson, "--state");
             if (state.Length != physical.StateNames.Count)
             {
-                throw new TraceInputException($"--state has {state.Length} numbers; {id}'s state has {physical.StateNames.Count} ({string.Join(", ", physical.StateNames)}).");
+                throw CliErrors.Usage($"--state has {state.Length} numbers; {id}'s state has {physical.StateNames.Count} ({string.Join(", ", physical.StateNames)}).");
             }
 
             try
@@ -130,7 +106,7 @@ internal static class EnvCommands
             }
             catch (ArgumentException e)
             {
-                throw new TraceInputException($"--state: {e.Message}");
+                throw CliErrors.Usage($"--state: {e.Message}");
             }
         }
 
@@ -178,7 +154,7 @@ internal static class EnvCommands
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TraceInputException($"--actions: cannot read '{path}': {e.Message}");
+            throw CliErrors.Usage($"--actions: cannot read '{path}': {e.Message}");
         }
     }
 
@@ -189,16 +165,16 @@ internal static class EnvCommands
             using var doc = JsonDocument.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Array)
             {
-                throw new TraceInputException($"{what} must be a JSON array of numbers; got a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
+                throw CliErrors.Usage($"{what} must be a JSON array of numbers; got a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
             }
 
             return doc.RootElement.EnumerateArray().Select((x, i) => x.ValueKind == JsonValueKind.Number
                 ? x.GetDouble()
-                : throw new TraceInputException($"{what}[{i}] is {x.GetRawText()}; expected a number.")).ToArray();
+                : throw CliErrors.Usage($"{what}[{i}] is {x.GetRawText()}; expected a number.")).ToArray();
         }
         catch (JsonException e)
         {
-            throw new TraceInputException($"{what} is not valid JSON: {e.Message}");
+            throw CliErrors.Usage($"{what} is not valid JSON: {e.Message}");
         }
     }
 
@@ -209,7 +185,7 @@ internal static class EnvCommands
             using var doc = JsonDocument.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Array)
             {
-                throw new TraceInputException("--actions must be a JSON array.");
+                throw CliErrors.Usage("--actions must be a JSON array.");
             }
 
             var actions = new List<object>();
@@ -219,11 +195,11 @@ internal static class EnvCommands
                 actions.Add(space switch
                 {
                     Discrete d when element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var a) =>
-                        d.Contains(a) ? a : throw new TraceInputException($"actions[{index}] = {a} is outside the action space {d}."),
-                    Discrete d => throw new TraceInputException($"actions[{index}] is {element.GetRawText()}; {d} takes integers."),
+                        d.Contains(a) ? a : throw CliErrors.Usage($"actions[{index}] = {a} is outside the action space {d}."),
+                    Discrete d => throw CliErrors.Usage($"actions[{index}] is {element.GetRawText()}; {d} takes integers."),
                     Box b when element.ValueKind == JsonValueKind.Array => ParseVector(element, b, index),
-                    Box b => throw new TraceInputException($"actions[{index}] is {element.GetRawText()}; {b} takes arrays of {b.FlatSize} numbers."),
-                    _ => throw new TraceInputException($"unsupported action space {space}."),
+                    Box b => throw CliErrors.Usage($"actions[{index}] is {element.GetRawText()}; {b} takes arrays of {b.FlatSize} numbers."),
+                    _ => throw CliErrors.Usage($"unsupported action space {space}."),
                 });
                 index++;
             }
@@ -232,7 +208,7 @@ internal static class EnvCommands
         }
         catch (JsonException e)
         {
-            throw new TraceInputException($"--actions is not valid JSON: {e.Message}");
+            throw CliErrors.Usage($"--actions is not valid JSON: {e.Message}");
         }
     }
 
@@ -240,10 +216,10 @@ internal static class EnvCommands
     {
         var values = element.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number
             ? (float)x.GetDouble()
-            : throw new TraceInputException($"actions[{index}] holds {x.GetRawText()}; expected numbers.")).ToArray();
+            : throw CliErrors.Usage($"actions[{index}] holds {x.GetRawText()}; expected numbers.")).ToArray();
         if (values.Length != box.FlatSize)
         {
-            throw new TraceInputException($"actions[{index}] has {values.Length} numbers; the action space {box} takes {box.FlatSize}.");
+            throw CliErrors.Usage($"actions[{index}] has {values.Length} numbers; the action space {box} takes {box.FlatSize}.");
         }
 
         return values;
@@ -268,6 +244,4 @@ internal static class EnvCommands
             output.WriteLine(Line(row));
         }
     }
-
-    private sealed class TraceInputException(string message) : Exception(message);
 }

@@ -19,120 +19,93 @@ internal static class EvalCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the evaluation envs (default 1000).", DefaultValueFactory = _ => 1000 };
         var deterministic = new Option<bool>("--deterministic") { Description = "Take the most likely action (the default); --deterministic false samples.", DefaultValueFactory = _ => true };
         var command = new Command("eval", "Evaluate a trained model: mean ± std return.") { checkpoint, episodes, seed, deterministic };
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run("a2c eval", stderr, () =>
         {
             var path = parse.GetValue(checkpoint)!;
             var count = parse.GetValue(episodes);
             if (count < 1)
             {
-                stderr.WriteLine($"a2c eval: --episodes is {count}; allowed: 1 or more.");
-                return CliApp.UsageError;
+                throw CliErrors.Usage($"--episodes is {count}; allowed: 1 or more.");
             }
 
             var mode = parse.GetValue(deterministic);
-            if (path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-            {
-                try
-                {
-                    using var resumed = Trainer.Resume(path);
-                    var outcome = resumed.Evaluate(count, parse.GetValue(seed), mode);
-                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{resumed.Options.Env}: mean return {outcome.Mean:F2} ± {outcome.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
-                    return 0;
-                }
-                catch (CheckpointException e)
-                {
-                    stderr.WriteLine($"a2c eval: {e.Message}");
-                    return CliApp.UsageError;
-                }
-                catch (UnknownEnvironmentException e)
-                {
-                    stderr.WriteLine($"a2c eval: the checkpoint '{path}' is a run of an env this a2c does not have: {e.Message}");
-                    return CliApp.UsageError;
-                }
-                catch (RemoteEnvironmentException e)
-                {
-                    stderr.WriteLine($"a2c eval: {e.Message}");
-                    return CliApp.Failure;
-                }
-            }
-
-            var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "config.json");
-            if (!File.Exists(path) || !File.Exists(config))
-            {
-                stderr.WriteLine($"a2c eval: '{path}' {(File.Exists(path) ? "has no config.json beside it" : "does not exist")}.");
-                return CliApp.UsageError;
-            }
-
-            // Each file is read and checked on its own, so that a message names the one at fault:
-            // config.json, model.bin or normalization.json.
-            A2COptions options;
-            try
-            {
-                options = RunFiles.ReadConfig(config);
-                if (!RemoteVectorEnv.IsRemote(options.Env))
-                {
-                    Registry.Spec(options.Env);
-                }
-            }
-            catch (InvalidDataException e)
-            {
-                stderr.WriteLine($"a2c eval: {e.Message}");
-                return CliApp.UsageError;
-            }
-            catch (UnknownEnvironmentException e)
-            {
-                stderr.WriteLine($"a2c eval: '{config}' is a run of an env this a2c does not have: {e.Message}");
-                return CliApp.UsageError;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"a2c eval: cannot read '{config}': {e.Message}");
-                return CliApp.UsageError;
-            }
-
-            try
-            {
-                using var trainer = new Trainer(options);
-                var model = File.ReadAllBytes(path);
-                ModelFile.CheckFits(trainer.Agent.Model, model, $"'{path}'", $"'{config}' ({options.Env})");
-                using (var reader = new BinaryReader(new MemoryStream(model)))
-                {
-                    trainer.Agent.Model.load(reader);
-                }
-
-                var normalization = Path.Combine(Path.GetDirectoryName(config)!, "normalization.json");
-                if (options.Normalize)
-                {
-                    if (!File.Exists(normalization))
-                    {
-                        stderr.WriteLine($"a2c eval: the run was trained with normalization but '{normalization}' is missing.");
-                        return CliApp.UsageError;
-                    }
-
-                    trainer.Normalizer = ReadNormalization(normalization, options.NEnvs, trainer.Env.ObservationSize);
-                }
-
-                var result = trainer.Evaluate(count, parse.GetValue(seed), mode);
-                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{options.Env}: mean return {result.Mean:F2} ± {result.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
-                return 0;
-            }
-            catch (InvalidDataException e)
-            {
-                stderr.WriteLine($"a2c eval: {e.Message}");
-                return CliApp.UsageError;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"a2c eval: cannot read '{path}': {e.Message}");
-                return CliApp.UsageError;
-            }
-            catch (RemoteEnvironmentException e)
-            {
-                stderr.WriteLine($"a2c eval: {e.Message}");
-                return CliApp.Failure;
-            }
-        });
+            var (env, outcome) = path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase)
+                ? FromCheckpoint(path, count, parse.GetValue(seed), mode)
+                : FromModel(path, count, parse.GetValue(seed), mode);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{env}: mean return {outcome.Mean:F2} ± {outcome.Std:F2} over {count} episodes ({(mode ? "deterministic" : "stochastic")})"));
+            return 0;
+        }));
         return command;
+    }
+
+    private static (string Env, EvalResult Outcome) FromCheckpoint(string path, int count, int seed, bool deterministic)
+    {
+        try
+        {
+            using var resumed = Trainer.Resume(path);
+            return (resumed.Options.Env, resumed.Evaluate(count, seed, deterministic));
+        }
+        catch (UnknownEnvironmentException e)
+        {
+            throw CliErrors.Usage($"the checkpoint '{path}' is a run of an env this a2c does not have: {e.Message}", e);
+        }
+    }
+
+    private static (string Env, EvalResult Outcome) FromModel(string path, int count, int seed, bool deterministic)
+    {
+        var config = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "config.json");
+        if (!File.Exists(path) || !File.Exists(config))
+        {
+            throw CliErrors.Usage($"'{path}' {(File.Exists(path) ? "has no config.json beside it" : "does not exist")}.");
+        }
+
+        // Each file is read and checked on its own, so that a message names the one at fault:
+        // config.json, model.bin or normalization.json.
+        A2COptions options;
+        try
+        {
+            options = RunFiles.ReadConfig(config);
+            if (!RemoteVectorEnv.IsRemote(options.Env))
+            {
+                Registry.Spec(options.Env);
+            }
+        }
+        catch (UnknownEnvironmentException e)
+        {
+            throw CliErrors.Usage($"'{config}' is a run of an env this a2c does not have: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliErrors.Usage($"cannot read '{config}': {e.Message}", e);
+        }
+
+        try
+        {
+            using var trainer = new Trainer(options);
+            var model = File.ReadAllBytes(path);
+            ModelFile.CheckFits(trainer.Agent.Model, model, $"'{path}'", $"'{config}' ({options.Env})");
+            using (var reader = new BinaryReader(new MemoryStream(model)))
+            {
+                trainer.Agent.Model.load(reader);
+            }
+
+            var normalization = Path.Combine(Path.GetDirectoryName(config)!, "normalization.json");
+            if (options.Normalize)
+            {
+                if (!File.Exists(normalization))
+                {
+                    throw CliErrors.Usage($"the run was trained with normalization but '{normalization}' is missing.");
+                }
+
+                trainer.Normalizer = ReadNormalization(normalization, options.NEnvs, trainer.Env.ObservationSize);
+            }
+
+            return (options.Env, trainer.Evaluate(count, seed, deterministic));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliErrors.Usage($"cannot read '{path}': {e.Message}", e);
+        }
     }
 
     /// <summary>Reads normalization.json; a malformed file, or one for another observation size, is an <see cref="InvalidDataException"/> naming it.</summary>

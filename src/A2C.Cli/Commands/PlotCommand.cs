@@ -33,7 +33,7 @@ internal static class PlotCommand
         {
             runDirs, output, title, band, labels, width, height,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run("a2c plot", stderr, () =>
         {
             var errors = new List<string>();
             var dirs = parse.GetValue(runDirs) ?? [];
@@ -76,48 +76,30 @@ internal static class PlotCommand
             var aggregates = new List<AggregateCurve>();
             for (var i = 0; i < dirs.Length; i++)
             {
-                try
+                // A missing or malformed run dir is bad input; one that cannot be read is a failure.
+                var group = CliErrors.Reading(dirs[i], () => LearningCurves.Load(dirs[i], names.Length > 0 ? names[i] : null));
+                aggregates.Add(LearningCurves.Aggregate(group));
+                groups.Add(group);
+                foreach (var reason in group.LeftOut)
                 {
-                    var group = LearningCurves.Load(dirs[i], names.Length > 0 ? names[i] : null);
-                    aggregates.Add(LearningCurves.Aggregate(group));
-                    groups.Add(group);
-                    foreach (var reason in group.LeftOut)
-                    {
-                        stdout.WriteLine($"note: left out of '{group.Label}': {reason}");
-                    }
-                }
-                catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or InvalidDataException)
-                {
-                    stderr.WriteLine($"a2c plot: {e.Message}");
-                    return CliApp.UsageError;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    stderr.WriteLine($"a2c plot: cannot read '{dirs[i]}': {FileErrors.Reason(e)}.");
-                    return CliApp.Failure;
+                    stdout.WriteLine($"note: left out of '{group.Label}': {reason}");
                 }
             }
 
             try
             {
-                LearningCurves.SavePng(groups, path, options);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                stderr.WriteLine($"a2c plot: {FileErrors.CannotWrite(path, e).Message}");
-                return CliApp.Failure;
+                CliErrors.Writing(path, () => LearningCurves.SavePng(groups, path, options));
             }
             catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
             {
                 // SkiaSharp's native library could not be loaded (an unsupported platform, a missing file).
-                stderr.WriteLine($"a2c plot: cannot draw: SkiaSharp's native library did not load ({(e.InnerException ?? e).Message}).");
-                return CliApp.Failure;
+                throw CliErrors.Failure($"cannot draw: SkiaSharp's native library did not load ({(e.InnerException ?? e).Message}).", e);
             }
 
             WriteSummary(stdout, groups, aggregates, options.Band);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({options.Width}x{options.Height})"));
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -39,20 +39,9 @@ internal static class ResumeCommand
                 return refused.Count > 0 ? o : changed;
             }, remote: remote);
         }
-        catch (CheckpointException e)
-        {
-            stderr.WriteLine($"a2c train: {e.Message}");
-            return CliApp.UsageError;
-        }
         catch (UnknownEnvironmentException e)
         {
-            stderr.WriteLine($"a2c train: the checkpoint '{checkpoint}' is a run of an env this a2c does not have: {e.Message}");
-            return CliApp.UsageError;
-        }
-        catch (RemoteEnvironmentException e)
-        {
-            stderr.WriteLine($"a2c train: {e.Message}");
-            return CliApp.Failure;
+            throw CliErrors.Usage($"the checkpoint '{checkpoint}' is a run of an env this a2c does not have: {e.Message}", e);
         }
 
         using (trainer)
@@ -145,13 +134,7 @@ internal static class ResumeCommand
         }
         catch (UnknownEnvironmentException e)
         {
-            stderr.WriteLine($"a2c train: {stopped}; it is a run of an env this a2c does not have: {e.Message}");
-            return CliApp.UsageError;
-        }
-        catch (RemoteEnvironmentException e)
-        {
-            stderr.WriteLine($"a2c train: {e.Message}");
-            return CliApp.Failure;
+            throw CliErrors.Usage($"{stopped}; it is a run of an env this a2c does not have: {e.Message}", e);
         }
 
         using (trainer)

@@ -28,7 +28,7 @@ internal static class ServeCommand
         var bind = new Option<string>("--bind") { Description = "Address to listen on: 127.0.0.1 (default: this machine only), 0.0.0.0 (every interface), or any IP address.", DefaultValueFactory = _ => "127.0.0.1" };
         var maxMessage = new Option<int>("--max-message-bytes") { Description = "Largest message accepted or sent (default 4 MiB).", DefaultValueFactory = _ => 4 * 1024 * 1024 };
         var command = new Command("serve", "Serve an environment to learners in other processes over gRPC (docs/protocol.md).") { env, nEnvs, port, bind, maxMessage };
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run("a2c serve", stderr, () =>
         {
             var errors = new List<string>();
             var id = parse.GetValue(env)!;
@@ -39,6 +39,7 @@ internal static class ServeCommand
             }
             catch (UnknownEnvironmentException e)
             {
+                // One of several usage errors, all reported together.
                 errors.Add("--env: " + e.Message);
             }
 
@@ -72,7 +73,7 @@ internal static class ServeCommand
             }
 
             return Serve(spec!, n, address!, portNumber, limit, stdout, stderr, cancellation);
-        });
+        }));
         return command;
     }
 
@@ -91,8 +92,7 @@ internal static class ServeCommand
         }
         catch (IOException e)
         {
-            stderr.WriteLine($"a2c serve: cannot listen on {address}:{port}: {e.Message}");
-            return CliApp.Failure;
+            throw CliErrors.Failure($"cannot listen on {address}:{port}: {e.Message}", e);
         }
 
         using (server)

@@ -41,7 +41,7 @@ internal static class TrainCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run("a2c train", stderr, () =>
         {
             var errors = new List<string>();
             // The options a resumed run may change too are checked first, for both kinds of run.
@@ -182,28 +182,17 @@ internal static class TrainCommand
 
             if (parse.GetValue(dryRun))
             {
-                stdout.WriteLine(RunFiles.ConfigJson(options, useDevice.type.ToString().ToLowerInvariant()).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                stdout.WriteLine(RunFiles.ConfigJson(options, RunFiles.DeviceName(useDevice)).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
 
-            Trainer trainer;
-            try
-            {
-                trainer = new Trainer(options, useDevice, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) });
-            }
-            catch (RemoteEnvironmentException e)
-            {
-                stderr.WriteLine($"a2c train: {e.Message}");
-                return CliApp.Failure;
-            }
-
-            using (trainer)
+            using (var trainer = new Trainer(options, useDevice, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }))
             {
                 RunFiles files;
                 var existed = Directory.Exists(directory);
                 try
                 {
-                    files = new RunFiles(directory, trainer.Options, useDevice.type.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+                    files = new RunFiles(directory, trainer.Options, RunFiles.DeviceName(useDevice), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -230,7 +219,7 @@ internal static class TrainCommand
                     return TrainingSession.Run(trainer, trainer.Spec, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
                 }
             }
-        });
+        }));
         return command;
     }
 

@@ -84,11 +84,6 @@ internal static class TrainingSession
                     result = trainer.Run(stopAtThreshold, cancellation);
                 }
             }
-            catch (NonFiniteUpdateException e)
-            {
-                stderr.WriteLine($"a2c train: {e.Message}");
-                return CliApp.Failure;
-            }
             catch (RolloutException e)
             {
                 // The env failed (a remote simulator died or stopped answering, or an env threw):
