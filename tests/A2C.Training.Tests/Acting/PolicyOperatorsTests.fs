@@ -20,7 +20,7 @@ open A2C.Training.Tests.Helpers
 let tests =
     testSequenced
     <| testList
-        "the policy operator"
+        "acting"
         [
             test
                 "the policy operator gives the agent's own actions: sampled or not, on a scheduler or not, with a normalizer" {
