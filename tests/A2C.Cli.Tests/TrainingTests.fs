@@ -251,20 +251,11 @@ let training =
                 use agent = new Agent(model, 7L, TorchSharp.torch.CPU)
                 use learner = new Learner(agent, options, TorchSharp.torch.CPU)
 
-                let batch obs =
-                    StepBatch(
-                        0L,
-                        obs,
-                        [| 0 |],
-                        [||],
-                        [| 0.1f |],
-                        [| 1f |],
-                        [| false |],
-                        [| false |],
-                        [| 0f |],
-                        [| 0f; 0f |],
-                        [||]
-                    )
+                // Two steps of one env: s_0 = [1; NaN], s_1 = [0; 0], action 0, V = 0.1, reward 1, no episode end.
+                let rollout = RolloutBuffer(2, 1, 2, 1, true)
+                [| 1f; nanf; 0f; 0f |].CopyTo(rollout.Observations, 0)
+                Array.fill rollout.Values 0 2 0.1f
+                Array.fill rollout.Rewards 0 2 1f
 
                 let snapshot () =
                     [ for p in model.parameters () -> p.data<float32>().ToArray() ]
@@ -272,9 +263,7 @@ let training =
                 let before = snapshot ()
 
                 Expect.throwsT<NonFiniteUpdateException>
-                    (fun () ->
-                        learner.Update(ResizeArray [ batch [| 1f; nanf |]; batch [| 0f; 0f |] ], 1.0)
-                        |> ignore)
+                    (fun () -> learner.Update(rollout, 1.0) |> ignore)
                     "NaN observation"
 
                 Expect.equal (snapshot ()) before "parameters unchanged"

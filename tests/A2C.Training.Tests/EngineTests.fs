@@ -134,8 +134,8 @@ let private train (engine: Engine) (options: A2COptions) (updates: int) =
     let steps = rollouts |> Seq.concat |> Seq.toArray
 
     {
-        DiscreteActions = steps |> Array.collect (fun b -> b.DiscreteActions)
-        ContinuousActions = steps |> Array.collect (fun b -> b.ContinuousActions)
+        DiscreteActions = steps |> Array.collect (fun b -> b.DiscreteActions.ToArray())
+        ContinuousActions = steps |> Array.collect (fun b -> b.ContinuousActions.ToArray())
         Losses = losses.ToArray()
         Parameters = Array.copy (nonNull model.Flat.Host)
     }

@@ -27,15 +27,15 @@ internal static class BenchCommand
         var steps = new Option<long>("--steps") { Description = "Env steps per repeat of the collection and training measurements (the env-only one runs 20 times as many).", DefaultValueFactory = _ => 50_000 };
         var repeats = new Option<int>("--repeats") { Description = "Measured repeats after one warm-up; the median is reported.", DefaultValueFactory = _ => 5 };
         var netArch = new Option<string>("--net-arch") { Description = "Hidden sizes.", DefaultValueFactory = _ => "64,64" };
-        var engine = CliApp.EngineOption();
+        var engine = new HyperparameterOption(Hyperparameters.Engine);
         var json = new Option<string?>("--json") { Description = "Also write the figures, the machine and the options to this JSON file." };
-        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, engine, json };
+        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, engine.Option, json };
         command.SetAction(parse =>
         {
             var errors = new List<string>();
             var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
             var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps) };
-            options = options with { NetArch = arch ?? options.NetArch, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
+            options = engine.Apply(options with { NetArch = arch ?? options.NetArch }, parse, errors);
             var stepCount = parse.GetValue(steps);
             var repeatCount = parse.GetValue(repeats);
             if (stepCount < (long)options.NEnvs * options.NSteps)
@@ -49,7 +49,7 @@ internal static class BenchCommand
             }
 
             options = options with { TotalTimesteps = Math.Max(stepCount, (long)options.NEnvs * options.NSteps) };
-            errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
+            errors.AddRange(CliApp.AsOptionErrors(Hyperparameters.Check(options)));
             if (CliApp.CheckOutputFile(parse.GetValue(json)) is { } badJson)
             {
                 errors.Add("--json: " + badJson);
@@ -111,11 +111,11 @@ internal static class BenchCommand
                     ["machine"] = machine,
                     ["options"] = new JsonObject
                     {
-                        ["env"] = options.Env,
-                        ["n_envs"] = options.NEnvs,
-                        ["n_steps"] = options.NSteps,
-                        ["net_arch"] = new JsonArray(options.NetArch.Select(w => (JsonNode)w).ToArray()),
-                        ["engine"] = (options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant(),
+                        [Hyperparameters.Env.Name] = Hyperparameters.Env.ToJson(options),
+                        [Hyperparameters.NEnvs.Name] = Hyperparameters.NEnvs.ToJson(options),
+                        [Hyperparameters.NSteps.Name] = Hyperparameters.NSteps.ToJson(options),
+                        [Hyperparameters.NetArch.Name] = Hyperparameters.NetArch.ToJson(options),
+                        [Hyperparameters.Engine.Name] = Hyperparameters.Engine.ToJson(options with { Engine = options.Engine == Engine.Auto ? Engine.DotNet : options.Engine }),
                         ["steps"] = stepCount,
                         ["repeats"] = repeatCount,
                     },

@@ -183,30 +183,26 @@ public static class CliApp
         };
     }
 
-    /// <summary>Parses <c>--net-arch</c> ("64,64"); adds an error naming the text when it is not positive integers.</summary>
-    internal static int[]? ParseNetArch(string text, List<string> errors)
+    /// <summary>Parses a <c>--net-arch</c> ("64,64") with the table's reader; adds an error naming the text when it is not positive integers.</summary>
+    internal static IReadOnlyList<int>? ParseNetArch(string text, List<string> errors)
     {
-        var sizes = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var w) ? w : -1).ToArray();
-        if (sizes.Length > 0 && sizes.All(w => w >= 1))
+        try
         {
-            return sizes;
+            return Hyperparameters.NetArch.Parse(text);
         }
-
-        errors.Add($"--net-arch is '{text}'; expected positive integers separated by commas, e.g. 64,64.");
-        return null;
+        catch (HyperparameterFormatException e)
+        {
+            errors.Add(e.Describe(Hyperparameters.NetArch.Cli));
+            return null;
+        }
     }
 
     /// <summary>
-    /// <see cref="A2COptions.Validate"/>'s messages ("n_envs is 0; allowed: 1 to 4096.") with the
-    /// command line's names ("--n-envs is 0; ..."); total_timesteps is <c>--total-steps</c>.
+    /// Problems of <see cref="Hyperparameters.Check"/> with the command line's spelling of each
+    /// option: "--n-envs is 0; allowed: 1 to 4096.", and total_timesteps is <c>--total-steps</c>.
     /// </summary>
-    internal static IEnumerable<string> AsOptionErrors(IEnumerable<string> problems) => problems.Select(problem =>
-    {
-        var end = problem.IndexOf(' ', StringComparison.Ordinal);
-        var name = end < 0 ? problem : problem[..end];
-        return "--" + (name == "total_timesteps" ? "total-steps" : name.Replace('_', '-')) + (end < 0 ? string.Empty : problem[end..]);
-    });
+    internal static IEnumerable<string> AsOptionErrors(IEnumerable<OptionProblem> problems) =>
+        problems.Select(problem => problem.Describe(problem.Option.Cli));
 
     /// <summary>
     /// Checks <c>--env</c> of train and bench: a registered id, or a well-formed grpc://HOST:PORT
@@ -295,26 +291,5 @@ public static class CliApp
             return 0;
         });
         return command;
-    }
-
-    /// <summary>The <c>--engine</c> option shared by train and bench.</summary>
-    internal static Option<string?> EngineOption() =>
-        new("--engine") { Description = "auto (default: .NET on the CPU) | dotnet | torch: who computes forward and backward passes." };
-
-    /// <summary>Reads <c>--engine</c>; an unknown value is added to <paramref name="errors"/>.</summary>
-    internal static Engine ParseEngine(string? value, List<string> errors)
-    {
-        switch (value)
-        {
-            case null or "auto":
-                return Engine.Auto;
-            case "dotnet":
-                return Engine.DotNet;
-            case "torch":
-                return Engine.Torch;
-            default:
-                errors.Add($"--engine is '{value}'; allowed: auto, dotnet, torch.");
-                return Engine.Auto;
-        }
     }
 }

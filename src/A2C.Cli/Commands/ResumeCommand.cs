@@ -12,21 +12,22 @@ namespace A2C.Cli;
 /// <summary><c>a2c train --resume</c>: continue a run from its checkpoint, in its run dir.</summary>
 internal static class ResumeCommand
 {
-    public static int Resume(string checkpoint, long? totalSteps, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    /// <summary>
+    /// Continues the run of <paramref name="checkpoint"/>; <paramref name="change"/> applies the
+    /// options a resumed run may change (<see cref="ResumeRule.Free"/>), adding an error for a text that does not parse.
+    /// </summary>
+    public static int Resume(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         Trainer trainer;
         var refused = new List<string>();
+        long? savedTotal = null;
         try
         {
             trainer = Trainer.Resume(checkpoint, o =>
             {
-                if (totalSteps is not { } t)
-                {
-                    return o;
-                }
-
-                var changed = o with { TotalTimesteps = t };
-                refused.AddRange(CliApp.AsOptionErrors(changed.Validate()));
+                savedTotal = o.TotalTimesteps;
+                var changed = change(o, refused);
+                refused.AddRange(CliApp.AsOptionErrors(Hyperparameters.Check(changed)));
                 return refused.Count > 0 ? o : changed;
             }, remote: remote);
         }
@@ -48,9 +49,10 @@ internal static class ResumeCommand
 
         using (trainer)
         {
-            if (totalSteps is { } total && total < trainer.Timesteps)
+            var total = trainer.Options.TotalTimesteps;
+            if (total != savedTotal && total < trainer.Timesteps)
             {
-                refused.Add(string.Create(CultureInfo.InvariantCulture, $"--total-steps is {total}; allowed: at least the {trainer.Timesteps} steps the checkpoint has already taken."));
+                refused.Add(string.Create(CultureInfo.InvariantCulture, $"{Hyperparameters.TotalTimesteps.Cli} is {total}; allowed: at least the {trainer.Timesteps} steps the checkpoint has already taken."));
             }
 
             var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
@@ -97,8 +99,8 @@ internal static class ResumeCommand
 
     /// <summary>
     /// How the run recorded in <paramref name="directory"/>'s config.json differs from the
-    /// checkpoint's (expected vs found), or null when it is the same run, or there is no readable
-    /// config.json to compare (resuming rewrites it).
+    /// checkpoint's (expected vs found) in the options a resumed run keeps, or null when it is the
+    /// same run, or there is no readable config.json to compare (resuming rewrites it).
     /// </summary>
     private static string? ForeignRunDir(string directory, A2COptions saved)
     {
@@ -113,9 +115,13 @@ internal static class ResumeCommand
             return null;
         }
 
-        static string Describe(A2COptions o) => string.Create(CultureInfo.InvariantCulture,
-            $"{o.Env}, seed {o.Seed}, {o.NEnvs} envs, n_steps {o.NSteps}, net {o.Net.ToString().ToLowerInvariant()} {string.Join(",", o.NetArch)}, {o.Activation.ToString().ToLowerInvariant()}, normalize {(o.Normalize ? "true" : "false")}");
-        var (expected, found) = (Describe(saved), Describe(recorded));
-        return expected == found ? null : $"the checkpoint holds a run of {expected}; '{path}' records a run of {found}.";
+        var differ = Hyperparameters.All.Where(o => o.OnResume != ResumeRule.Free && o != Hyperparameters.Env && !o.Same(saved, recorded)).ToList();
+        if (differ.Count == 0 && Hyperparameters.Env.Same(saved, recorded))
+        {
+            return null;
+        }
+
+        string Describe(A2COptions o) => o.Env + (differ.Count == 0 ? string.Empty : " with " + string.Join(", ", differ.Select(row => $"{row.Name} {row.Format(o)}")));
+        return $"the checkpoint holds a run of {Describe(saved)}; '{path}' records a run of {Describe(recorded)}.";
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using A2C.Core;
 using A2C.Envs;
 using A2C.Envs.Remote;
 using A2C.Training;
@@ -16,32 +15,16 @@ internal static class TrainCommand
 
     public static Command Train(TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        var env = new Option<string?>("--env") { Description = "Registered environment id, e.g. CartPole-v1 (required unless --resume)." };
-        var nEnvs = new Option<int?>("--n-envs") { Description = "Parallel environments (n_envs, default 8)." };
-        var totalSteps = new Option<long?>("--total-steps") { Description = "Environment steps to train for (total_timesteps, default 500000)." };
-        var seed = new Option<int?>("--seed") { Description = "Seed of envs, weights and sampling (default 0)." };
-        var preset = new Option<string?>("--preset") { Description = "'seed': the seed article's choices (gae_lambda 0.95, Huber, normalized advantages, ent_coef 0.01, shared net)." };
-        var net = new Option<string?>("--net") { Description = "shared | separate (default separate)." };
-        var netArch = new Option<string?>("--net-arch") { Description = "Hidden sizes, e.g. 64,64 (default)." };
-        var activation = new Option<string?>("--activation") { Description = "tanh | relu (default tanh)." };
-        var learningRate = new Option<string?>("--learning-rate") { Description = "7e-4 (default) or lin_7e-4." };
-        var nSteps = new Option<int?>("--n-steps") { Description = "Steps per env per update (default 5)." };
-        var gamma = new Option<float?>("--gamma") { Description = "Discount (default 0.99)." };
-        var gaeLambda = new Option<float?>("--gae-lambda") { Description = "GAE lambda (default 1.0)." };
-        var entCoef = new Option<float?>("--ent-coef") { Description = "Entropy coefficient (default 0.0)." };
-        var vfCoef = new Option<float?>("--vf-coef") { Description = "Value loss coefficient (default 0.5)." };
-        var maxGradNorm = new Option<float?>("--max-grad-norm") { Description = "Gradient clipping norm (default 0.5)." };
-        var rmsPropEps = new Option<float?>("--rms-prop-eps") { Description = "RMSprop epsilon (default 1e-5)." };
-        var useRmsProp = new Option<bool?>("--use-rms-prop") { Description = "true: RMSprop (default); false: Adam." };
-        var normalizeAdvantage = new Option<bool?>("--normalize-advantage") { Description = "Normalize advantages per batch (default false)." };
-        var valueLoss = new Option<string?>("--value-loss") { Description = "mse (default) | huber." };
-        var logStdInit = new Option<float?>("--log-std-init") { Description = "Initial log std of Gaussian policies (default 0)." };
-        var normalize = new Option<bool?>("--normalize") { Description = "Normalize observations and rewards like VecNormalize (default false)." };
-        var device = new Option<string>("--device") { Description = "auto | cpu | cuda.", DefaultValueFactory = _ => "auto" };
-        var engine = CliApp.EngineOption();
+        // One option per row of the hyperparameter table; --env is required for a new run.
+        var hyperparameters = HyperparameterOption.ForAll(row => row == Hyperparameters.Env ? $"{row.Help} [{row.Name}; required unless --resume]" : null);
+        HyperparameterOption Of(Hyperparameter row) => hyperparameters.Single(h => h.Row == row);
+        var presetNames = string.Join(", ", Hyperparameters.Presets.Keys.Select(name => $"'{name}'"));
+        var preset = new Option<string?>("--preset") { Description = "Choices on top of the defaults, applied before --hyperparams and the options given here: 'seed' is the seed article's (gae_lambda 0.95, Huber, normalized advantages, ent_coef 0.01, shared net).", HelpName = string.Join("|", Hyperparameters.Presets.Keys) };
+        preset.CompletionSources.Add([.. Hyperparameters.Presets.Keys]);
+        string[] devices = ["auto", "cpu", "cuda"];
+        var device = new Option<string>("--device") { Description = "Where the model lives: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto", HelpName = string.Join("|", devices) };
+        device.CompletionSources.Add(devices);
         var hyperparams = new Option<string?>("--hyperparams") { Description = "An RL Baselines3 Zoo hyperparameter file (e.g. hyperparams/a2c.yml): its entry for --env applies first, options given here override it; unknown or unsupported keys are errors." };
-        var nanPolicy = new Option<string?>("--nan-policy") { Description = "fail (default): stop when an env returns a NaN or infinite observation or reward, naming it; skip: drop that rollout, reset the envs and go on (counted; 100 in a row still stop)." };
-        var envStepTimeout = new Option<double?>("--env-step-timeout") { Description = "Seconds a reset or step of all envs may take before the run stops naming the env that hangs (default: no limit)." };
         var remoteTimeout = new Option<double>("--remote-timeout") { Description = "With a grpc:// env: seconds one request to the server may take before the run stops with an error (default 30).", DefaultValueFactory = _ => 30 };
         var runDir = new Option<string?>("--run-dir") { Description = "Where to write config.json, progress.csv, monitor.csv and model.bin (default runs/ENV-seedS-TIME)." };
         var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
@@ -52,12 +35,12 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint.zip (in its run dir); --total-steps may be raised." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check every option and the run dir, print the resolved config.json, and exit without training or writing anything." };
 
-        var command = new Command("train", "Train an A2C agent on an environment.")
+        var command = new Command("train", "Train an A2C agent on an environment.");
+        foreach (var option in hyperparameters.Select(h => h.Option).Concat([preset, device, hyperparams, remoteTimeout, runDir, summaryJson, stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume, dryRun]))
         {
-            env, nEnvs, totalSteps, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef,
-            maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, device, engine, hyperparams, nanPolicy, envStepTimeout, remoteTimeout, runDir, summaryJson,
-            stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume, dryRun,
-        };
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var errors = new List<string>();
@@ -93,11 +76,12 @@ internal static class TrainCommand
 
             if (parse.GetValue(resume) is { } checkpoint)
             {
-                Option[] fixedOnResume = [env, nEnvs, seed, preset, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda, entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit, normalize, engine, hyperparams, nanPolicy, envStepTimeout, runDir];
-                var given = fixedOnResume.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
+                var free = hyperparameters.Where(h => h.Row.OnResume == ResumeRule.Free).ToList();
+                var kept = hyperparameters.Where(h => h.Row.OnResume != ResumeRule.Free).Select(h => h.Option).Concat([preset, hyperparams, runDir]);
+                var given = kept.Where(o => parse.GetResult(o) is not null).Select(o => o.Name).ToList();
                 if (given.Count > 0)
                 {
-                    errors.Insert(0, $"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change).");
+                    errors.Insert(0, $"{string.Join(", ", given)} cannot be given with --resume: a resumed run keeps its options and run dir (only {string.Join(", ", free.Select(h => h.Row.Cli))} and the logging options may change).");
                 }
 
                 if (parse.GetValue(dryRun))
@@ -110,25 +94,29 @@ internal static class TrainCommand
                     return CliApp.ReportUsageErrors(stderr, "a2c train", errors);
                 }
 
-                return ResumeCommand.Resume(checkpoint, parse.GetValue(totalSteps), parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, stdout, stderr, cancellation);
+                A2COptions Change(A2COptions saved, List<string> refused) => free.Aggregate(saved, (o, h) => h.Apply(o, parse, refused));
+                return ResumeCommand.Resume(checkpoint, Change, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, stdout, stderr, cancellation);
             }
 
-            if (parse.GetValue(env) is not { } envId)
+            if (!Of(Hyperparameters.Env).IsGiven(parse))
             {
-                stderr.WriteLine("a2c train: --env is required (or --resume to continue a run).");
+                stderr.WriteLine($"a2c train: {Hyperparameters.Env.Cli} is required (or --resume to continue a run).");
                 return CliApp.UsageError;
             }
 
-            var options = A2COptions.Defaults with { Env = envId };
+            // Defaults, then the preset, then the Zoo file's entry for the env, then the options given here.
+            var options = Of(Hyperparameters.Env).Apply(A2COptions.Defaults, parse, errors);
             switch (parse.GetValue(preset))
             {
                 case null:
                     break;
-                case "seed":
-                    options = A2COptions.SeedPreset(options);
+                case var name when Hyperparameters.Presets.TryGetValue(name, out var apply):
+                    options = apply(options);
                     break;
                 case var other:
-                    errors.Add($"--preset is '{other}'; the only preset is 'seed'.");
+                    errors.Add(Hyperparameters.Presets.Count == 1
+                        ? $"--preset is '{other}'; the only preset is {presetNames}."
+                        : $"--preset is '{other}'; allowed: {presetNames}.");
                     break;
             }
 
@@ -137,29 +125,19 @@ internal static class TrainCommand
                 options = ZooHyperparams.Apply(options, hyperparamsFile, options.Env, errors);
             }
 
-            options = Apply(options, parse, errors, nEnvs, totalSteps, seed, net, netArch, activation, learningRate, nSteps, gamma, gaeLambda,
-                entCoef, vfCoef, maxGradNorm, rmsPropEps, useRmsProp, normalizeAdvantage, valueLoss, logStdInit);
-            options = options with { Normalize = parse.GetValue(normalize) ?? options.Normalize, Engine = CliApp.ParseEngine(parse.GetValue(engine), errors) };
-            options = options with { EnvStepTimeout = parse.GetValue(envStepTimeout) ?? options.EnvStepTimeout };
-            switch (parse.GetValue(nanPolicy))
-            {
-                case null or "fail": break;
-                case "skip": options = options with { NanPolicy = NonFinitePolicy.Skip }; break;
-                case var other: errors.Add($"--nan-policy is '{other}'; allowed: fail, skip."); break;
-            }
-
-            errors.AddRange(CliApp.AsOptionErrors(options.Validate()));
+            options = hyperparameters.Aggregate(options, (o, h) => h.Apply(o, parse, errors));
+            errors.AddRange(CliApp.AsOptionErrors(Hyperparameters.Check(options)));
 
             CliApp.CheckEnv(options.Env, errors);
-            if (RemoteVectorEnv.IsRemote(options.Env) && parse.GetResult(nEnvs) is not null)
+            if (RemoteVectorEnv.IsRemote(options.Env) && Of(Hyperparameters.NEnvs).IsGiven(parse))
             {
-                errors.Add("--n-envs cannot be given with a grpc:// env: the server decides how many envs it serves (a2c serve --n-envs).");
+                errors.Add($"{Hyperparameters.NEnvs.Cli} cannot be given with a grpc:// env: the server decides how many envs it serves (a2c serve --n-envs).");
             }
 
             var deviceName = parse.GetValue(device)!;
-            if (deviceName is not ("auto" or "cpu" or "cuda"))
+            if (!devices.Contains(deviceName))
             {
-                errors.Add($"--device is '{deviceName}'; allowed: auto, cpu, cuda.");
+                errors.Add($"--device is '{deviceName}'; allowed: {string.Join(", ", devices)}.");
             }
 
             if (errors.Count > 0)
@@ -255,72 +233,6 @@ internal static class TrainCommand
             }
         });
         return command;
-    }
-
-    private static A2COptions Apply(A2COptions o, ParseResult p, List<string> errors, Option<int?> nEnvs, Option<long?> totalSteps, Option<int?> seed,
-        Option<string?> net, Option<string?> netArch, Option<string?> activation, Option<string?> learningRate, Option<int?> nSteps, Option<float?> gamma,
-        Option<float?> gaeLambda, Option<float?> entCoef, Option<float?> vfCoef, Option<float?> maxGradNorm, Option<float?> rmsPropEps,
-        Option<bool?> useRmsProp, Option<bool?> normalizeAdvantage, Option<string?> valueLoss, Option<float?> logStdInit)
-    {
-        o = o with
-        {
-            NEnvs = p.GetValue(nEnvs) ?? o.NEnvs,
-            TotalTimesteps = p.GetValue(totalSteps) ?? o.TotalTimesteps,
-            Seed = p.GetValue(seed) ?? o.Seed,
-            NSteps = p.GetValue(nSteps) ?? o.NSteps,
-            Gamma = p.GetValue(gamma) ?? o.Gamma,
-            GaeLambda = p.GetValue(gaeLambda) ?? o.GaeLambda,
-            EntCoef = p.GetValue(entCoef) ?? o.EntCoef,
-            VfCoef = p.GetValue(vfCoef) ?? o.VfCoef,
-            MaxGradNorm = p.GetValue(maxGradNorm) ?? o.MaxGradNorm,
-            RmsPropEps = p.GetValue(rmsPropEps) ?? o.RmsPropEps,
-            UseRmsProp = p.GetValue(useRmsProp) ?? o.UseRmsProp,
-            NormalizeAdvantage = p.GetValue(normalizeAdvantage) ?? o.NormalizeAdvantage,
-            LogStdInit = p.GetValue(logStdInit) ?? o.LogStdInit,
-        };
-        switch (p.GetValue(net))
-        {
-            case null: break;
-            case "shared": o = o with { Net = NetKind.Shared }; break;
-            case "separate": o = o with { Net = NetKind.Separate }; break;
-            case var other: errors.Add($"--net is '{other}'; allowed: shared, separate."); break;
-        }
-
-        switch (p.GetValue(activation))
-        {
-            case null: break;
-            case "tanh": o = o with { Activation = Activation.Tanh }; break;
-            case "relu": o = o with { Activation = Activation.Relu }; break;
-            case var other: errors.Add($"--activation is '{other}'; allowed: tanh, relu."); break;
-        }
-
-        switch (p.GetValue(valueLoss))
-        {
-            case null: break;
-            case "mse": o = o with { ValueLoss = ValueLoss.Mse }; break;
-            case "huber": o = o with { ValueLoss = ValueLoss.Huber }; break;
-            case var other: errors.Add($"--value-loss is '{other}'; allowed: mse, huber."); break;
-        }
-
-        if (p.GetValue(netArch) is { } arch && CliApp.ParseNetArch(arch, errors) is { } sizes)
-        {
-            o = o with { NetArch = sizes };
-        }
-
-        if (p.GetValue(learningRate) is { } lr)
-        {
-            var parsed = Schedule.Parse(lr);
-            if (parsed.IsOk)
-            {
-                o = o with { LearningRate = parsed.ResultValue };
-            }
-            else
-            {
-                errors.Add("--learning-rate: " + parsed.ErrorValue);
-            }
-        }
-
-        return o;
     }
 
     /// <summary>The first of <paramref name="directory"/> and its parents that exists as a file, which stops the run dir being made; null when none does.</summary>

@@ -5,21 +5,6 @@ using A2C.Envs.Vector;
 
 namespace A2C.Envs.Simulators;
 
-/// <summary>Options of a <see cref="SimulatorVectorEnv"/>.</summary>
-public sealed record SimulatorVectorEnvOptions
-{
-    /// <summary>Default of <see cref="Timeout"/>.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// How long the simulators of one lockstep round (every action of a step, every reset request
-    /// of a reset or of a step's auto-resets) may take, together, to answer. A simulator that has
-    /// not answered by then fails the call with <see cref="SimulatorTimeoutException"/>.
-    /// </summary>
-    /// <value>Default 10 s. More than zero and at most <see cref="int.MaxValue"/> milliseconds.</value>
-    public TimeSpan Timeout { get; init; } = DefaultTimeout;
-}
-
 /// <summary>
 /// N simulators that push their state (game loops, physics engines, digital twins ticking on their
 /// own threads) as an <see cref="IVectorEnv"/> that the rollout stream steps like any other.
@@ -43,7 +28,7 @@ public sealed record SimulatorVectorEnvOptions
 /// <para>Call <see cref="Reset"/> and <see cref="Step(ReadOnlySpan{int})"/> from one thread at a time, as
 /// the rollout stream does.</para>
 /// </remarks>
-public sealed class SimulatorVectorEnv : IVectorEnv
+public sealed partial class SimulatorVectorEnv : IVectorEnv
 {
     private readonly object _gate = new();
     private readonly Link[] _links;
@@ -393,59 +378,6 @@ public sealed class SimulatorVectorEnv : IVectorEnv
         }
     }
 
-    private void ValidateTransition(int i, SimulatorTick tick)
-    {
-        ValidateObservation(i, tick, Request.Action);
-        if (!double.IsFinite(tick.Reward))
-        {
-            throw Fail(Invalid(i, Request.Action, string.Create(CultureInfo.InvariantCulture, $"its reward is {tick.Reward}; rewards must be finite")));
-        }
-    }
-
-    private void ValidateEpisodeStart(int i, SimulatorTick tick, Request request)
-    {
-        ValidateObservation(i, tick, request);
-        if (tick.Done)
-        {
-            throw Fail(Invalid(i, request, $"it says {(tick.Terminated ? "terminated" : "truncated")}; the first tick of an episode cannot end it"));
-        }
-    }
-
-    private void ValidateObservation(int i, SimulatorTick tick, Request request)
-    {
-        if (tick.Observation is null)
-        {
-            throw Fail(Invalid(i, request, "its observation is null"));
-        }
-
-        if (tick.Observation.Length != ObservationSize)
-        {
-            throw Fail(Invalid(i, request, $"its observation has {tick.Observation.Length} values; the observation space {SingleObservationSpace} has {ObservationSize}"));
-        }
-
-        for (var j = 0; j < tick.Observation.Length; j++)
-        {
-            if (!float.IsFinite(tick.Observation[j]))
-            {
-                throw Fail(Invalid(i, request, string.Create(CultureInfo.InvariantCulture, $"its observation[{j}] is {tick.Observation[j]}; observations must be finite")));
-            }
-        }
-    }
-
-    private SimulatorException Invalid(int i, Request request, string problem) =>
-        new(i, _links[i].Name, $"sent an invalid tick as {Describe(request)}: {problem}.");
-
-    /// <summary>The command, as the rest of a sentence: "its action at step 12".</summary>
-    private string DescribeCommand(Request request) => request switch
-    {
-        Request.Reset => "its reset request",
-        Request.Action => $"its action at step {_step}",
-        Request.AutoReset => $"its reset request (auto-reset at step {_step})",
-        _ => "no command",
-    };
-
-    /// <summary>What the simulator owes: "the answer to its action at step 12".</summary>
-    private string Describe(Request request) => $"the answer to {DescribeCommand(request)}";
 
     /// <summary>Remembers the first failure, after which the lockstep is lost, and returns it to be thrown.</summary>
     private Exception Fail(Exception failure)
@@ -485,66 +417,4 @@ public sealed class SimulatorVectorEnv : IVectorEnv
         }
     }
 
-    /// <summary>One simulator's side of the lockstep: receives its ticks (on its thread) and holds the answer the adapter waits for.</summary>
-    private sealed class Link(SimulatorVectorEnv owner, int index, SimulatorEndpoint endpoint) : IObserver<SimulatorTick>
-    {
-        public SimulatorEndpoint Endpoint { get; } = endpoint;
-
-        public string Name => Endpoint.Name;
-
-        public IDisposable? Subscription { get; set; }
-
-        // Guarded by owner._gate from here on.
-        public bool Commanded { get; set; }
-
-        public Request Owes { get; set; }
-
-        public SimulatorTick? Answer { get; set; }
-
-        public Exception? Fault { get; private set; }
-
-        public void OnNext(SimulatorTick value)
-        {
-            lock (owner._gate)
-            {
-                if (owner._disposed || Fault is not null || !Commanded)
-                {
-                    return;
-                }
-
-                if (value is null)
-                {
-                    Fault = new SimulatorException(index, Name, "published a null tick.");
-                }
-                else if (Owes == Request.None || Answer is not null)
-                {
-                    Fault = new SimulatorException(index, Name, $"published a tick that no command asked for (after step {owner._step}); a simulator must answer each reset request and each action with exactly one tick.");
-                }
-                else
-                {
-                    Answer = value;
-                }
-
-                Monitor.PulseAll(owner._gate);
-            }
-        }
-
-        public void OnError(Exception error)
-        {
-            lock (owner._gate)
-            {
-                Fault ??= new SimulatorException(index, Name, $"failed: {error?.Message}", error);
-                Monitor.PulseAll(owner._gate);
-            }
-        }
-
-        public void OnCompleted()
-        {
-            lock (owner._gate)
-            {
-                Fault ??= new SimulatorException(index, Name, "stopped: its tick stream completed.");
-                Monitor.PulseAll(owner._gate);
-            }
-        }
-    }
 }

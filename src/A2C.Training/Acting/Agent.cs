@@ -5,17 +5,15 @@ namespace A2C.Training;
 
 /// <summary>
 /// Acts with an <see cref="ActorCritic"/> for a batch of observations: computes the actor's outputs
-/// and V(s) without autograd (with the .NET engine or TorchSharp, see <see cref="Engine"/>), then
+/// and V(s) without autograd (with the .NET engine or TorchSharp, see <see cref="Engine"/>; the
+/// <see cref="Learner"/> computes its gradients with the same engine), then
 /// samples actions in .NET with its own seeded generator (never the global one). Sampling the
 /// same way from either engine's outputs is what makes both give the same actions for a seed.
 /// </summary>
 public sealed class Agent : IPolicy, IDisposable
 {
-    private readonly Device _device;
-    private readonly MlpKernel? _kernel;
     private Rng _rng;
     private float[] _actor = [];
-    private float[] _values = [];
     private float[] _logStd = [];
 
     /// <summary>Wraps <paramref name="model"/>; sampling uses a generator seeded with <paramref name="seed"/>.</summary>
@@ -29,34 +27,22 @@ public sealed class Agent : IPolicy, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(device);
         Model = model;
-        _device = device;
+        Device = device;
         _rng = new Rng(seed);
-        Engine = ResolveEngine(engine, model.Flat.Host is null ? device : CPU);
-        _kernel = Engine == Engine.DotNet ? new MlpKernel(model.Flat.Layout, model.Spec.Activation, 16) : null;
+        Compute = EngineChoice.Create(engine, model, device);
     }
 
     /// <summary>The network.</summary>
     public ActorCritic Model { get; }
 
-    /// <summary>The engine that <paramref name="requested"/> means on <paramref name="device"/>: <see cref="Engine.Auto"/> is .NET on the CPU, TorchSharp elsewhere.</summary>
-    /// <param name="requested">The option's value.</param>
-    /// <param name="device">Where the model lives.</param>
-    /// <returns><see cref="Engine.DotNet"/> or <see cref="Engine.Torch"/>.</returns>
-    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
-    public static Engine ResolveEngine(Engine requested, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        var cpu = device.type == TorchSharp.DeviceType.CPU;
-        return requested switch
-        {
-            Engine.Auto => cpu ? Engine.DotNet : Engine.Torch,
-            Engine.DotNet when !cpu => throw new ArgumentException($"engine dotnet runs on the CPU only; the model is on {device}. Use engine torch.", nameof(requested)),
-            _ => requested,
-        };
-    }
-
     /// <summary>Who computes forward passes (resolved: never <see cref="Engine.Auto"/>).</summary>
-    public Engine Engine { get; }
+    public Engine Engine => Compute.Kind;
+
+    /// <summary>The engine itself, which the learner shares.</summary>
+    internal IEngine Compute { get; }
+
+    /// <summary>Where the model's tensors are made.</summary>
+    internal Device Device { get; }
 
     /// <summary>Whether <see cref="IPolicy.Act"/> takes the most likely action instead of sampling.</summary>
     public bool Deterministic { get; set; }
@@ -83,7 +69,7 @@ public sealed class Agent : IPolicy, IDisposable
         }
 
         var actor = _actor.AsSpan(0, count * width);
-        Forward(observations.AsSpan(0, count * Model.Spec.ObservationSize), count, actor, values.AsSpan(0, count));
+        Compute.Forward(observations.AsSpan(0, count * Model.Spec.ObservationSize), count, actor, values.AsSpan(0, count));
         if (Model.Spec.Continuous)
         {
             var logStd = LogStd();
@@ -111,7 +97,7 @@ public sealed class Agent : IPolicy, IDisposable
     /// <param name="count">Number of observations.</param>
     /// <param name="values">Receives the values.</param>
     public void Values(ReadOnlySpan<float> observations, int count, Span<float> values) =>
-        Forward(observations.Slice(0, count * Model.Spec.ObservationSize), count, default, values.Slice(0, count));
+        Compute.Forward(observations.Slice(0, count * Model.Spec.ObservationSize), count, default, values.Slice(0, count));
 
     /// <summary>The sampling generator's state.</summary>
     /// <returns>Its bytes.</returns>
@@ -198,31 +184,5 @@ public sealed class Agent : IPolicy, IDisposable
         using var scope = NewDisposeScope();
         _logStd = Model.LogStd!.detach().cpu().data<float>().ToArray();
         return _logStd;
-    }
-
-    private void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values)
-    {
-        if (_kernel is not null)
-        {
-            _kernel.Forward(Model.Flat.Host, observations, count, actor, values);
-            return;
-        }
-
-        if (_values.Length < count)
-        {
-            _values = new float[count];
-        }
-
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var obs = tensor(observations.ToArray(), [count, Model.Spec.ObservationSize], device: _device);
-        var (actorOut, valueOut) = Model.Evaluate(obs);
-        if (!actor.IsEmpty)
-        {
-            from_array(_actor).narrow(0, 0, actor.Length).view(actorOut.shape).copy_(actorOut);
-        }
-
-        from_array(_values).narrow(0, 0, count).copy_(valueOut);
-        _values.AsSpan(0, count).CopyTo(values);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using A2C.Core;
 
 namespace A2C.Training;
@@ -20,9 +19,10 @@ public enum Engine
 }
 
 /// <summary>
-/// Options of an A2C run, named as in Stable-Baselines3 (in snake_case on the command line and in
-/// config.json) with its A2C defaults. <see cref="Validate"/> checks them once, naming the option
-/// and its allowed range.
+/// Options of an A2C run, named as in Stable-Baselines3 (in snake_case in config.json and RL Zoo
+/// files, kebab-case on the command line) with its A2C defaults. Each property is a row of
+/// <see cref="Hyperparameters"/>, which holds its names and range; <see cref="Validate"/> checks
+/// them once, naming the option and its allowed range.
 /// </summary>
 public sealed record A2COptions
 {
@@ -111,12 +111,15 @@ public sealed record A2COptions
     public ValueLoss ValueLoss { get; init; } = ValueLoss.Mse;
 
     /// <summary>Longest a reset or step of all in-process envs may take, in seconds, before the run stops naming the env that hangs (0: no limit, the default; each step then runs on a watchdog's thread).</summary>
+    /// <value>Default 0 (no limit); 0 to 86,400.</value>
     public double EnvStepTimeout { get; init; }
 
     /// <summary>What to do when an env returns a NaN or infinite observation or reward: stop with an error (default) or drop the rollout and go on.</summary>
+    /// <value>Default Fail.</value>
     public NonFinitePolicy NanPolicy { get; init; } = NonFinitePolicy.Fail;
 
     /// <summary>Who computes forward and backward passes (<see cref="Training.Engine.Auto"/>: .NET on the CPU). Both give the same actions and the same learning curve for the same seed.</summary>
+    /// <value>Default Auto.</value>
     public Engine Engine { get; init; } = Engine.Auto;
 
     /// <summary>Stable-Baselines3's A2C defaults.</summary>
@@ -142,51 +145,10 @@ public sealed record A2COptions
     }
 
     /// <summary>Every violated range, each naming the option (empty when the options are valid).</summary>
-    /// <returns>The problems.</returns>
-    public IReadOnlyList<string> Validate()
-    {
-        var errors = new List<string>();
-        void Check(bool ok, string option, object value, string range)
-        {
-            if (!ok)
-            {
-                errors.Add($"{option} is {Format(value)}; allowed: {range}.");
-            }
-        }
-
-        Check(!string.IsNullOrWhiteSpace(Env), "env", Env, "a registered environment id");
-        Check(NEnvs is >= 1 and <= 4096, "n_envs", NEnvs, "1 to 4096");
-        Check(NSteps is >= 1 and <= 100_000, "n_steps", NSteps, "1 to 100000");
-        Check(TotalTimesteps >= (long)NEnvs * NSteps, "total_timesteps", TotalTimesteps, $"at least n_envs * n_steps = {(long)NEnvs * NSteps}");
-        Check(Seed >= 0, "seed", Seed, "0 or more");
-        Check(NetArch.Count <= 16 && NetArch.All(w => w is >= 1 and <= 4096), "net_arch", string.Join(",", NetArch), "up to 16 layers of 1 to 4096 units");
-        Check(float.IsFinite(LogStdInit) && LogStdInit is >= -20 and <= 2, "log_std_init", LogStdInit, "-20 to 2");
-        var (lrStart, lrEnd) = LearningRate switch
-        {
-            Schedule.Constant c => (c.Value, c.Value),
-            Schedule.Linear l => (l.Initial, l.Final),
-            _ => (double.NaN, double.NaN),
-        };
-        Check(lrStart is > 0 and <= 1 && lrEnd is >= 0 and <= 1, "learning_rate", LearningRate, "(0, 1], or lin_X with X in (0, 1]");
-        Check(Gamma is >= 0 and <= 1, "gamma", Gamma, "0 to 1");
-        Check(GaeLambda is >= 0 and <= 1, "gae_lambda", GaeLambda, "0 to 1");
-        Check(EntCoef is >= 0 and <= 1, "ent_coef", EntCoef, "0 to 1");
-        Check(VfCoef is >= 0 and <= 10, "vf_coef", VfCoef, "0 to 10");
-        Check(MaxGradNorm is > 0 and <= 1000, "max_grad_norm", MaxGradNorm, "greater than 0, up to 1000");
-        Check(RmsPropEps is > 0 and < 1, "rms_prop_eps", RmsPropEps, "greater than 0, less than 1");
-        Check(double.IsFinite(EnvStepTimeout) && EnvStepTimeout is >= 0 and <= 86_400, "env_step_timeout", EnvStepTimeout, "0 (no limit) to 86400 seconds");
-        return errors;
-    }
+    /// <returns>The problems, such as "n_envs is 0; allowed: 1 to 4096.", in <see cref="Hyperparameters.All"/>'s order.</returns>
+    public IReadOnlyList<string> Validate() => Hyperparameters.Check(this).Select(problem => problem.ToString()).ToList();
 
     /// <summary>The loss options of the core that these options imply.</summary>
     /// <returns>The loss options.</returns>
     public LossOptions ToLossOptions() => new(ValueLoss, NormalizeAdvantage, VfCoef, EntCoef);
-
-    private static string Format(object value) => value switch
-    {
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        Schedule s => s.IsConstant ? ((Schedule.Constant)s).Value.ToString("R", CultureInfo.InvariantCulture) : $"lin_{((Schedule.Linear)s).Initial.ToString("R", CultureInfo.InvariantCulture)}",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
-    };
 }

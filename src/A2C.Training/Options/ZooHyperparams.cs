@@ -1,5 +1,4 @@
 using System.Globalization;
-using A2C.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace A2C.Training;
@@ -67,21 +66,10 @@ public static class ZooHyperparams
             {
                 options = key switch
                 {
-                    "n_envs" => options with { NEnvs = Whole(value) },
-                    "n_timesteps" => options with { TotalTimesteps = (long)Number(value) },
-                    "n_steps" => options with { NSteps = Whole(value) },
-                    "gamma" => options with { Gamma = (float)Number(value) },
-                    "gae_lambda" => options with { GaeLambda = (float)Number(value) },
-                    "ent_coef" => options with { EntCoef = (float)Number(value) },
-                    "vf_coef" => options with { VfCoef = (float)Number(value) },
-                    "max_grad_norm" => options with { MaxGradNorm = (float)Number(value) },
-                    "rms_prop_eps" => options with { RmsPropEps = (float)Number(value) },
-                    "use_rms_prop" => options with { UseRmsProp = Flag(value) },
-                    "normalize_advantage" => options with { NormalizeAdvantage = Flag(value) },
-                    "normalize" => options with { Normalize = Flag(value) },
-                    "learning_rate" => options with { LearningRate = LearningRate(value) },
+                    "n_timesteps" => Hyperparameters.TotalTimesteps.Set(options, Hyperparameters.TotalTimesteps.Parse(Text(value))),
                     "policy" => Text(value) == "MlpPolicy" ? options : throw new FormatException($"'{Text(value)}' is not supported; only MlpPolicy"),
                     "policy_kwargs" => PolicyKwargs(options, Text(value)),
+                    _ when Hyperparameters.Find(key) is { } option => Apply(options, option, value, envId),
                     _ when _unsupported.TryGetValue(key, out var why) => throw new NotSupportedException(why),
                     _ => throw new KeyNotFoundException("unknown key (not an A2C hyperparameter RL Zoo or this library knows)"),
                 };
@@ -124,36 +112,28 @@ public static class ZooHyperparams
         return merged.Select(p => (p.Key, p.Value));
     }
 
+    /// <summary>A key that is a row of <see cref="Hyperparameters"/>: its value read by the row's parser.</summary>
+    private static A2COptions Apply(A2COptions options, Hyperparameter option, YamlNode value, string envId)
+    {
+        // A list such as net_arch: [64, 64] reads as the command line's 64,64.
+        var text = value is YamlSequenceNode list ? string.Join(",", list.Children.Select(Text)) : Text(value);
+        if (option == Hyperparameters.Env && text != envId)
+        {
+            throw new FormatException($"'{text}' is not this entry's env; the entry for {envId} trains {envId}");
+        }
+
+        try
+        {
+            return option.SetValue(options, option.ParseValue(text));
+        }
+        catch (HyperparameterFormatException e) when (option == Hyperparameters.Normalize && text.StartsWith('{'))
+        {
+            throw new FormatException(e.Message + " (VecNormalize arguments as a dict are not supported)", e);
+        }
+    }
+
     private static string Text(YamlNode node) =>
         node is YamlScalarNode { Value: { } text } ? text : throw new FormatException("expected a single value");
-
-    private static double Number(YamlNode node) =>
-        double.TryParse(Text(node), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x)
-            ? x
-            : throw new FormatException($"'{Text(node)}' is not a number");
-
-    private static int Whole(YamlNode node)
-    {
-        var x = Number(node);
-        return x == Math.Floor(x) && x is >= int.MinValue and <= int.MaxValue ? (int)x : throw new FormatException($"'{Text(node)}' is not a whole number");
-    }
-
-    private static bool Flag(YamlNode node)
-    {
-        var text = Text(node);
-        return text.ToLowerInvariant() switch
-        {
-            "true" => true,
-            "false" => false,
-            _ => throw new FormatException($"'{text}' is not true or false" + (text.StartsWith('{') ? " (VecNormalize arguments as a dict are not supported)" : string.Empty)),
-        };
-    }
-
-    private static Schedule LearningRate(YamlNode node)
-    {
-        var parsed = Schedule.Parse(Text(node));
-        return parsed.IsOk ? parsed.ResultValue : throw new FormatException(parsed.ErrorValue);
-    }
 
     /// <summary>RL Zoo writes policy_kwargs as Python, <c>dict(net_arch=[64, 64], ortho_init=False)</c>: the arguments this library has are read, any other is reported.</summary>
     private static A2COptions PolicyKwargs(A2COptions options, string text)
@@ -176,18 +156,20 @@ public static class ZooHyperparams
             var value = argument[(equals + 1)..].Trim();
             options = name switch
             {
-                "log_std_init" => options with { LogStdInit = float.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture) },
-                "ortho_init" => options with { OrthoInit = value == "True" || (value == "False" ? false : throw new FormatException($"ortho_init={value} is not True or False")) },
-                "activation_fn" => options with
+                _ when name == Hyperparameters.LogStdInit.Name => Hyperparameters.LogStdInit.Set(options, Hyperparameters.LogStdInit.Parse(value)),
+                _ when name == Hyperparameters.OrthoInit.Name => Hyperparameters.OrthoInit.Set(options, value switch
                 {
-                    Activation = value.Split('.')[^1] switch
-                    {
-                        "Tanh" => Activation.Tanh,
-                        "ReLU" => Activation.Relu,
-                        var other => throw new NotSupportedException($"activation_fn {other} (tanh and ReLU are built)"),
-                    },
-                },
-                "net_arch" => options with { Net = NetKind.Separate, NetArch = NetArch(value) },
+                    "True" => true,
+                    "False" => false,
+                    _ => throw new FormatException($"{name}={value} is not True or False"),
+                }),
+                "activation_fn" => Hyperparameters.Activation.Set(options, value.Split('.')[^1] switch
+                {
+                    "Tanh" => Activation.Tanh,
+                    "ReLU" => Activation.Relu,
+                    var other => throw new NotSupportedException($"activation_fn {other} (tanh and ReLU are built)"),
+                }),
+                _ when name == Hyperparameters.NetArch.Name => options with { Net = NetKind.Separate, NetArch = NetArch(value) },
                 _ => throw new NotSupportedException($"policy_kwargs argument {name}"),
             };
         }

@@ -118,8 +118,9 @@ internal static class ProgressCsv
             throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e);
         }
 
-        return node is JsonObject config && config["env"] is JsonValue env && env.TryGetValue<string>(out var id)
+        var field = Hyperparameters.Env.Name;
+        return node is JsonObject config && config[field] is JsonValue env && env.TryGetValue<string>(out var id)
             ? id
-            : throw new InvalidDataException($"'{path}' has no \"env\" string; is it a2c's config.json?");
+            : throw new InvalidDataException($"'{path}' has no \"{field}\" string; is it a2c's config.json?");
     }
 }

@@ -102,41 +102,21 @@ public sealed class RunFiles : IDisposable
     /// <summary>Path of the normalization statistics (written when normalization is on).</summary>
     public string NormalizationPath => Path.Combine(Directory, "normalization.json");
 
-    /// <summary>The options as config.json stores them (Stable-Baselines3's names).</summary>
+    /// <summary>The options as config.json stores them: one field per row of <see cref="Hyperparameters.All"/> (Stable-Baselines3's names, in its order), then the device.</summary>
     /// <param name="options">The options.</param>
     /// <param name="device">The device.</param>
     /// <returns>The JSON object.</returns>
     public static JsonObject ConfigJson(A2COptions options, string device)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new JsonObject
+        var json = new JsonObject();
+        foreach (var option in Hyperparameters.All)
         {
-            ["env"] = options.Env,
-            ["n_envs"] = options.NEnvs,
-            ["total_timesteps"] = options.TotalTimesteps,
-            ["seed"] = options.Seed,
-            ["net"] = options.Net.ToString().ToLowerInvariant(),
-            ["net_arch"] = new JsonArray(options.NetArch.Select(w => (JsonNode)w).ToArray()),
-            ["activation"] = options.Activation.ToString().ToLowerInvariant(),
-            ["ortho_init"] = options.OrthoInit,
-            ["log_std_init"] = options.LogStdInit,
-            ["learning_rate"] = ScheduleText(options.LearningRate),
-            ["n_steps"] = options.NSteps,
-            ["gamma"] = options.Gamma,
-            ["gae_lambda"] = options.GaeLambda,
-            ["ent_coef"] = options.EntCoef,
-            ["vf_coef"] = options.VfCoef,
-            ["max_grad_norm"] = options.MaxGradNorm,
-            ["rms_prop_eps"] = options.RmsPropEps,
-            ["use_rms_prop"] = options.UseRmsProp,
-            ["normalize_advantage"] = options.NormalizeAdvantage,
-            ["value_loss"] = options.ValueLoss.IsHuber ? "huber" : "mse",
-            ["normalize"] = options.Normalize,
-            ["engine"] = options.Engine.ToString().ToLowerInvariant(),
-            ["nan_policy"] = options.NanPolicy.ToString().ToLowerInvariant(),
-            ["env_step_timeout"] = options.EnvStepTimeout,
-            ["device"] = device,
-        };
+            json[option.Name] = option.ToJson(options);
+        }
+
+        json["device"] = device;
+        return json;
     }
 
     /// <summary>Reads options back from a config.json written by <see cref="ConfigJson"/>.</summary>
@@ -154,12 +134,7 @@ public sealed class RunFiles : IDisposable
     /// <summary>Text of a schedule as the command line takes it: <c>7e-4</c> or <c>lin_7e-4</c>.</summary>
     /// <param name="schedule">The schedule.</param>
     /// <returns>The text.</returns>
-    public static string ScheduleText(Schedule schedule) => schedule switch
-    {
-        Schedule.Constant c => c.Value.ToString("R", CultureInfo.InvariantCulture),
-        Schedule.Linear l when l.Final == 0 => "lin_" + l.Initial.ToString("R", CultureInfo.InvariantCulture),
-        _ => schedule.ToString() ?? string.Empty,
-    };
+    public static string ScheduleText(Schedule schedule) => ValueFormat.ScheduleText(schedule);
 
     /// <summary>Appends one row to progress.csv.</summary>
     /// <param name="report">The update to record.</param>

@@ -116,7 +116,7 @@ public sealed class Trainer : IDisposable
         // operations, too small to share out: it keeps one intra-op thread (process-wide), which
         // stops libtorch's idle workers spinning on the other core (112 instead of 126 us per
         // update at 8 envs).
-        var engine = Agent.ResolveEngine(options.Engine, _device);
+        var engine = EngineChoice.Resolve(options.Engine, _device);
         var model = OnTrainingThread(() =>
         {
             var threads = engine == Engine.DotNet ? 1 : get_num_threads();
@@ -184,9 +184,12 @@ public sealed class Trainer : IDisposable
     {
         var (saved, entries) = Checkpoint.Read(path);
         var options = configure is null ? saved : configure(saved);
-        if (options.Env != saved.Env || options.NEnvs != saved.NEnvs || options.Net != saved.Net || !options.NetArch.SequenceEqual(saved.NetArch) || options.Normalize != saved.Normalize)
+        var shape = Hyperparameters.All.Where(o => o.OnResume == ResumeRule.Shape).ToList();
+        if (shape.Where(o => !o.Same(options, saved)).ToList() is { Count: > 0 } changed)
         {
-            throw new CheckpointException($"the checkpoint '{path}' is for {saved.Env} with {saved.NEnvs} envs, net {saved.Net} {string.Join(",", saved.NetArch)}, normalize {saved.Normalize}; env, n_envs, net, net_arch and normalize cannot change on resume.");
+            static string Values(IEnumerable<Hyperparameter> rows, A2COptions o) => string.Join(", ", rows.Select(row => $"{row.Name} {row.Format(o)}"));
+            throw new CheckpointException(
+                $"the checkpoint '{path}' is for {Values(shape, saved)}; {Values(changed, options)} asked for, but {string.Join(", ", shape.Select(o => o.Name))} cannot change on resume.");
         }
 
         var trainer = new Trainer(options, device, remote);

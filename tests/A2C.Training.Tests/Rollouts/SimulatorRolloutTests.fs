@@ -58,36 +58,39 @@ let tests =
                     let column (field: StepBatch -> 'a[]) i = [ for b in batches -> (field b).[i] ]
 
                     Expect.equal
-                        (column (fun b -> b.Terminated) 0)
+                        (column (fun b -> b.Terminated.ToArray()) 0)
                         [ false; true; false; true; false; true; false; true ]
                         "sim-0 ends every 2 steps"
 
                     Expect.equal
-                        (column (fun b -> b.Terminated) 1)
+                        (column (fun b -> b.Terminated.ToArray()) 1)
                         [ false; false; true; false; false; true; false; false ]
                         "sim-1 every 3"
 
                     Expect.equal
-                        (column (fun b -> b.Truncated) 2)
+                        (column (fun b -> b.Truncated.ToArray()) 2)
                         [ false; false; false; true; false; false; false; true ]
                         "sim-2 truncated every 4"
 
                     Expect.equal
-                        (column (fun b -> b.FinalValues) 2)
+                        (column (fun b -> b.FinalValues.ToArray()) 2)
                         [ 0f; 0f; 0f; 0.5f; 0f; 0f; 0f; 0.5f ]
                         "bootstrapped from the final observation's value"
 
                     Expect.equal
-                        (column (fun b -> b.Rewards) 1)
+                        (column (fun b -> b.Rewards.ToArray()) 1)
                         [ 1f; 1f; 11f; 1f; 1f; 11f; 1f; 1f ]
                         "sim-1 got action 1"
 
-                    Expect.equal batches.[1].NextObservations.[0..2] [| 0f; 0f; 0f |] "auto-reset in the same step"
+                    Expect.equal
+                        (batches.[1].NextObservations.ToArray().[0..2])
+                        [| 0f; 0f; 0f |]
+                        "auto-reset in the same step"
 
                     Expect.equal
                         [
                             for b in batches do
-                                for e in b.FinishedEpisodes -> e.Env, e.Length
+                                for e in b.FinishedEpisodes.ToArray() -> e.Env, e.Length
                         ]
                         [ 0, 2; 1, 3; 0, 2; 2, 4; 0, 2; 1, 3; 0, 2; 2, 4 ]
                         "finished episodes, in order"

@@ -1,0 +1,89 @@
+using A2C.Core;
+
+namespace A2C.Training;
+
+/// <summary>
+/// The .NET engine: <see cref="MlpKernel"/> forward and backward passes over the model's flat
+/// parameters in .NET memory, with the core's closed-form <see cref="LossGradients"/> in between,
+/// written straight into the gradient vector. CPU only.
+/// </summary>
+internal sealed class DotNetEngine : IEngine
+{
+    // Acting and learning keep their own activations, so a forward pass for actions never
+    // overwrites what a backward pass needs, and each stays sized for its own batches.
+    private const int ActingCapacity = 16;
+    private readonly ActorCritic _model;
+    private readonly float[] _weights;
+    private readonly float[] _gradients;
+    private readonly MlpKernel _acting;
+    private MlpKernel? _learning;
+    private int _total = -1;
+    private float[] _actor = [];
+    private float[] _values = [];
+    private float[] _gradActor = [];
+    private float[] _gradValues = [];
+    private float[] _logStd = [];
+    private float[] _gradLogStd = [];
+
+    public DotNetEngine(ActorCritic model)
+    {
+        _model = model;
+        _weights = model.Flat.Host ?? throw new ArgumentException("the .NET engine needs the parameters in .NET memory (on the CPU).", nameof(model));
+        _gradients = model.Flat.HostGradients!;
+        _acting = new MlpKernel(model.Flat.Layout, model.Spec.Activation, ActingCapacity);
+    }
+
+    public Engine Kind => Engine.DotNet;
+
+    public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
+        _acting.Forward(_weights, observations, count, actor, values);
+
+    public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns)
+    {
+        var spec = _model.Spec;
+        var layout = _model.Flat.Layout;
+        var total = rollout.Steps * rollout.Envs;
+        EnsureBuffers(total);
+        _learning ??= new MlpKernel(layout, spec.Activation, total);
+        _learning.Forward(_weights, rollout.Observations, total, _actor, _values);
+        LossBreakdown loss;
+        if (spec.Continuous)
+        {
+            _weights.AsSpan(layout.LogStd, _logStd.Length).CopyTo(_logStd);
+            loss = LossGradients.Gaussian(options, _actor, _logStd, rollout.ContinuousActions, _values, advantages, returns, _gradActor, _gradLogStd, _gradValues);
+        }
+        else
+        {
+            loss = LossGradients.Categorical(options, _actor, spec.ActionCount, rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
+        }
+
+        NonFiniteUpdateException.ThrowIfNotFinite(loss);
+        Array.Clear(_gradients);
+        _learning.Backward(_weights, total, _gradActor, _gradValues, _gradients);
+        if (spec.Continuous)
+        {
+            // The log std does not pass through the network.
+            _gradLogStd.CopyTo(_gradients.AsSpan(layout.LogStd));
+        }
+
+        return loss;
+    }
+
+    private void EnsureBuffers(int total)
+    {
+        if (total == _total)
+        {
+            return;
+        }
+
+        // The core's loss gradients take arrays of exactly one rollout's length.
+        var spec = _model.Spec;
+        _total = total;
+        _actor = new float[total * spec.ActionCount];
+        _values = new float[total];
+        _gradActor = new float[total * spec.ActionCount];
+        _gradValues = new float[total];
+        _logStd = spec.Continuous ? new float[spec.ActionCount] : [];
+        _gradLogStd = spec.Continuous ? new float[spec.ActionCount] : [];
+    }
+}

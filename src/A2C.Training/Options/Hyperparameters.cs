@@ -1,0 +1,184 @@
+using A2C.Core;
+
+namespace A2C.Training;
+
+/// <summary>
+/// The one table of A2C's hyperparameters: a row per property of <see cref="A2COptions"/>, in
+/// config.json's order. Validation, config.json (writing and strict reading), RL Zoo files, the
+/// resume checks and the command line's train options are all derived from it, so each option's
+/// Stable-Baselines3 name is written here and nowhere else.
+/// </summary>
+/// <remarks>
+/// To add an option: add its property (with its <c>&lt;value&gt;</c> doc) to <see cref="A2COptions"/>,
+/// add a row here (SB3 name, command-line spelling, help, format, get and set, and its range and
+/// rule on resume if it has them) and list it in <see cref="All"/> where config.json should hold it.
+/// Mark it <c>OptionalInConfig</c> so that runs written before it existed still read.
+/// </remarks>
+public static class Hyperparameters
+{
+    /// <summary>The environment id (a registered one, or <c>grpc://HOST:PORT</c>).</summary>
+    public static Hyperparameter<string> Env { get; } = new("env", "--env", "Registered environment id, e.g. CartPole-v1, or grpc://HOST:PORT.", ValueFormat.Text, o => o.Env, (o, v) => o with { Env = v })
+    {
+        Range = new("a registered environment id", v => !string.IsNullOrWhiteSpace(v)),
+        OnResume = ResumeRule.Shape,
+    };
+
+    /// <summary>Parallel environments.</summary>
+    public static Hyperparameter<int> NEnvs { get; } = new("n_envs", "--n-envs", "Parallel environments.", ValueFormat.Whole, o => o.NEnvs, (o, v) => o with { NEnvs = v })
+    {
+        Range = new("1 to 4096", v => v is >= 1 and <= 4096),
+        OnResume = ResumeRule.Shape,
+    };
+
+    /// <summary>Steps per env per update.</summary>
+    public static Hyperparameter<int> NSteps { get; } = new("n_steps", "--n-steps", "Steps per env per update.", ValueFormat.Whole, o => o.NSteps, (o, v) => o with { NSteps = v })
+    {
+        Range = new("1 to 100000", v => v is >= 1 and <= 100_000),
+    };
+
+    /// <summary>Environment steps to train for; the one option a resumed run may change.</summary>
+    public static Hyperparameter<long> TotalTimesteps { get; } = new("total_timesteps", "--total-steps", "Environment steps to train for, summed over envs.", ValueFormat.Long, o => o.TotalTimesteps, (o, v) => o with { TotalTimesteps = v })
+    {
+        Range = new((o, v) => v >= (long)o.NEnvs * o.NSteps, o => $"at least {NEnvs.Name} * {NSteps.Name} = {(long)o.NEnvs * o.NSteps}"),
+        OnResume = ResumeRule.Free,
+    };
+
+    /// <summary>Seed of envs, weights and action sampling.</summary>
+    public static Hyperparameter<int> Seed { get; } = new("seed", "--seed", "Seed of envs, weights and sampling.", ValueFormat.Whole, o => o.Seed, (o, v) => o with { Seed = v })
+    {
+        Range = new("0 or more", v => v >= 0),
+    };
+
+    /// <summary>Shared trunk or separate policy and value networks.</summary>
+    public static Hyperparameter<NetKind> Net { get; } = new("net", "--net", "One shared trunk for policy and value, or separate networks.", ValueFormat.Choice(("shared", NetKind.Shared), ("separate", NetKind.Separate)), o => o.Net, (o, v) => o with { Net = v })
+    {
+        OnResume = ResumeRule.Shape,
+    };
+
+    /// <summary>Hidden layer sizes.</summary>
+    public static Hyperparameter<IReadOnlyList<int>> NetArch { get; } = new("net_arch", "--net-arch", "Hidden layer sizes, e.g. 64,64.", ValueFormat.Sizes, o => o.NetArch, (o, v) => o with { NetArch = v })
+    {
+        Range = new("up to 16 layers of 1 to 4096 units", v => v.Count <= 16 && v.All(w => w is >= 1 and <= 4096)),
+        OnResume = ResumeRule.Shape,
+    };
+
+    /// <summary>Hidden activation.</summary>
+    public static Hyperparameter<Activation> Activation { get; } = new("activation", "--activation", "Hidden activation (activation_fn).", ValueFormat.Choice(("tanh", Training.Activation.Tanh), ("relu", Training.Activation.Relu)), o => o.Activation, (o, v) => o with { Activation = v });
+
+    /// <summary>Orthogonal initialization.</summary>
+    public static Hyperparameter<bool> OrthoInit { get; } = new("ortho_init", "--ortho-init", "Orthogonal initialization of the weights.", ValueFormat.Flag, o => o.OrthoInit, (o, v) => o with { OrthoInit = v });
+
+    /// <summary>Initial log std of Gaussian policies.</summary>
+    public static Hyperparameter<float> LogStdInit { get; } = new("log_std_init", "--log-std-init", "Initial log std of Gaussian policies.", ValueFormat.Single, o => o.LogStdInit, (o, v) => o with { LogStdInit = v })
+    {
+        Range = new("-20 to 2", v => float.IsFinite(v) && v is >= -20 and <= 2),
+    };
+
+    /// <summary>Learning rate: a constant or RL Zoo's <c>lin_X</c>.</summary>
+    public static Hyperparameter<Schedule> LearningRate { get; } = new("learning_rate", "--learning-rate", "Learning rate: a constant (7e-4) or lin_X, linear from X to 0.", ValueFormat.Schedule, o => o.LearningRate, (o, v) => o with { LearningRate = v })
+    {
+        Range = new("(0, 1], or lin_X with X in (0, 1]", v => v switch
+        {
+            Schedule.Constant c => c.Value is > 0 and <= 1,
+            Schedule.Linear l => l.Initial is > 0 and <= 1 && l.Final is >= 0 and <= 1,
+            _ => false,
+        }),
+    };
+
+    /// <summary>Discount factor.</summary>
+    public static Hyperparameter<float> Gamma { get; } = new("gamma", "--gamma", "Discount factor.", ValueFormat.Single, o => o.Gamma, (o, v) => o with { Gamma = v })
+    {
+        Range = new("0 to 1", v => v is >= 0 and <= 1),
+    };
+
+    /// <summary>GAE lambda.</summary>
+    public static Hyperparameter<float> GaeLambda { get; } = new("gae_lambda", "--gae-lambda", "GAE lambda; 1 gives plain n-step returns.", ValueFormat.Single, o => o.GaeLambda, (o, v) => o with { GaeLambda = v })
+    {
+        Range = new("0 to 1", v => v is >= 0 and <= 1),
+    };
+
+    /// <summary>Entropy bonus weight.</summary>
+    public static Hyperparameter<float> EntCoef { get; } = new("ent_coef", "--ent-coef", "Entropy bonus weight.", ValueFormat.Single, o => o.EntCoef, (o, v) => o with { EntCoef = v })
+    {
+        Range = new("0 to 1", v => v is >= 0 and <= 1),
+    };
+
+    /// <summary>Value loss weight.</summary>
+    public static Hyperparameter<float> VfCoef { get; } = new("vf_coef", "--vf-coef", "Value loss weight.", ValueFormat.Single, o => o.VfCoef, (o, v) => o with { VfCoef = v })
+    {
+        Range = new("0 to 10", v => v is >= 0 and <= 10),
+    };
+
+    /// <summary>Gradient clipping by global norm.</summary>
+    public static Hyperparameter<float> MaxGradNorm { get; } = new("max_grad_norm", "--max-grad-norm", "Gradient clipping by global norm.", ValueFormat.Single, o => o.MaxGradNorm, (o, v) => o with { MaxGradNorm = v })
+    {
+        Range = new("greater than 0, up to 1000", v => v is > 0 and <= 1000),
+    };
+
+    /// <summary>RMSprop epsilon.</summary>
+    public static Hyperparameter<float> RmsPropEps { get; } = new("rms_prop_eps", "--rms-prop-eps", "RMSprop epsilon.", ValueFormat.Single, o => o.RmsPropEps, (o, v) => o with { RmsPropEps = v })
+    {
+        Range = new("greater than 0, less than 1", v => v is > 0 and < 1),
+    };
+
+    /// <summary>RMSprop rather than Adam.</summary>
+    public static Hyperparameter<bool> UseRmsProp { get; } = new("use_rms_prop", "--use-rms-prop", "true: RMSprop (alpha 0.99); false: Adam.", ValueFormat.Flag, o => o.UseRmsProp, (o, v) => o with { UseRmsProp = v });
+
+    /// <summary>Normalize advantages per batch.</summary>
+    public static Hyperparameter<bool> NormalizeAdvantage { get; } = new("normalize_advantage", "--normalize-advantage", "Normalize advantages per batch.", ValueFormat.Flag, o => o.NormalizeAdvantage, (o, v) => o with { NormalizeAdvantage = v });
+
+    /// <summary>Critic loss.</summary>
+    public static Hyperparameter<ValueLoss> ValueLoss { get; } = new("value_loss", "--value-loss", "Critic loss: mse (Stable-Baselines3) or huber (the seed article).", ValueFormat.Choice(("mse", Core.ValueLoss.Mse), ("huber", Core.ValueLoss.Huber)), o => o.ValueLoss, (o, v) => o with { ValueLoss = v });
+
+    /// <summary>Normalize observations and rewards as VecNormalize does.</summary>
+    public static Hyperparameter<bool> Normalize { get; } = new("normalize", "--normalize", "Normalize observations and rewards like VecNormalize.", ValueFormat.Flag, o => o.Normalize, (o, v) => o with { Normalize = v })
+    {
+        OnResume = ResumeRule.Shape,
+    };
+
+    /// <summary>Who computes forward and backward passes.</summary>
+    public static Hyperparameter<Engine> Engine { get; } = new("engine", "--engine", "Who computes forward and backward passes: auto (.NET on the CPU), dotnet or torch.", ValueFormat.Choice(("auto", Training.Engine.Auto), ("dotnet", Training.Engine.DotNet), ("torch", Training.Engine.Torch)), o => o.Engine, (o, v) => o with { Engine = v })
+    {
+        OptionalInConfig = true,
+    };
+
+    /// <summary>What to do when an env returns a NaN or infinite value.</summary>
+    public static Hyperparameter<NonFinitePolicy> NanPolicy { get; } = new("nan_policy", "--nan-policy", "fail: stop when an env returns a NaN or infinite observation or reward, naming it; skip: drop that rollout, reset the envs and go on (counted; 100 in a row still stop).", ValueFormat.Choice(("fail", NonFinitePolicy.Fail), ("skip", NonFinitePolicy.Skip)), o => o.NanPolicy, (o, v) => o with { NanPolicy = v })
+    {
+        OptionalInConfig = true,
+    };
+
+    /// <summary>Seconds a reset or step of all envs may take.</summary>
+    public static Hyperparameter<double> EnvStepTimeout { get; } = new("env_step_timeout", "--env-step-timeout", "Seconds a reset or step of all envs may take before the run stops naming the env that hangs (0: no limit).", ValueFormat.Double, o => o.EnvStepTimeout, (o, v) => o with { EnvStepTimeout = v })
+    {
+        Range = new("0 (no limit) to 86400 seconds", v => double.IsFinite(v) && v is >= 0 and <= 86_400),
+        OptionalInConfig = true,
+    };
+
+    /// <summary>Every row, in config.json's order (validation reports problems in this order too).</summary>
+    public static IReadOnlyList<Hyperparameter> All { get; } =
+    [
+        Env, NEnvs, TotalTimesteps, Seed, Net, NetArch, Activation, OrthoInit, LogStdInit, LearningRate, NSteps, Gamma, GaeLambda,
+        EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
+    ];
+
+    /// <summary>Named sets of choices on top of the defaults: <c>seed</c> is <see cref="A2COptions.SeedPreset"/>.</summary>
+    public static IReadOnlyDictionary<string, Func<A2COptions, A2COptions>> Presets { get; } = new Dictionary<string, Func<A2COptions, A2COptions>>
+    {
+        ["seed"] = A2COptions.SeedPreset,
+    };
+
+    /// <summary>The row whose Stable-Baselines3 name is <paramref name="name"/>, or null.</summary>
+    /// <param name="name">A name such as <c>n_steps</c>.</param>
+    /// <returns>The row, or null.</returns>
+    public static Hyperparameter? Find(string name) => All.FirstOrDefault(row => row.Name == name);
+
+    /// <summary>Every option of <paramref name="options"/> out of its range, in table order.</summary>
+    /// <param name="options">The options.</param>
+    /// <returns>The problems (empty when the options are valid).</returns>
+    public static IReadOnlyList<OptionProblem> Check(A2COptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return All.Select(row => row.Check(options)).OfType<OptionProblem>().ToList();
+    }
+}
