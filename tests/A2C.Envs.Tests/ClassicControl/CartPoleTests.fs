@@ -1,4 +1,4 @@
-module A2C.Envs.Tests.CartPoleTests
+module A2C.Envs.Tests.ClassicControl.CartPoleTests
 
 open System
 open A2C.Envs

@@ -1,4 +1,4 @@
-module A2C.Envs.Tests.AcrobotTests
+module A2C.Envs.Tests.ClassicControl.AcrobotTests
 
 open System
 open A2C.Envs

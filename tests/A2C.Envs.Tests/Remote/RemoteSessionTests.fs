@@ -1,4 +1,4 @@
-module A2C.Envs.Tests.RemoteSessionTests
+module A2C.Envs.Tests.Remote.RemoteSessionTests
 
 open A2C.Envs
 open A2C.Envs.Remote

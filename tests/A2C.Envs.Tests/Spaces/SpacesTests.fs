@@ -1,4 +1,4 @@
-module A2C.Envs.Tests.SpacesTests
+module A2C.Envs.Tests.Spaces.SpacesTests
 
 open System
 open A2C.Envs

@@ -1,4 +1,4 @@
-module A2C.Envs.Tests.VectorEnvTests
+module A2C.Envs.Tests.Vector.VectorEnvTests
 
 open System
 open A2C.Envs

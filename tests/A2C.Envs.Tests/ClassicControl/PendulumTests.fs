@@ -1,9 +1,10 @@
-module A2C.Envs.Tests.PendulumTests
+module A2C.Envs.Tests.ClassicControl.PendulumTests
 
 open System
 open A2C.Envs
 open A2C.Envs.ClassicControl
 open A2C.Envs.Spaces
+open A2C.Envs.Tests
 open Expecto
 
 /// The float64 state and reward: the same equations, a few ulps apart at most.

@@ -1,4 +1,4 @@
-module A2C.Envs.Tests.ToyTests
+module A2C.Envs.Tests.Toy.ToyTests
 
 open System
 open A2C.Envs

@@ -1,9 +1,10 @@
-module A2C.Envs.Tests.MountainCarTests
+module A2C.Envs.Tests.ClassicControl.MountainCarTests
 
 open System
 open A2C.Envs
 open A2C.Envs.ClassicControl
 open A2C.Envs.Spaces
+open A2C.Envs.Tests
 open Expecto
 
 /// The float64 state: the same arithmetic up to the order of additions, so a few ulps at most.
