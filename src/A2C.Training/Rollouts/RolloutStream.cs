@@ -80,7 +80,7 @@ public static class RolloutStream
     }
 
     /// <summary>The loop behind every form of the stream: rollouts of <paramref name="nSteps"/> steps, into one buffer or (<paramref name="reuse"/> false) a new one each time.</summary>
-    internal static IObservable<RolloutBuffer> Collect(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer, bool resume, NonFinitePolicy nonFinite, Action<NonFiniteEnvironmentException>? skipped, bool reuse)
+    private static IObservable<RolloutBuffer> Collect(IVectorEnv env, IPolicy policy, int nSteps, int? seed, IScheduler scheduler, Normalizer? normalizer, bool resume, NonFinitePolicy nonFinite, Action<NonFiniteEnvironmentException>? skipped, bool reuse)
     {
         return Observable.Create<RolloutBuffer>(observer =>
         {
