@@ -19,7 +19,7 @@ internal static class TrainCommand
         var hyperparameters = HyperparameterOption.ForAll(row => row == Hyperparameters.Env ? $"{row.Help} [{row.Name}; required unless --resume]" : null);
         HyperparameterOption Of(Hyperparameter row) => hyperparameters.Single(h => h.Row == row);
         var presetNames = string.Join(", ", Hyperparameters.Presets.Keys.Select(name => $"'{name}'"));
-        var preset = new Option<string?>("--preset") { Description = "Choices on top of the defaults, applied before --hyperparams and the options given here: 'seed' is the seed article's (gae_lambda 0.95, Huber, normalized advantages, ent_coef 0.01, shared net).", HelpName = string.Join("|", Hyperparameters.Presets.Keys) };
+        var preset = new Option<string?>("--preset") { Description = "Choices on top of the defaults, applied before --hyperparams and the options given here: 'seed' is the seed preset's (gae_lambda 0.95, Huber, normalized advantages, ent_coef 0.01, shared net).", HelpName = string.Join("|", Hyperparameters.Presets.Keys) };
         preset.CompletionSources.Add([.. Hyperparameters.Presets.Keys]);
         string[] devices = ["auto", "cpu", "cuda"];
         var device = new Option<string>("--device") { Description = "Where the model lives: auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto", HelpName = string.Join("|", devices) };

@@ -3,7 +3,7 @@ using A2C.Envs.Spaces;
 namespace A2C.Envs.Toy;
 
 /// <summary>
-/// LineWalk-v0, the seed article's one-dimensional corridor: x starts at 0; action 0 moves it by
+/// LineWalk-v0, the seed preset's one-dimensional corridor: x starts at 0; action 0 moves it by
 /// -0.1 and action 1 by +0.1. Walking past +1 ends the episode with reward +1, past -1 with -1;
 /// every other step pays 0.01. The observation is [x, 0, 0, 0] (shaped like CartPole's so the
 /// same networks apply). The best return, eleven steps right, is 10 * 0.01 + 1 = 1.1.

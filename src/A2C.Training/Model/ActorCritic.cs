@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace A2C.Training;
 
-/// <summary>Whether actor and critic share a trunk (the seed article) or have their own (Stable-Baselines3).</summary>
+/// <summary>Whether actor and critic share a trunk (the seed preset) or have their own (Stable-Baselines3).</summary>
 public enum NetKind
 {
     /// <summary>One trunk, an actor head and a critic head.</summary>

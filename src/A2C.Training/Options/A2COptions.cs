@@ -106,7 +106,7 @@ public sealed record A2COptions
     /// <value>Default false.</value>
     public bool Normalize { get; init; }
 
-    /// <summary>Critic loss: MSE (Stable-Baselines3) or Huber (the seed article).</summary>
+    /// <summary>Critic loss: MSE (Stable-Baselines3) or Huber (the seed preset).</summary>
     /// <value>Default Mse.</value>
     public ValueLoss ValueLoss { get; init; } = ValueLoss.Mse;
 
@@ -126,7 +126,7 @@ public sealed record A2COptions
     public static A2COptions Defaults { get; } = new();
 
     /// <summary>
-    /// The seed article's choices on top of <paramref name="options"/>: GAE lambda 0.95, Huber value
+    /// The seed preset's choices on top of <paramref name="options"/>: GAE lambda 0.95, Huber value
     /// loss, normalized advantages, entropy 0.01, shared backbone.
     /// </summary>
     /// <param name="options">The options to change.</param>

@@ -128,7 +128,7 @@ public static class Hyperparameters
     public static Hyperparameter<bool> NormalizeAdvantage { get; } = new("normalize_advantage", "--normalize-advantage", "Normalize advantages per batch.", ValueFormat.Flag, o => o.NormalizeAdvantage, (o, v) => o with { NormalizeAdvantage = v });
 
     /// <summary>Critic loss.</summary>
-    public static Hyperparameter<ValueLoss> ValueLoss { get; } = new("value_loss", "--value-loss", "Critic loss: mse (Stable-Baselines3) or huber (the seed article).", ValueFormat.Choice(("mse", Core.ValueLoss.Mse), ("huber", Core.ValueLoss.Huber)), o => o.ValueLoss, (o, v) => o with { ValueLoss = v });
+    public static Hyperparameter<ValueLoss> ValueLoss { get; } = new("value_loss", "--value-loss", "Critic loss: mse (Stable-Baselines3) or huber (the seed preset).", ValueFormat.Choice(("mse", Core.ValueLoss.Mse), ("huber", Core.ValueLoss.Huber)), o => o.ValueLoss, (o, v) => o with { ValueLoss = v });
 
     /// <summary>Normalize observations and rewards as VecNormalize does.</summary>
     public static Hyperparameter<bool> Normalize { get; } = new("normalize", "--normalize", "Normalize observations and rewards like VecNormalize.", ValueFormat.Flag, o => o.Normalize, (o, v) => o with { Normalize = v })
