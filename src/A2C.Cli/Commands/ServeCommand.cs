@@ -116,7 +116,7 @@ internal static class ServeCommand
 
 /// <summary>
 /// The environment protocol's gRPC service running on Kestrel (cleartext HTTP/2), for
-/// <c>a2c serve</c> and for tests that need a server in their own process.
+/// <c>a2c serve</c> (the Envs tests host the same service with a test host of their own).
 /// </summary>
 public sealed class RemoteServer : IDisposable
 {
@@ -142,7 +142,7 @@ public sealed class RemoteServer : IDisposable
     public static RemoteServer Start(Func<EnvSession> newSession, IPAddress address, int port, int maxMessageBytes = 4 * 1024 * 1024, Action<string>? log = null) =>
         Start(new EnvironmentServer(newSession, log), address, port, maxMessageBytes);
 
-    /// <summary>Starts serving <paramref name="service"/>, any implementation of the protocol's service (tests use ones that misbehave on purpose).</summary>
+    /// <summary>Starts serving <paramref name="service"/>, any implementation of the protocol's service.</summary>
     /// <typeparam name="TService">The service's type.</typeparam>
     /// <param name="service">The service.</param>
     /// <param name="address">Address to listen on.</param>
