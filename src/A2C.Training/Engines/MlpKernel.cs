@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -30,16 +31,16 @@ internal sealed class MlpKernel
     private readonly bool _tanh;
     private readonly int _observationSize;
     private readonly int _widest;
-    private readonly float[][] _policyActivations;
-    private readonly float[][] _valueActivations;
+    private readonly AlignedFloats[] _policyActivations;
+    private readonly AlignedFloats[] _valueActivations;
     private int _capacity;
     private int _padded;
-    private float[] _inputs = [];
-    private float[] _actorOut = [];
-    private float[] _valueOut = [];
-    private float[] _gradA = [];
-    private float[] _gradB = [];
-    private float[] _derivative = [];
+    private AlignedFloats _inputs;
+    private AlignedFloats _actorOut;
+    private AlignedFloats _valueOut;
+    private AlignedFloats _gradA;
+    private AlignedFloats _gradB;
+    private AlignedFloats _derivative;
 
     /// <summary>Creates buffers for batches of up to <paramref name="capacity"/> rows (grown on demand).</summary>
     public MlpKernel(ParameterLayout layout, Activation activation, int capacity)
@@ -48,8 +49,8 @@ internal sealed class MlpKernel
         _tanh = activation == Activation.Tanh;
         _observationSize = layout.PolicyTrunk.Count > 0 ? layout.PolicyTrunk[0].In : layout.ActorHead.In;
         _widest = layout.PolicyTrunk.Concat(layout.ValueTrunk).Append(layout.ActorHead).Append(layout.CriticHead).Max(s => Math.Max(s.In, s.Out));
-        _policyActivations = new float[layout.PolicyTrunk.Count][];
-        _valueActivations = new float[layout.ValueTrunk.Count][];
+        _policyActivations = new AlignedFloats[layout.PolicyTrunk.Count];
+        _valueActivations = new AlignedFloats[layout.ValueTrunk.Count];
         Grow(Math.Max(1, capacity));
     }
 
@@ -67,7 +68,7 @@ internal sealed class MlpKernel
         }
 
         var p = _padded = Pad(batch);
-        var inputs = _inputs.AsSpan(0, _observationSize * p);
+        var inputs = _inputs.Span(_observationSize * p);
         inputs.Clear();
         for (var i = 0; i < batch; i++)
         {
@@ -83,7 +84,7 @@ internal sealed class MlpKernel
         if (!actor.IsEmpty)
         {
             var head = _layout.ActorHead;
-            var output = _actorOut.AsSpan(0, head.Out * p);
+            var output = _actorOut.Span(head.Out * p);
             Combine(weights.Slice(head.Weight), head.In, 1, weights.Slice(head.Bias, head.Out), features, output, head.Out, head.In, p);
             for (var i = 0; i < batch; i++)
             {
@@ -97,7 +98,7 @@ internal sealed class MlpKernel
         if (!values.IsEmpty)
         {
             var head = _layout.CriticHead;
-            var output = _valueOut.AsSpan(0, p);
+            var output = _valueOut.Span(p);
             Combine(weights.Slice(head.Weight), head.In, 1, weights.Slice(head.Bias, 1), valueFeatures, output, 1, head.In, p);
             output[..batch].CopyTo(values);
         }
@@ -112,10 +113,10 @@ internal sealed class MlpKernel
     public void Backward(ReadOnlySpan<float> weights, int batch, ReadOnlySpan<float> gradActor, ReadOnlySpan<float> gradValues, Span<float> gradients)
     {
         var p = _padded;
-        var inputs = _inputs.AsSpan(0, _observationSize * p);
+        var inputs = _inputs.Span(_observationSize * p);
         var features = Last(_layout.PolicyTrunk, _policyActivations, inputs, p);
         var actorHead = _layout.ActorHead;
-        var gradOutput = _gradB.AsSpan(0, actorHead.Out * p);
+        var gradOutput = _gradB.Span(actorHead.Out * p);
         gradOutput.Clear();
         for (var i = 0; i < batch; i++)
         {
@@ -125,7 +126,7 @@ internal sealed class MlpKernel
             }
         }
 
-        var gradFeatures = _gradA.AsSpan(0, actorHead.In * p);
+        var gradFeatures = _gradA.Span(actorHead.In * p);
         gradFeatures.Clear();
         var policyHasTrunk = _layout.PolicyTrunk.Count > 0;
         DenseBackward(weights, actorHead, features, gradOutput, batch, p, gradients, policyHasTrunk ? gradFeatures : default);
@@ -133,7 +134,7 @@ internal sealed class MlpKernel
         var criticHead = _layout.CriticHead;
         if (!_layout.Separate)
         {
-            var gradValue = _gradB.AsSpan(0, p);
+            var gradValue = _gradB.Span(p);
             gradValue.Clear();
             gradValues[..batch].CopyTo(gradValue);
             DenseBackward(weights, criticHead, features, gradValue, batch, p, gradients, policyHasTrunk ? gradFeatures : default);
@@ -143,10 +144,10 @@ internal sealed class MlpKernel
 
         TrunkBackward(weights, _layout.PolicyTrunk, _policyActivations, inputs, batch, p, gradients);
         var valueFeatures = Last(_layout.ValueTrunk, _valueActivations, inputs, p);
-        var gradValueOutput = _gradB.AsSpan(0, p);
+        var gradValueOutput = _gradB.Span(p);
         gradValueOutput.Clear();
         gradValues[..batch].CopyTo(gradValueOutput);
-        var gradValueFeatures = _gradA.AsSpan(0, criticHead.In * p);
+        var gradValueFeatures = _gradA.Span(criticHead.In * p);
         gradValueFeatures.Clear();
         DenseBackward(weights, criticHead, valueFeatures, gradValueOutput, batch, p, gradients, _layout.ValueTrunk.Count > 0 ? gradValueFeatures : default);
         TrunkBackward(weights, _layout.ValueTrunk, _valueActivations, inputs, batch, p, gradients);
@@ -154,8 +155,8 @@ internal sealed class MlpKernel
 
     private static int Pad(int batch) => (batch + Lanes - 1) / Lanes * Lanes;
 
-    private static ReadOnlySpan<float> Last(IReadOnlyList<DenseSlot> layers, float[][] activations, ReadOnlySpan<float> inputs, int p) =>
-        layers.Count == 0 ? inputs : activations[^1].AsSpan(0, layers[^1].Out * p);
+    private static ReadOnlySpan<float> Last(IReadOnlyList<DenseSlot> layers, AlignedFloats[] activations, ReadOnlySpan<float> inputs, int p) =>
+        layers.Count == 0 ? inputs : activations[^1].Span(layers[^1].Out * p);
 
     private void Grow(int capacity)
     {
@@ -163,30 +164,30 @@ internal sealed class MlpKernel
         var p = Pad(capacity);
         for (var l = 0; l < _policyActivations.Length; l++)
         {
-            _policyActivations[l] = new float[_layout.PolicyTrunk[l].Out * p];
+            _policyActivations[l] = new AlignedFloats(_layout.PolicyTrunk[l].Out * p);
         }
 
         for (var l = 0; l < _valueActivations.Length; l++)
         {
-            _valueActivations[l] = new float[_layout.ValueTrunk[l].Out * p];
+            _valueActivations[l] = new AlignedFloats(_layout.ValueTrunk[l].Out * p);
         }
 
-        _inputs = new float[_observationSize * p];
-        _actorOut = new float[_layout.ActorHead.Out * p];
-        _valueOut = new float[p];
-        _gradA = new float[_widest * p];
-        _gradB = new float[_widest * p];
-        _derivative = new float[_widest * p];
+        _inputs = new AlignedFloats(_observationSize * p);
+        _actorOut = new AlignedFloats(_layout.ActorHead.Out * p);
+        _valueOut = new AlignedFloats(p);
+        _gradA = new AlignedFloats(_widest * p);
+        _gradB = new AlignedFloats(_widest * p);
+        _derivative = new AlignedFloats(_widest * p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ReadOnlySpan<float> Trunk(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, float[][] activations, ReadOnlySpan<float> inputs, int p)
+    private ReadOnlySpan<float> Trunk(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, AlignedFloats[] activations, ReadOnlySpan<float> inputs, int p)
     {
         var input = inputs;
         for (var l = 0; l < layers.Count; l++)
         {
             var slot = layers[l];
-            var output = activations[l].AsSpan(0, slot.Out * p);
+            var output = activations[l].Span(slot.Out * p);
             Combine(weights.Slice(slot.Weight), slot.In, 1, weights.Slice(slot.Bias, slot.Out), input, output, slot.Out, slot.In, p);
             if (_tanh)
             {
@@ -205,7 +206,7 @@ internal sealed class MlpKernel
 
     /// <summary>Backpropagates through a trunk, starting from dLoss/d(its last activation) in _gradA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TrunkBackward(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, float[][] activations, ReadOnlySpan<float> inputs, int batch, int p, Span<float> gradients)
+    private void TrunkBackward(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, AlignedFloats[] activations, ReadOnlySpan<float> inputs, int batch, int p, Span<float> gradients)
     {
         var gradOutput = _gradA;
         var gradInput = _gradB;
@@ -213,9 +214,9 @@ internal sealed class MlpKernel
         {
             var slot = layers[l];
             var size = slot.Out * p;
-            var output = activations[l].AsSpan(0, size);
-            var gradPre = gradOutput.AsSpan(0, size);
-            var derivative = _derivative.AsSpan(0, size);
+            var output = activations[l].Span(size);
+            var gradPre = gradOutput.Span(size);
+            var derivative = _derivative.Span(size);
             if (_tanh)
             {
                 // d tanh(u)/du = 1 - tanh(u)^2, from the stored output.
@@ -231,8 +232,8 @@ internal sealed class MlpKernel
                 }
             }
 
-            var input = l == 0 ? inputs : activations[l - 1].AsSpan(0, slot.In * p);
-            var gradIn = l == 0 ? default : gradInput.AsSpan(0, slot.In * p);
+            var input = l == 0 ? inputs : activations[l - 1].Span(slot.In * p);
+            var gradIn = l == 0 ? default : gradInput.Span(slot.In * p);
             gradIn.Clear();
             DenseBackward(weights, slot, input, gradPre, batch, p, gradients, gradIn);
             (gradOutput, gradInput) = (gradInput, gradOutput);
@@ -473,6 +474,38 @@ internal sealed class MlpKernel
             {
                 destination[j * columns + k] += TensorPrimitives.Dot(left.Slice(j * width, width), right.Slice(k * width, width));
             }
+        }
+    }
+
+    /// <summary>
+    /// A float buffer whose first element is on a 64-byte boundary, so that every row (a multiple of
+    /// 8 floats) starts one and no 256-bit load or store straddles a cache line. A plain array's
+    /// alignment depends on what was allocated before it: an 8-env act took 7.2 or 8.6 µs (medians)
+    /// with two allocation histories, and 5.4 aligned. Pinned (on the pinned-object heap), so the GC
+    /// never moves it.
+    /// </summary>
+    internal readonly struct AlignedFloats
+    {
+        private const int Alignment = 64;
+        private readonly float[] _array;
+        private readonly int _offset;
+
+        public AlignedFloats(int length)
+        {
+            _array = GC.AllocateArray<float>(length + Alignment / sizeof(float), pinned: true);
+            var misalignment = (int)(Marshal.UnsafeAddrOfPinnedArrayElement(_array, 0) % Alignment);
+            _offset = (Alignment - misalignment) % Alignment / sizeof(float);
+            Length = length;
+        }
+
+        /// <summary>Usable floats.</summary>
+        public int Length { get; }
+
+        /// <summary>The first <paramref name="length"/> floats.</summary>
+        public Span<float> Span(int length)
+        {
+            Debug.Assert(length <= Length, "a span within the buffer");
+            return _array.AsSpan(_offset, length);
         }
     }
 }
