@@ -15,15 +15,15 @@ public abstract class Env : IEnv, ISnapshotable
     /// <summary>Creates an environment with the given name and spaces.</summary>
     /// <param name="name">Name for messages, e.g. <c>CartPole-v1</c>.</param>
     /// <param name="observationSpace">The observation space.</param>
-    /// <param name="actionSpace">The action space (<see cref="Discrete"/> or <see cref="Box"/>).</param>
-    protected Env(string name, Box observationSpace, Space actionSpace)
+    /// <param name="actionSpace">The action space (<see cref="Discrete"/>, <see cref="Box"/>, <see cref="MultiDiscrete"/> or <see cref="MultiBinary"/>).</param>
+    protected Env(string name, Space observationSpace, Space actionSpace)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(observationSpace);
         ArgumentNullException.ThrowIfNull(actionSpace);
-        if (actionSpace is not (Discrete or Box))
+        if (actionSpace is not (Discrete or Box or MultiDiscrete or MultiBinary))
         {
-            throw new ArgumentException($"action space must be Discrete or Box; got {actionSpace.GetType().Name}.", nameof(actionSpace));
+            throw new ArgumentException($"action space must be Discrete, Box, MultiDiscrete or MultiBinary; got {actionSpace}.", nameof(actionSpace));
         }
 
         Name = name;
@@ -42,7 +42,7 @@ public abstract class Env : IEnv, ISnapshotable
     public string Name { get; }
 
     /// <inheritdoc />
-    public Box ObservationSpace { get; }
+    public Space ObservationSpace { get; }
 
     /// <inheritdoc />
     public Space ActionSpace { get; }
@@ -111,6 +111,30 @@ public abstract class Env : IEnv, ISnapshotable
     }
 
     /// <inheritdoc />
+    public StepResult Step(ReadOnlySpan<int> action, Span<float> observation)
+    {
+        if (ActionSpace is Discrete && action.Length == 1)
+        {
+            return Step(action[0], observation);
+        }
+
+        RequireRunning();
+        RequireObservationBuffer(observation);
+        var why = ActionSpace switch
+        {
+            MultiDiscrete m => m.Violation(action),
+            MultiBinary b => b.Violation(action),
+            _ => $"has {action.Length} integers, which do not fit the {ActionSpace} action space",
+        };
+        if (why is not null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(action), $"{Name}: the action {why}.");
+        }
+
+        return Finish(OnStep(action, observation));
+    }
+
+    /// <inheritdoc />
     public long[] SaveSnapshot()
     {
         var data = new List<long> { (long)_phase, _rng is null ? 0 : 1 };
@@ -169,6 +193,13 @@ public abstract class Env : IEnv, ISnapshotable
     /// <returns>Reward and flags.</returns>
     protected virtual StepResult OnStep(ReadOnlySpan<float> action, Span<float> observation) =>
         throw new NotSupportedException($"{Name} does not implement continuous actions.");
+
+    /// <summary>Applies a valid integer-vector action. Overridden by environments with a <see cref="MultiDiscrete"/> or <see cref="MultiBinary"/> action space.</summary>
+    /// <param name="action">An element of the action space.</param>
+    /// <param name="observation">Destination of the observation space's size.</param>
+    /// <returns>Reward and flags.</returns>
+    protected virtual StepResult OnStep(ReadOnlySpan<int> action, Span<float> observation) =>
+        throw new NotSupportedException($"{Name} does not implement integer-vector actions.");
 
     /// <summary>State of the subclass beyond the episode phase and the generator, for snapshots.</summary>
     /// <returns>The numbers; empty for a stateless environment.</returns>

@@ -28,10 +28,10 @@ public interface IEnv : IDisposable
     /// <summary>A name for messages, e.g. <c>CartPole-v1</c>.</summary>
     string Name { get; }
 
-    /// <summary>The observations this environment produces.</summary>
-    Box ObservationSpace { get; }
+    /// <summary>The observations this environment produces, written in the space's flat layout (see <see cref="Space"/>).</summary>
+    Space ObservationSpace { get; }
 
-    /// <summary>The actions it accepts: <see cref="Discrete"/> or <see cref="Box"/>.</summary>
+    /// <summary>The actions it accepts: <see cref="Discrete"/>, <see cref="Box"/>, <see cref="MultiDiscrete"/> or <see cref="MultiBinary"/>.</summary>
     Space ActionSpace { get; }
 
     /// <summary>The innermost environment, below any wrappers (Gymnasium's <c>env.unwrapped</c>).</summary>
@@ -53,6 +53,20 @@ public interface IEnv : IDisposable
     /// <param name="observation">Destination, of length <c>ObservationSpace.FlatSize</c>.</param>
     /// <returns>Reward and episode flags.</returns>
     StepResult Step(ReadOnlySpan<float> action, Span<float> observation);
+
+    /// <summary>
+    /// Applies an integer-vector action: K integers for a <see cref="MultiDiscrete"/> space, N zeros and
+    /// ones for a <see cref="MultiBinary"/> one, or one integer for a <see cref="Discrete"/> one (which
+    /// this default passes to <see cref="Step(int, Span{float})"/>, so environments with discrete
+    /// actions need not implement it).
+    /// </summary>
+    /// <param name="action">The action's integers.</param>
+    /// <param name="observation">Destination, of length <c>ObservationSpace.FlatSize</c>.</param>
+    /// <returns>Reward and episode flags.</returns>
+    StepResult Step(ReadOnlySpan<int> action, Span<float> observation) =>
+        ActionSpace is Discrete && action.Length == 1
+            ? Step(action[0], observation)
+            : throw new ArgumentException($"{Name} has a {ActionSpace} action space; an integer vector of {action.Length} values does not fit it.", nameof(action));
 }
 
 /// <summary>An environment whose physical state can be read and set (Gymnasium's <c>env.unwrapped.state</c>).</summary>
@@ -116,6 +130,19 @@ public static class EnvExtensions
     /// <param name="action">The action vector.</param>
     /// <returns>The transition.</returns>
     public static Transition Step(this IEnv env, float[] action)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(action);
+        var observation = new float[env.ObservationSpace.FlatSize];
+        var r = env.Step(action.AsSpan(), observation);
+        return new Transition(observation, r.Reward, r.Terminated, r.Truncated);
+    }
+
+    /// <summary>Applies an integer-vector action (MultiDiscrete, MultiBinary); returns the transition with a new observation array.</summary>
+    /// <param name="env">The environment.</param>
+    /// <param name="action">The action's integers.</param>
+    /// <returns>The transition.</returns>
+    public static Transition Step(this IEnv env, int[] action)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(action);

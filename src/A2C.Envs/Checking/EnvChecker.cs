@@ -123,8 +123,10 @@ public static class EnvChecker
                 return (CheckSeverity.Warning, $"observation {obs}, action {b}: the action box is unbounded; Gaussian policies learn best in a bounded, symmetric box such as [-1, 1]");
             case Box b:
                 return (CheckSeverity.Ok, $"observation {obs}, action {b}");
+            case MultiDiscrete or MultiBinary:
+                return (CheckSeverity.Ok, $"observation {obs}, action {env.ActionSpace}");
             default:
-                return (CheckSeverity.Error, $"the action space must be Discrete or Box; got {env.ActionSpace.GetType().Name}");
+                return (CheckSeverity.Error, $"the action space must be Discrete, Box, MultiDiscrete or MultiBinary; got {env.ActionSpace}");
         }
     }
 
@@ -250,6 +252,24 @@ public static class EnvChecker
 
                 refused.Add("an integer");
                 break;
+            case MultiDiscrete m:
+                var beyond = m.Nvec.ToArray();
+                if (!Throws<ArgumentException>(() => env.Step(beyond.AsSpan(), observation)))
+                {
+                    return (CheckSeverity.Error, $"the out-of-space action [{string.Join(", ", beyond)}] was accepted");
+                }
+
+                refused.Add($"action [{string.Join(", ", beyond)}]");
+                break;
+            case MultiBinary mb:
+                var two = Enumerable.Repeat(2, mb.N).ToArray();
+                if (!Throws<ArgumentException>(() => env.Step(two.AsSpan(), observation)))
+                {
+                    return (CheckSeverity.Error, "an action of 2s was accepted by a MultiBinary space");
+                }
+
+                refused.Add("switches set to 2");
+                break;
         }
 
         if (!Throws<ArgumentException>(() => env.Reset(new float[env.ObservationSpace.FlatSize + 1], seed)))
@@ -357,10 +377,7 @@ public static class EnvChecker
             }
         }
 
-        var outside = env.ObservationSpace.FirstOutside(observation);
-        return outside < 0
-            ? null
-            : $"observation component {outside} = {observation[outside].ToString(CultureInfo.InvariantCulture)} lies outside [{env.ObservationSpace.LowAt(outside)}, {env.ObservationSpace.HighAt(outside)}] {when}";
+        return env.ObservationSpace.Violation(observation) is { } why ? $"the observation {why} {when}" : null;
     }
 
     private static StepResult StepRandom(IEnv env, Rng rng, float[] observation)
@@ -373,6 +390,16 @@ public static class EnvChecker
                 Span<float> action = stackalloc float[b.FlatSize];
                 b.Sample(rng, action);
                 return env.Step(action, observation);
+            case MultiDiscrete or MultiBinary:
+                Span<float> drawn = stackalloc float[env.ActionSpace.FlatSize];
+                env.ActionSpace.Sample(rng, drawn);
+                Span<int> integers = stackalloc int[drawn.Length];
+                for (var k = 0; k < drawn.Length; k++)
+                {
+                    integers[k] = (int)drawn[k];
+                }
+
+                return env.Step(integers, observation);
             default:
                 throw new InvalidOperationException($"unsupported action space {env.ActionSpace}");
         }

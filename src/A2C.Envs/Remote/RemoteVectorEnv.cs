@@ -145,7 +145,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
     public int NumEnvs { get; }
 
     /// <inheritdoc />
-    public Box SingleObservationSpace { get; } = null!;
+    public Spaces.Space SingleObservationSpace { get; } = null!;
 
     /// <inheritdoc />
     public Spaces.Space SingleActionSpace { get; } = null!;

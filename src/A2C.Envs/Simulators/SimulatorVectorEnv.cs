@@ -47,7 +47,7 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
     /// <param name="actionSpace">The actions every simulator accepts: <see cref="Discrete"/> or <see cref="Box"/>.</param>
     /// <param name="options">Options; null for the defaults.</param>
     /// <exception cref="SimulatorException">Subscribing to a simulator's ticks failed.</exception>
-    public SimulatorVectorEnv(IReadOnlyList<SimulatorEndpoint> simulators, Box observationSpace, Space actionSpace, SimulatorVectorEnvOptions? options = null)
+    public SimulatorVectorEnv(IReadOnlyList<SimulatorEndpoint> simulators, Space observationSpace, Space actionSpace, SimulatorVectorEnvOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(simulators);
         ArgumentNullException.ThrowIfNull(observationSpace);
@@ -126,7 +126,7 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
     public IReadOnlyList<string> Names => _links.Select(l => l.Name).ToArray();
 
     /// <inheritdoc />
-    public Box SingleObservationSpace { get; }
+    public Space SingleObservationSpace { get; }
 
     /// <inheritdoc />
     public Space SingleActionSpace { get; }

@@ -1,6 +1,6 @@
 namespace A2C.Envs.Spaces;
 
-/// <summary>Integers <c>Start, Start + 1, ..., Start + N - 1</c>, as Gymnasium's <c>Discrete(n, start)</c>.</summary>
+/// <summary>Integers <c>Start, Start + 1, ..., Start + N - 1</c>, as Gymnasium's <c>Discrete(n, start)</c>; one float in the flat layout.</summary>
 public sealed class Discrete : Space
 {
     /// <summary>Creates the space of <paramref name="n"/> integers from <paramref name="start"/>.</summary>
@@ -28,7 +28,7 @@ public sealed class Discrete : Space
     /// <summary>Whether <paramref name="value"/> is an element.</summary>
     /// <param name="value">The candidate.</param>
     /// <returns>True when Start &lt;= value &lt; Start + N.</returns>
-    public bool Contains(int value) => value >= Start && value - Start < N;
+    public bool Contains(int value) => value >= Start && (long)value - Start < N;
 
     /// <summary>A uniformly random element.</summary>
     /// <param name="rng">The generator to draw from.</param>
@@ -41,4 +41,11 @@ public sealed class Discrete : Space
 
     /// <inheritdoc />
     public override string ToString() => Start == 0 ? $"Discrete({N})" : $"Discrete({N}, start={Start})";
+
+    /// <inheritdoc />
+    protected override string? ViolationOfSized(ReadOnlySpan<float> value) =>
+        IsIntegerIn(value[0], Start, N) ? null : $"is {Format(value[0])}, not an integer in [{Start}, {Start + N - 1}] of {this}";
+
+    /// <inheritdoc />
+    protected override void SampleSized(Rng rng, Span<float> destination) => destination[0] = Sample(rng);
 }

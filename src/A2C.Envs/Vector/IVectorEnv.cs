@@ -16,7 +16,7 @@ public interface IVectorEnv : IDisposable
     int NumEnvs { get; }
 
     /// <summary>One environment's observation space.</summary>
-    Box SingleObservationSpace { get; }
+    Space SingleObservationSpace { get; }
 
     /// <summary>One environment's action space.</summary>
     Space SingleActionSpace { get; }
@@ -46,8 +46,8 @@ public interface IVectorEnv : IDisposable
     /// <param name="seed">Base seed, or null to continue the environments' generators.</param>
     void Reset(int? seed = null);
 
-    /// <summary>Steps every environment with one discrete action each.</summary>
-    /// <param name="actions">N actions.</param>
+    /// <summary>Steps every environment with its integer action: one each for Discrete, K each for MultiDiscrete, N each for MultiBinary (env-major).</summary>
+    /// <param name="actions">N x action size integers.</param>
     void Step(ReadOnlySpan<int> actions);
 
     /// <summary>Steps every environment with one box action each (N x action size floats).</summary>

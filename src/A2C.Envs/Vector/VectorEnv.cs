@@ -102,7 +102,7 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     public IReadOnlyList<IEnv> Envs => _envs;
 
     /// <summary>Observation space of one sub-environment.</summary>
-    public Box SingleObservationSpace { get; }
+    public Space SingleObservationSpace { get; }
 
     /// <summary>Action space of one sub-environment.</summary>
     public Space SingleActionSpace { get; }
@@ -142,14 +142,25 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         _started = true;
     }
 
-    /// <summary>Steps every sub-environment with its discrete action, resetting those whose episode ends.</summary>
-    /// <param name="actions">One action per sub-environment.</param>
+    /// <summary>Steps every sub-environment with its integer action (one for Discrete, K for MultiDiscrete, N for MultiBinary; env-major), resetting those whose episode ends.</summary>
+    /// <param name="actions"><c>NumEnvs * actionSize</c> integers.</param>
     public void Step(ReadOnlySpan<int> actions)
     {
         RequireStarted();
-        if (actions.Length != NumEnvs)
+        var size = SingleActionSpace.FlatSize;
+        if (actions.Length != NumEnvs * size)
         {
-            throw new ArgumentException($"expected {NumEnvs} actions, one per environment; got {actions.Length}.", nameof(actions));
+            throw new ArgumentException(
+                size == 1
+                    ? $"expected {NumEnvs} actions, one per environment; got {actions.Length}."
+                    : $"expected {NumEnvs} x {size} integer action values; got {actions.Length}.",
+                nameof(actions));
+        }
+
+        if (SingleActionSpace is not Discrete)
+        {
+            StepVectors(actions, size);
+            return;
         }
 
         _buffers.Episodes.BeginStep();
@@ -281,6 +292,39 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
         foreach (var env in _envs)
         {
             env.Dispose();
+        }
+    }
+
+    private void StepVectors(ReadOnlySpan<int> actions, int size)
+    {
+        _buffers.Episodes.BeginStep();
+        if (_parallelOptions is not null)
+        {
+            var copy = actions.ToArray();
+            var results = new StepResult[NumEnvs];
+            RunParallel(i => results[i] = _envs[i].Step(copy.AsSpan(i * size, size), ObservationOf(Observations, i)));
+            for (var i = 0; i < _envs.Length; i++)
+            {
+                Record(i, results[i]);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < _envs.Length; i++)
+        {
+            StepResult r;
+            try
+            {
+                Volatile.Write(ref _stepping, i);
+                r = _envs[i].Step(actions.Slice(i * size, size), ObservationOf(Observations, i));
+            }
+            catch (Exception e)
+            {
+                throw new SubEnvironmentException(i, _envs[i].Name, e);
+            }
+
+            Record(i, r);
         }
     }
 

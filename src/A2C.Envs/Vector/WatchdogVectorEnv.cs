@@ -67,7 +67,7 @@ public sealed class WatchdogVectorEnv : IVectorEnv, ISnapshotable
     public int NumEnvs => _inner.NumEnvs;
 
     /// <inheritdoc />
-    public Box SingleObservationSpace => _inner.SingleObservationSpace;
+    public Space SingleObservationSpace => _inner.SingleObservationSpace;
 
     /// <inheritdoc />
     public Space SingleActionSpace => _inner.SingleActionSpace;

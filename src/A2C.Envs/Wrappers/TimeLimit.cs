@@ -45,6 +45,13 @@ public sealed class TimeLimit : Wrapper
     }
 
     /// <inheritdoc />
+    public override StepResult Step(ReadOnlySpan<int> action, Span<float> observation)
+    {
+        RequireWithinLimit();
+        return Count(Inner.Step(action, observation));
+    }
+
+    /// <inheritdoc />
     protected override long[] SaveWrapperState() => [ElapsedSteps];
 
     /// <inheritdoc />

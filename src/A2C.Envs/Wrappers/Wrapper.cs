@@ -20,7 +20,7 @@ public abstract class Wrapper : IEnv, ISnapshotable
     public virtual string Name => Inner.Name;
 
     /// <inheritdoc />
-    public virtual Box ObservationSpace => Inner.ObservationSpace;
+    public virtual Space ObservationSpace => Inner.ObservationSpace;
 
     /// <inheritdoc />
     public virtual Space ActionSpace => Inner.ActionSpace;
@@ -36,6 +36,9 @@ public abstract class Wrapper : IEnv, ISnapshotable
 
     /// <inheritdoc />
     public virtual StepResult Step(ReadOnlySpan<float> action, Span<float> observation) => Inner.Step(action, observation);
+
+    /// <inheritdoc />
+    public virtual StepResult Step(ReadOnlySpan<int> action, Span<float> observation) => Inner.Step(action, observation);
 
     /// <inheritdoc />
     public long[] SaveSnapshot()

@@ -191,7 +191,7 @@ let private discreteTests =
 
             test "spaces and registry entry are Gymnasium's" {
                 use env = new MountainCar()
-                let obsSpace = env.ObservationSpace
+                let obsSpace = env.ObservationSpace :?> A2C.Envs.Spaces.Box
                 Expect.equal obsSpace.Low [| float32 -1.2; float32 -0.07 |] "observation low"
                 Expect.equal obsSpace.High [| float32 0.6; float32 0.07 |] "observation high"
 
@@ -335,8 +335,8 @@ let private continuousTests =
 
             test "spaces and registry entry are Gymnasium's" {
                 use env = new MountainCarContinuous()
-                Expect.equal env.ObservationSpace.Low [| float32 -1.2; float32 -0.07 |] "observation low"
-                Expect.equal env.ObservationSpace.High [| float32 0.6; float32 0.07 |] "observation high"
+                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low [| float32 -1.2; float32 -0.07 |] "observation low"
+                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High [| float32 0.6; float32 0.07 |] "observation high"
 
                 match env.ActionSpace with
                 | :? Box as box ->
