@@ -61,7 +61,9 @@ module Distributions =
         let bad = Array.FindIndex(nvec, fun count -> count < 1)
 
         if bad >= 0 then
-            raise (ArgumentException($"nvec[{bad}] is {nvec.[bad]}; every component needs at least 1 choice.", nameof nvec))
+            raise (
+                ArgumentException($"nvec[{bad}] is {nvec.[bad]}; every component needs at least 1 choice.", nameof nvec)
+            )
 
         let width = nvec |> Array.sumBy int64
 
@@ -95,8 +97,11 @@ module Distributions =
             )
 
         let chosen = actions.to_type torch.int64
-        let limits = torch.tensor(nvec |> Array.map int64, device = chosen.device)
-        let outside = (chosen.lt(0L.ToScalar()).logical_or (chosen.ge limits)).any(0L).cpu().data<bool>().ToArray()
+        let limits = torch.tensor (nvec |> Array.map int64, device = chosen.device)
+
+        let outside =
+            (chosen.lt(0L.ToScalar()).logical_or(chosen.ge limits)).any(0L).cpu().data<bool>().ToArray()
+
         let bad = Array.IndexOf(outside, true)
 
         if bad >= 0 then
@@ -111,12 +116,12 @@ module Distributions =
             blocks
             |> Array.mapi (fun k block -> categoricalLogProb block (chosen.select (1L, int64 k)))
 
-        torch.stack(parts, 1L).sum (1L)
+        torch.stack(parts, 1L).sum(1L)
 
     [<CompiledName("MultiCategoricalEntropy")>]
     let multiCategoricalEntropy (logits: torch.Tensor) (nvec: int[]) =
         let blocks = requireBlocks logits nvec
-        torch.stack(blocks |> Array.map categoricalEntropy, 1L).sum (1L)
+        torch.stack(blocks |> Array.map categoricalEntropy, 1L).sum(1L)
 
     [<CompiledName("BernoulliLogProb")>]
     let bernoulliLogProb (logits: torch.Tensor) (actions: torch.Tensor) =
@@ -127,19 +132,17 @@ module Distributions =
             let shape = String.Join(", ", actions.shape)
             let expected = String.Join(", ", logits.shape)
 
-            raise (
-                ArgumentException($"actions has shape [{shape}]; expected [{expected}] as logits.", nameof actions)
-            )
+            raise (ArgumentException($"actions has shape [{shape}]; expected [{expected}] as logits.", nameof actions))
 
         let bits = actions.to_type logits.dtype
 
-        if (bits.ne(0.0.ToScalar()).logical_and (bits.ne (1.0.ToScalar()))).any().item<bool> () then
+        if (bits.ne(0.0.ToScalar()).logical_and(bits.ne (1.0.ToScalar()))).any().item<bool>() then
             raise (ArgumentException("actions has an entry that is neither 0 nor 1.", nameof actions))
 
         // log sigmoid(s z) with sign s = 2a - 1: log p for a = 1, log(1 - p) for a = 0, both stable.
-        ((bits * 2.0 - 1.0) * logits).log_sigmoid().sum (-1L)
+        ((bits * 2.0 - 1.0) * logits).log_sigmoid().sum(-1L)
 
     [<CompiledName("BernoulliEntropy")>]
     let bernoulliEntropy (logits: torch.Tensor) =
         Validation.requireRank (nameof logits) 2L logits
-        -(plogp (logits.log_sigmoid ()) + plogp ((-logits).log_sigmoid ())).sum(-1L)
+        -(plogp (logits.log_sigmoid ()) + plogp ((-logits).log_sigmoid())).sum(-1L)

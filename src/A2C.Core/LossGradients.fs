@@ -168,7 +168,15 @@ module LossGradients =
             let advantage = (float advantages.[i] - shift) * scale
 
             let struct (logProb, entropy) =
-                categoricalBlock logits (i * actionCount) actionCount action advantage (float options.EntCoef) (float n) gradLogits
+                categoricalBlock
+                    logits
+                    (i * actionCount)
+                    actionCount
+                    action
+                    advantage
+                    (float options.EntCoef)
+                    (float n)
+                    gradLogits
 
             policy <- policy - advantage * logProb
             entropySum <- entropySum + entropy
@@ -198,7 +206,9 @@ module LossGradients =
 
         for k in 0 .. nvec.Length - 1 do
             if nvec.[k] < 1 then
-                raise (ArgumentException($"nvec[{k}] is {nvec.[k]}; every component needs at least 1 choice.", nameof nvec))
+                raise (
+                    ArgumentException($"nvec[{k}] is {nvec.[k]}; every component needs at least 1 choice.", nameof nvec)
+                )
 
             width <- width + nvec.[k]
 
@@ -227,7 +237,15 @@ module LossGradients =
                     )
 
                 let struct (logProb, entropy) =
-                    categoricalBlock logits offset nvec.[k] action advantage (float options.EntCoef) (float n) gradLogits
+                    categoricalBlock
+                        logits
+                        offset
+                        nvec.[k]
+                        action
+                        advantage
+                        (float options.EntCoef)
+                        (float n)
+                        gradLogits
 
                 policy <- policy - advantage * logProb
                 entropySum <- entropySum + entropy
@@ -280,7 +298,12 @@ module LossGradients =
                     raise (ArgumentException($"actions[{b}] is {action}; allowed: 0 or 1.", nameof actions))
 
                 let z = float logits.[b]
-                let p = if z >= 0.0 then 1.0 / (1.0 + exp -z) else exp z / (1.0 + exp z)
+
+                let p =
+                    if z >= 0.0 then
+                        1.0 / (1.0 + exp -z)
+                    else
+                        exp z / (1.0 + exp z)
                 // log sigmoid(s z) = -softplus(-s z) with s = 2a - 1; entropy softplus(z) - z p.
                 policy <- policy + advantage * softplus (-(float (2 * action - 1)) * z)
                 entropySum <- entropySum + softplus z - z * p
