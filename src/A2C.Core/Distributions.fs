@@ -49,3 +49,100 @@ module Distributions =
         Validation.requireNotNull (nameof logStd) logStd
 
         (logStd + (0.5 + halfLogTwoPi)).expand_as(mean).sum(-1L)
+
+    /// Checks nvec and that logits has one column per choice of every block.
+    let private requireBlocks (logits: torch.Tensor) (nvec: int[]) =
+        Validation.requireRank (nameof logits) 2L logits
+        Validation.requireNotNull (nameof nvec) nvec
+
+        if nvec.Length = 0 then
+            raise (ArgumentException("nvec is empty; a MultiDiscrete space needs at least one component.", nameof nvec))
+
+        let bad = Array.FindIndex(nvec, fun count -> count < 1)
+
+        if bad >= 0 then
+            raise (
+                ArgumentException($"nvec[{bad}] is {nvec.[bad]}; every component needs at least 1 choice.", nameof nvec)
+            )
+
+        let width = nvec |> Array.sumBy int64
+
+        if logits.shape.[1] <> width then
+            raise (
+                ArgumentException(
+                    $"logits has {logits.shape.[1]} columns; expected sum(nvec) = {width}.",
+                    nameof logits
+                )
+            )
+
+        logits.split (nvec |> Array.map int64, 1L)
+
+    /// `p log p` of log-probabilities, with 0 log 0 = 0 (the clamp keeps 0 * -inf from becoming NaN).
+    let private plogp (logP: torch.Tensor) =
+        logP.clamp_min (torch.finfo(logP.dtype).min) * logP.exp ()
+
+    [<CompiledName("MultiCategoricalLogProb")>]
+    let multiCategoricalLogProb (logits: torch.Tensor) (nvec: int[]) (actions: torch.Tensor) =
+        let blocks = requireBlocks logits nvec
+        Validation.requireRank (nameof actions) 2L actions
+
+        if actions.shape.[0] <> logits.shape.[0] || actions.shape.[1] <> int64 nvec.Length then
+            let shape = String.Join(", ", actions.shape)
+
+            raise (
+                ArgumentException(
+                    $"actions has shape [{shape}]; expected [{logits.shape.[0]}, {nvec.Length}] (rows of logits, length of nvec).",
+                    nameof actions
+                )
+            )
+
+        let chosen = actions.to_type torch.int64
+        let limits = torch.tensor (nvec |> Array.map int64, device = chosen.device)
+
+        let outside =
+            (chosen.lt(0L.ToScalar()).logical_or(chosen.ge limits)).any(0L).cpu().data<bool>().ToArray()
+
+        let bad = Array.IndexOf(outside, true)
+
+        if bad >= 0 then
+            raise (
+                ArgumentException(
+                    $"actions column {bad} has an entry outside 0 to {nvec.[bad] - 1} (nvec[{bad}] = {nvec.[bad]}).",
+                    nameof actions
+                )
+            )
+
+        let parts =
+            blocks
+            |> Array.mapi (fun k block -> categoricalLogProb block (chosen.select (1L, int64 k)))
+
+        torch.stack(parts, 1L).sum(1L)
+
+    [<CompiledName("MultiCategoricalEntropy")>]
+    let multiCategoricalEntropy (logits: torch.Tensor) (nvec: int[]) =
+        let blocks = requireBlocks logits nvec
+        torch.stack(blocks |> Array.map categoricalEntropy, 1L).sum(1L)
+
+    [<CompiledName("BernoulliLogProb")>]
+    let bernoulliLogProb (logits: torch.Tensor) (actions: torch.Tensor) =
+        Validation.requireRank (nameof logits) 2L logits
+        Validation.requireRank (nameof actions) 2L actions
+
+        if actions.shape.[0] <> logits.shape.[0] || actions.shape.[1] <> logits.shape.[1] then
+            let shape = String.Join(", ", actions.shape)
+            let expected = String.Join(", ", logits.shape)
+
+            raise (ArgumentException($"actions has shape [{shape}]; expected [{expected}] as logits.", nameof actions))
+
+        let bits = actions.to_type logits.dtype
+
+        if (bits.ne(0.0.ToScalar()).logical_and(bits.ne (1.0.ToScalar()))).any().item<bool>() then
+            raise (ArgumentException("actions has an entry that is neither 0 nor 1.", nameof actions))
+
+        // log sigmoid(s z) with sign s = 2a - 1: log p for a = 1, log(1 - p) for a = 0, both stable.
+        ((bits * 2.0 - 1.0) * logits).log_sigmoid().sum(-1L)
+
+    [<CompiledName("BernoulliEntropy")>]
+    let bernoulliEntropy (logits: torch.Tensor) =
+        Validation.requireRank (nameof logits) 2L logits
+        -(plogp (logits.log_sigmoid ()) + plogp ((-logits).log_sigmoid())).sum(-1L)

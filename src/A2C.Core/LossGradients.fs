@@ -79,6 +79,61 @@ module LossGradients =
             Total = policy + float options.VfCoef * value - float options.EntCoef * entropy
         }
 
+    /// Checks the coefficients and that there is at least one transition; returns n.
+    let private requireTransitions (options: LossOptions) (values: float32[]) =
+        requireCoefficients options
+        Validation.requireNotNull (nameof values) values
+
+        if values.Length = 0 then
+            raise (ArgumentException("values is empty; the loss needs at least one transition.", nameof values))
+
+        values.Length
+
+    let private requireAdvantagesAndReturns n (advantages: float32[]) (returns: float32[]) (gradValues: float32[]) =
+        requireLength (nameof advantages) n advantages
+        requireLength (nameof returns) n returns
+        requireLength (nameof gradValues) n gradValues
+
+    /// One categorical over logits[offset .. offset + count - 1] with the chosen `action` and the
+    /// transition's effective `advantage`: writes dLoss/dz / n of the block into gradLogits and
+    /// returns the block's (log pi(action), entropy). The gradient needs only the block's own
+    /// entropy, so a row of several independent blocks is handled block by block.
+    let private categoricalBlock
+        (logits: float32[])
+        (offset: int)
+        (count: int)
+        (action: int)
+        (advantage: float)
+        (entCoef: float)
+        (n: float)
+        (gradLogits: float32[])
+        =
+        let mutable top = Double.NegativeInfinity
+
+        for j in 0 .. count - 1 do
+            top <- max top (float logits.[offset + j])
+
+        let mutable partition = 0.0
+
+        for j in 0 .. count - 1 do
+            partition <- partition + exp (float logits.[offset + j] - top)
+
+        let logPartition = top + log partition
+        let mutable entropy = 0.0
+
+        for j in 0 .. count - 1 do
+            let logP = float logits.[offset + j] - logPartition
+            entropy <- entropy - exp logP * logP
+
+        for j in 0 .. count - 1 do
+            let logP = float logits.[offset + j] - logPartition
+            let p = exp logP
+            let chosen = if j = action then 1.0 else 0.0
+            let gradient = -advantage * (chosen - p) + entCoef * p * (logP + entropy)
+            gradLogits.[offset + j] <- float32 (gradient / n)
+
+        struct (float logits.[offset + action] - logPartition, entropy)
+
     [<CompiledName("Categorical")>]
     let categorical
         (options: LossOptions)
@@ -91,24 +146,16 @@ module LossGradients =
         (gradLogits: float32[])
         (gradValues: float32[])
         =
-        requireCoefficients options
-        Validation.requireNotNull (nameof values) values
-        let n = values.Length
-
-        if n = 0 then
-            raise (ArgumentException("values is empty; the loss needs at least one transition.", nameof values))
+        let n = requireTransitions options values
 
         if actionCount < 1 then
             raise (ArgumentOutOfRangeException(nameof actionCount, actionCount, "actionCount must be at least 1."))
 
         requireLength (nameof logits) (n * actionCount) logits
         requireLength (nameof actions) n actions
-        requireLength (nameof advantages) n advantages
-        requireLength (nameof returns) n returns
         requireLength (nameof gradLogits) (n * actionCount) gradLogits
-        requireLength (nameof gradValues) n gradValues
+        requireAdvantagesAndReturns n advantages returns gradValues
         let struct (shift, scale) = advantageTransform options advantages
-        let entCoef = float options.EntCoef
         let mutable policy = 0.0
         let mutable entropySum = 0.0
 
@@ -118,34 +165,150 @@ module LossGradients =
             if action < 0 || action >= actionCount then
                 raise (ArgumentException($"actions[{i}] is {action}; allowed: 0 to {actionCount - 1}.", nameof actions))
 
-            let row = i * actionCount
-            let mutable top = Double.NegativeInfinity
-
-            for j in 0 .. actionCount - 1 do
-                top <- max top (float logits.[row + j])
-
-            let mutable partition = 0.0
-
-            for j in 0 .. actionCount - 1 do
-                partition <- partition + exp (float logits.[row + j] - top)
-
-            let logPartition = top + log partition
-            let mutable entropy = 0.0
-
-            for j in 0 .. actionCount - 1 do
-                let logP = float logits.[row + j] - logPartition
-                entropy <- entropy - exp logP * logP
-
             let advantage = (float advantages.[i] - shift) * scale
-            policy <- policy - advantage * (float logits.[row + action] - logPartition)
+
+            let struct (logProb, entropy) =
+                categoricalBlock
+                    logits
+                    (i * actionCount)
+                    actionCount
+                    action
+                    advantage
+                    (float options.EntCoef)
+                    (float n)
+                    gradLogits
+
+            policy <- policy - advantage * logProb
             entropySum <- entropySum + entropy
 
-            for j in 0 .. actionCount - 1 do
-                let logP = float logits.[row + j] - logPartition
-                let p = exp logP
-                let chosen = if j = action then 1.0 else 0.0
-                let gradient = -advantage * (chosen - p) + entCoef * p * (logP + entropy)
-                gradLogits.[row + j] <- float32 (gradient / float n)
+        let value = valueTerm options values returns gradValues
+        breakdown options (policy / float n) value (entropySum / float n)
+
+    [<CompiledName("MultiCategorical")>]
+    let multiCategorical
+        (options: LossOptions)
+        (logits: float32[])
+        (nvec: int[])
+        (actions: int[])
+        (values: float32[])
+        (advantages: float32[])
+        (returns: float32[])
+        (gradLogits: float32[])
+        (gradValues: float32[])
+        =
+        let n = requireTransitions options values
+        Validation.requireNotNull (nameof nvec) nvec
+
+        if nvec.Length = 0 then
+            raise (ArgumentException("nvec is empty; a MultiDiscrete space needs at least one component.", nameof nvec))
+
+        let mutable width = 0
+
+        for k in 0 .. nvec.Length - 1 do
+            if nvec.[k] < 1 then
+                raise (
+                    ArgumentException($"nvec[{k}] is {nvec.[k]}; every component needs at least 1 choice.", nameof nvec)
+                )
+
+            width <- width + nvec.[k]
+
+        let components = nvec.Length
+        requireLength (nameof logits) (n * width) logits
+        requireLength (nameof actions) (n * components) actions
+        requireLength (nameof gradLogits) (n * width) gradLogits
+        requireAdvantagesAndReturns n advantages returns gradValues
+        let struct (shift, scale) = advantageTransform options advantages
+        let mutable policy = 0.0
+        let mutable entropySum = 0.0
+
+        for i in 0 .. n - 1 do
+            let advantage = (float advantages.[i] - shift) * scale
+            let mutable offset = i * width
+
+            for k in 0 .. components - 1 do
+                let action = actions.[i * components + k]
+
+                if action < 0 || action >= nvec.[k] then
+                    raise (
+                        ArgumentException(
+                            $"actions[{i * components + k}] (row {i}, component {k}) is {action}; allowed: 0 to {nvec.[k] - 1}.",
+                            nameof actions
+                        )
+                    )
+
+                let struct (logProb, entropy) =
+                    categoricalBlock
+                        logits
+                        offset
+                        nvec.[k]
+                        action
+                        advantage
+                        (float options.EntCoef)
+                        (float n)
+                        gradLogits
+
+                policy <- policy - advantage * logProb
+                entropySum <- entropySum + entropy
+                offset <- offset + nvec.[k]
+
+        let value = valueTerm options values returns gradValues
+        breakdown options (policy / float n) value (entropySum / float n)
+
+    /// log(1 + e^x) without overflow for large x or loss of precision for very negative x.
+    let private softplus (x: float) = max x 0.0 + log (1.0 + exp (-(abs x)))
+
+    [<CompiledName("Bernoulli")>]
+    let bernoulli
+        (options: LossOptions)
+        (logits: float32[])
+        (actions: int[])
+        (values: float32[])
+        (advantages: float32[])
+        (returns: float32[])
+        (gradLogits: float32[])
+        (gradValues: float32[])
+        =
+        let n = requireTransitions options values
+        Validation.requireNotNull (nameof logits) logits
+
+        if logits.Length = 0 || logits.Length % n <> 0 then
+            raise (
+                ArgumentException(
+                    $"logits has length {logits.Length}; expected n x bits, a positive multiple of n = {n}.",
+                    nameof logits
+                )
+            )
+
+        requireLength (nameof actions) logits.Length actions
+        requireLength (nameof gradLogits) logits.Length gradLogits
+        requireAdvantagesAndReturns n advantages returns gradValues
+        let bits = logits.Length / n
+        let struct (shift, scale) = advantageTransform options advantages
+        let entCoef = float options.EntCoef
+        let mutable policy = 0.0
+        let mutable entropySum = 0.0
+
+        for i in 0 .. n - 1 do
+            let advantage = (float advantages.[i] - shift) * scale
+
+            for b in i * bits .. i * bits + bits - 1 do
+                let action = actions.[b]
+
+                if action <> 0 && action <> 1 then
+                    raise (ArgumentException($"actions[{b}] is {action}; allowed: 0 or 1.", nameof actions))
+
+                let z = float logits.[b]
+
+                let p =
+                    if z >= 0.0 then
+                        1.0 / (1.0 + exp -z)
+                    else
+                        exp z / (1.0 + exp z)
+                // log sigmoid(s z) = -softplus(-s z) with s = 2a - 1; entropy softplus(z) - z p.
+                policy <- policy + advantage * softplus (-(float (2 * action - 1)) * z)
+                entropySum <- entropySum + softplus z - z * p
+                let gradient = -advantage * (float action - p) + entCoef * z * p * (1.0 - p)
+                gradLogits.[b] <- float32 (gradient / float n)
 
         let value = valueTerm options values returns gradValues
         breakdown options (policy / float n) value (entropySum / float n)
@@ -163,25 +326,18 @@ module LossGradients =
         (gradLogStd: float32[])
         (gradValues: float32[])
         =
-        requireCoefficients options
-        Validation.requireNotNull (nameof values) values
+        let n = requireTransitions options values
         Validation.requireNotNull (nameof logStd) logStd
-        let n = values.Length
         let dims = logStd.Length
-
-        if n = 0 then
-            raise (ArgumentException("values is empty; the loss needs at least one transition.", nameof values))
 
         if dims = 0 then
             raise (ArgumentException("logStd is empty; the policy needs at least one action dimension.", nameof logStd))
 
         requireLength (nameof means) (n * dims) means
         requireLength (nameof actions) (n * dims) actions
-        requireLength (nameof advantages) n advantages
-        requireLength (nameof returns) n returns
         requireLength (nameof gradMeans) (n * dims) gradMeans
         requireLength (nameof gradLogStd) dims gradLogStd
-        requireLength (nameof gradValues) n gradValues
+        requireAdvantagesAndReturns n advantages returns gradValues
         let struct (shift, scale) = advantageTransform options advantages
         let halfLogTwoPi = 0.5 * log (2.0 * Math.PI)
         let mutable entropy = 0.0

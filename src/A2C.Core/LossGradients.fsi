@@ -33,6 +33,68 @@ module LossGradients =
         gradValues: float32[] ->
             LossBreakdown
 
+    /// MultiDiscrete policy: K independent categoricals per transition, as
+    /// `Distributions.multiCategoricalLogProb`. `logits` holds n x sum(nvec) floats, each row the K
+    /// blocks side by side (block k has nvec[k] columns); `actions` holds n x K integers, entry
+    /// (i, k) in [0, nvec[k]). Writes dLoss/dLogits into `gradLogits` (n x sum(nvec)) and
+    /// dLoss/dValues into `gradValues` (n), and returns the loss term by term, as `Losses.a2c`
+    /// would with log pi_i = sum_k log p_ik(a_ik) and H_i = sum_k H_ik.
+    ///
+    /// Each block k of row i enters log pi_i and H_i through its own terms only, so its gradient
+    /// is the categorical one with that block's probabilities and entropy (computed by the same code):
+    ///
+    /// dLoss/dz_ikj = (-A_i (1[j = a_ik] - p_ikj) + EntCoef p_ikj (log p_ikj + H_ik)) / n
+    ///
+    /// dLoss/dV_i as for `categorical`. With K = 1 the result is exactly `categorical`'s.
+    ///
+    /// Raises `ArgumentException` naming `nvec` (null, empty or an entry below 1), an array whose
+    /// length does not fit, or `actions` with an entry out of its component's range.
+    ///
+    /// Example: one transition, nvec [2; 2], zero logits, actions [0; 1], advantage 1, value 0,
+    /// return 0: the policy term is -(log(1/2) + log(1/2)) = 1.386, the entropy 2 log 2, and
+    /// gradLogits is [-0.5; 0.5; 0.5; -0.5].
+    [<CompiledName("MultiCategorical")>]
+    val multiCategorical:
+        options: LossOptions ->
+        logits: float32[] ->
+        nvec: int[] ->
+        actions: int[] ->
+        values: float32[] ->
+        advantages: float32[] ->
+        returns: float32[] ->
+        gradLogits: float32[] ->
+        gradValues: float32[] ->
+            LossBreakdown
+
+    /// MultiBinary policy: independent Bernoullis with P(bit = 1) = p = sigmoid(z), as
+    /// `Distributions.bernoulliLogProb`. `logits` holds n x bits floats (bits = logits.Length / n,
+    /// n = values.Length) and `actions` as many integers, each 0 or 1. Writes dLoss/dLogits into
+    /// `gradLogits` (n x bits) and dLoss/dValues into `gradValues` (n), and returns the loss term
+    /// by term. Per bit, log p(a) = a z - softplus(z) and H = softplus(z) - z p, whence
+    /// d log p(a)/dz = a - p and dH/dz = -z p (1 - p):
+    ///
+    /// dLoss/dz_ib = (-A_i (a_ib - p_ib) + EntCoef z_ib p_ib (1 - p_ib)) / n
+    ///
+    /// dLoss/dV_i as for `categorical`. Log-probs are formed as -softplus(-(2a - 1) z), finite for
+    /// any finite logit.
+    ///
+    /// Raises `ArgumentException` naming `logits` when its length is not a positive multiple of
+    /// n, an array whose length does not fit, or `actions` with an entry other than 0 or 1.
+    ///
+    /// Example: one transition, one bit, logit 0, action 1, advantage 1, value 0, return 0: the
+    /// policy term is -log(1/2) = 0.693, the entropy log 2, and gradLogits is [-0.5].
+    [<CompiledName("Bernoulli")>]
+    val bernoulli:
+        options: LossOptions ->
+        logits: float32[] ->
+        actions: int[] ->
+        values: float32[] ->
+        advantages: float32[] ->
+        returns: float32[] ->
+        gradLogits: float32[] ->
+        gradValues: float32[] ->
+            LossBreakdown
+
     /// Diagonal Gaussian policy with state-independent `logStd` (dims floats). `means` and
     /// `actions` hold n x dims floats. Writes dLoss/dMeans (n x dims), dLoss/dLogStd (dims) and
     /// dLoss/dValues (n), and returns the loss term by term:

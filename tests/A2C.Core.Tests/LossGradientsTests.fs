@@ -40,11 +40,10 @@ type private Case =
         Returns: float32[]
     }
 
-let private caseGen =
+let private caseOfWidth width =
     gen {
         let! options = optionsGen
         let! n = Gen.choose (1, 24)
-        let! width = Gen.choose (1, 5)
         let! outputs = Gen.arrayOfLength (n * width) (floatIn -3f 3f)
         let! logStd = Gen.arrayOfLength width (floatIn -1.5f 1f)
         let! discrete = Gen.arrayOfLength n (Gen.choose (0, width - 1))
@@ -68,6 +67,34 @@ let private caseGen =
             }
     }
 
+let private caseGen = Gen.choose (1, 5) |> Gen.bind caseOfWidth
+
+/// A case whose outputs are the logits of a MultiDiscrete space, with n x K choices.
+let private multiCaseGen =
+    gen {
+        let! nvec =
+            Gen.choose (1, 3) |> Gen.bind (fun k -> Gen.arrayOfLength k (Gen.choose (1, 4)))
+
+        let! c = caseOfWidth (Array.sum nvec)
+
+        let! choices =
+            Gen.arrayOfLength
+                c.N
+                (nvec
+                 |> Array.map (fun count -> Gen.choose (0, count - 1))
+                 |> Gen.sequenceToArray)
+
+        return c, nvec, Array.concat choices
+    }
+
+/// A case whose outputs are the logits of a MultiBinary space (Width bits), with n x Width bits.
+let private bernoulliCaseGen =
+    gen {
+        let! c = caseGen
+        let! bits = Gen.arrayOfLength (c.N * c.Width) (Gen.choose (0, 1))
+        return c, bits
+    }
+
 let private widen (data: float32[]) = data |> Array.map float
 
 /// Agreement to float32 precision, relative to the size of the quantities involved.
@@ -87,25 +114,6 @@ let private closeBreakdown (expected: LossBreakdown) (actual: LossBreakdown) =
             float32 actual.Entropy
             float32 actual.Total
         |]
-
-/// Autograd of `Losses.a2c` in float64, the reference for the closed form.
-let private autogradCategorical (c: Case) =
-    use _ = torch.NewDisposeScope()
-    let logits = leaf [| int64 c.N; int64 c.Width |] (widen c.Outputs)
-    let values = leaf [| int64 c.N |] (widen c.Values)
-    let actions = torch.tensor (c.DiscreteActions |> Array.map int64)
-
-    let loss =
-        Losses.a2c
-            c.Options
-            (Distributions.categoricalLogProb logits actions)
-            (Distributions.categoricalEntropy logits)
-            values
-            (vector (widen c.Advantages))
-            (vector (widen c.Returns))
-
-    loss.Total.backward ()
-    loss.Breakdown, gradOf logits, gradOf values
 
 let private autogradGaussian (c: Case) =
     use _ = torch.NewDisposeScope()
@@ -128,6 +136,36 @@ let private autogradGaussian (c: Case) =
     loss.Total.backward ()
     loss.Breakdown, gradOf means, gradOf logStd, gradOf values
 
+/// Autograd of `Losses.a2c` over the given log-prob and entropy functions of the logits.
+let private autogradOf (c: Case) (logProb: torch.Tensor -> torch.Tensor) (entropy: torch.Tensor -> torch.Tensor) =
+    use _ = torch.NewDisposeScope()
+    let logits = leaf [| int64 c.N; int64 c.Width |] (widen c.Outputs)
+    let values = leaf [| int64 c.N |] (widen c.Values)
+
+    let loss =
+        Losses.a2c
+            c.Options
+            (logProb logits)
+            (entropy logits)
+            values
+            (vector (widen c.Advantages))
+            (vector (widen c.Returns))
+
+    loss.Total.backward ()
+    loss.Breakdown, gradOf logits, gradOf values
+
+/// Runs a closed form over the case's logits (writing into fresh gradient arrays) and compares it
+/// with the autograd reference of the same case.
+let private agreesWith (c: Case) (reference: LossBreakdown * float[] * float[]) closedForm =
+    let expected, logitGrad, valueGrad = reference
+    let gradLogits = Array.zeroCreate (c.N * c.Width)
+    let gradValues = Array.zeroCreate c.N
+    let actual: LossBreakdown = closedForm gradLogits gradValues
+
+    closeBreakdown expected actual
+    .&. close "dLoss/dLogits" logitGrad gradLogits
+    .&. close "dLoss/dValues" valueGrad gradValues
+
 [<Tests>]
 let tests =
     testSequenced
@@ -136,25 +174,16 @@ let tests =
         [
             testPropertyWithConfig config "categorical: the closed form equals autograd of Losses.a2c"
             <| Prop.forAll (Arb.fromGen caseGen) (fun c ->
-                let expected, logitGrad, valueGrad = autogradCategorical c
-                let gradLogits = Array.zeroCreate (c.N * c.Width)
-                let gradValues = Array.zeroCreate c.N
+                let actions = torch.tensor (c.DiscreteActions |> Array.map int64)
 
-                let actual =
-                    LossGradients.categorical
-                        c.Options
-                        c.Outputs
-                        c.Width
-                        c.DiscreteActions
-                        c.Values
-                        c.Advantages
-                        c.Returns
-                        gradLogits
-                        gradValues
+                let reference =
+                    autogradOf
+                        c
+                        (fun logits -> Distributions.categoricalLogProb logits actions)
+                        Distributions.categoricalEntropy
 
-                closeBreakdown expected actual
-                .&. close "dLoss/dLogits" logitGrad gradLogits
-                .&. close "dLoss/dValues" valueGrad gradValues)
+                let v, a, r = c.Values, c.Advantages, c.Returns
+                agreesWith c reference (LossGradients.categorical c.Options c.Outputs c.Width c.DiscreteActions v a r))
 
             testPropertyWithConfig config "gaussian: the closed form equals autograd of Losses.a2c"
             <| Prop.forAll (Arb.fromGen caseGen) (fun c ->
@@ -180,6 +209,152 @@ let tests =
                 .&. close "dLoss/dMeans" meanGrad gradMeans
                 .&. close "dLoss/dLogStd" logStdGrad gradLogStd
                 .&. close "dLoss/dValues" valueGrad gradValues)
+
+            testPropertyWithConfig config "multi-categorical: the closed form equals autograd of Losses.a2c"
+            <| Prop.forAll (Arb.fromGen multiCaseGen) (fun (c, nvec, choices) ->
+                let chosen =
+                    torch.tensor(choices |> Array.map int64).reshape(int64 c.N, int64 nvec.Length)
+
+                let reference =
+                    autogradOf
+                        c
+                        (fun logits -> Distributions.multiCategoricalLogProb logits nvec chosen)
+                        (fun logits -> Distributions.multiCategoricalEntropy logits nvec)
+
+                let v, a, r = c.Values, c.Advantages, c.Returns
+                agreesWith c reference (LossGradients.multiCategorical c.Options c.Outputs nvec choices v a r))
+
+            testPropertyWithConfig config "multi-categorical with one component equals categorical"
+            <| Prop.forAll (Arb.fromGen caseGen) (fun c ->
+                let run f =
+                    let gradLogits = Array.zeroCreate (c.N * c.Width)
+                    let gradValues = Array.zeroCreate c.N
+                    let loss: LossBreakdown = f gradLogits gradValues
+                    loss, gradLogits, gradValues
+
+                let v, a, r = c.Values, c.Advantages, c.Returns
+
+                let single, singleLogits, singleValues =
+                    run (LossGradients.categorical c.Options c.Outputs c.Width c.DiscreteActions v a r)
+
+                let multi, multiLogits, multiValues =
+                    run (LossGradients.multiCategorical c.Options c.Outputs [| c.Width |] c.DiscreteActions v a r)
+
+                (single = multi |> Prop.label $"breakdown {single} vs {multi}")
+                .&. sameAll "dLoss/dLogits" singleLogits multiLogits
+                .&. sameAll "dLoss/dValues" singleValues multiValues)
+
+            testPropertyWithConfig config "bernoulli: the closed form equals autograd of Losses.a2c"
+            <| Prop.forAll (Arb.fromGen bernoulliCaseGen) (fun (c, bits) ->
+                let chosen = torch.tensor(bits |> Array.map float).reshape(int64 c.N, int64 c.Width)
+
+                let reference =
+                    autogradOf
+                        c
+                        (fun logits -> Distributions.bernoulliLogProb logits chosen)
+                        Distributions.bernoulliEntropy
+
+                let v, a, r = c.Values, c.Advantages, c.Returns
+                agreesWith c reference (LossGradients.bernoulli c.Options c.Outputs bits v a r))
+
+            testCase "multi-categorical and bernoulli, by hand: zero logits, advantage 1"
+            <| fun () ->
+                let gradLogits = Array.zeroCreate 4
+                let gradValues = Array.zeroCreate 1
+
+                let loss =
+                    LossGradients.multiCategorical
+                        LossOptions.a2cDefaults
+                        [| 0f; 0f; 0f; 0f |]
+                        [| 2; 2 |]
+                        [| 0; 1 |]
+                        [| 0f |]
+                        [| 1f |]
+                        [| 0f |]
+                        gradLogits
+                        gradValues
+
+                Expect.floatClose Accuracy.high loss.Policy (2.0 * log 2.0) "policy term -2 log(1/2)"
+                Expect.floatClose Accuracy.high loss.Entropy (2.0 * log 2.0) "two fair coins"
+                Expect.sequenceEqual gradLogits [| -0.5f; 0.5f; 0.5f; -0.5f |] "push each taken choice up"
+                let gradBits = Array.zeroCreate 1
+
+                let loss =
+                    LossGradients.bernoulli
+                        { LossOptions.a2cDefaults with
+                            EntCoef = 0.5f
+                        }
+                        [| 0f |]
+                        [| 1 |]
+                        [| 0f |]
+                        [| 1f |]
+                        [| 0f |]
+                        gradBits
+                        gradValues
+
+                Expect.floatClose Accuracy.high loss.Policy (log 2.0) "policy term -log(1/2)"
+                Expect.floatClose Accuracy.high loss.Entropy (log 2.0) "a fair coin"
+                Expect.sequenceEqual gradBits [| -0.5f |] "push the bit toward 1; entropy is flat at logit 0"
+
+            testCase "multi-categorical and bernoulli refusals name the argument"
+            <| fun () ->
+                let multi nvec (logits: float32[]) actions () =
+                    LossGradients.multiCategorical
+                        LossOptions.a2cDefaults
+                        logits
+                        nvec
+                        actions
+                        [| 0f |]
+                        [| 1f |]
+                        [| 0f |]
+                        (Array.zeroCreate logits.Length)
+                        (Array.zeroCreate 1)
+
+                let name, message = refusal (multi [| 2; 3 |] (Array.zeroCreate 5) [| 1; 3 |])
+                Expect.equal name "actions" "choice 3 of a 3-way component"
+                Expect.stringContains message "component 1" "names the component"
+
+                Expect.equal
+                    (refusedArgument (multi [| 2; 3 |] (Array.zeroCreate 5) [| 1 |]))
+                    "actions"
+                    "one choice for two components"
+
+                Expect.equal
+                    (refusedArgument (multi [| 2; 3 |] (Array.zeroCreate 4) [| 1; 0 |]))
+                    "logits"
+                    "4 logits for nvec [2; 3]"
+
+                Expect.equal
+                    (refusedArgument (multi [| 2; 0 |] (Array.zeroCreate 2) [| 1; 0 |]))
+                    "nvec"
+                    "an empty component"
+
+                Expect.equal (refusedArgument (multi [||] [||] [||])) "nvec" "no component"
+
+                let bernoulli (logits: float32[]) actions () =
+                    LossGradients.bernoulli
+                        LossOptions.a2cDefaults
+                        logits
+                        actions
+                        [| 0f; 0f |]
+                        [| 1f; 1f |]
+                        [| 0f; 0f |]
+                        (Array.zeroCreate logits.Length)
+                        (Array.zeroCreate 2)
+
+                Expect.equal
+                    (refusedArgument (bernoulli (Array.zeroCreate 3) [| 0; 1; 0 |]))
+                    "logits"
+                    "3 logits for 2 rows"
+
+                Expect.equal
+                    (refusedArgument (bernoulli (Array.zeroCreate 4) [| 0; 1; 0 |]))
+                    "actions"
+                    "3 bits for 4 logits"
+
+                let name, message = refusal (bernoulli (Array.zeroCreate 4) [| 0; 1; 2; 0 |])
+                Expect.equal name "actions" "bit 2"
+                Expect.stringContains message "actions[2] is 2" "names the entry"
 
             testCase "categorical, by hand: uniform logits over two actions, advantage 1"
             <| fun () ->
