@@ -8,6 +8,11 @@ module Distributions =
 
     let private halfLogTwoPi = 0.5 * Math.Log(2.0 * Math.PI)
 
+    /// `p log p` of log-probabilities, with 0 log 0 = 0: clamping keeps 0 * -inf from becoming NaN
+    /// (as torch's Categorical does).
+    let private plogp (logP: torch.Tensor) =
+        logP.clamp_min (torch.finfo(logP.dtype).min) * logP.exp ()
+
     [<CompiledName("CategoricalLogProb")>]
     let categoricalLogProb (logits: torch.Tensor) (actions: torch.Tensor) =
         Validation.requireRank (nameof logits) 2L logits
@@ -26,10 +31,7 @@ module Distributions =
     [<CompiledName("CategoricalEntropy")>]
     let categoricalEntropy (logits: torch.Tensor) =
         Validation.requireRank (nameof logits) 2L logits
-        let logP = logits.log_softmax (-1L)
-        // p log p with p = 0 is 0; clamping keeps 0 * -inf from becoming NaN (as torch's Categorical does).
-        let finite = logP.clamp_min (torch.finfo(logP.dtype).min)
-        -(finite * logP.exp ()).sum(-1L)
+        -(plogp (logits.log_softmax -1L)).sum(-1L)
 
     [<CompiledName("GaussianLogProb")>]
     let gaussianLogProb (mean: torch.Tensor) (logStd: torch.Tensor) (actions: torch.Tensor) =
@@ -76,10 +78,6 @@ module Distributions =
             )
 
         logits.split (nvec |> Array.map int64, 1L)
-
-    /// `p log p` of log-probabilities, with 0 log 0 = 0 (the clamp keeps 0 * -inf from becoming NaN).
-    let private plogp (logP: torch.Tensor) =
-        logP.clamp_min (torch.finfo(logP.dtype).min) * logP.exp ()
 
     [<CompiledName("MultiCategoricalLogProb")>]
     let multiCategoricalLogProb (logits: torch.Tensor) (nvec: int[]) (actions: torch.Tensor) =
