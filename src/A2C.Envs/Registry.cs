@@ -20,6 +20,10 @@ public static class Registry
         Register(new EnvSpec("LineWalk-v0", () => new LineWalk(), 100, 1.0, "The seed preset's corridor: walk past +1 for reward 1."));
         Register(new EnvSpec("Identity-v0", () => new Identity(), 100, 95.0, "Name the one-hot state shown (optimal: argmax)."));
         Register(new EnvSpec("IdentityContinuous-v0", () => new IdentityContinuous(), 100, 95.0, "Repeat the number shown, within 0.05."));
+        Register(new EnvSpec("IdentityMultiDiscrete-v0", () => new IdentityMultiDiscrete(), 100, 90.0, "Repeat both choices of the MultiDiscrete([3, 4]) state shown."));
+        Register(new EnvSpec("IdentityMultiBinary-v0", () => new IdentityMultiBinary(), 100, 90.0, "Set the four switches of the MultiBinary(4) state shown."));
+        Register(new EnvSpec("ImageIdentity-v0", () => new ImageIdentity(), 100, 90.0, "Name the lit quadrant of a 36x36 uint8 image (CnnPolicy)."));
+        Register(new EnvSpec("SimpleMultiObs-v0", () => new SimpleMultiObs(), 100, 90.0, "Dict of an image and a vector: name the number shown and whether the image is bright (MultiInputPolicy)."));
     }
 
     /// <summary>Every registered environment, in registration order.</summary>

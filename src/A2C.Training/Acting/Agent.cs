@@ -55,7 +55,7 @@ public sealed class Agent : IPolicy, IDisposable
     /// <param name="observations">count x ObservationSize floats, env-major.</param>
     /// <param name="count">Number of observations.</param>
     /// <param name="deterministic">Take the most likely action (argmax, or the Gaussian mean) instead of sampling.</param>
-    /// <param name="discreteActions">Receives discrete actions (length count), when the policy is discrete.</param>
+    /// <param name="discreteActions">Receives integer actions (count x the action's integers: 1 for Discrete, K for MultiDiscrete, N for MultiBinary), when the policy's actions are integers.</param>
     /// <param name="continuousActions">Receives continuous actions (count x dims), when the policy is continuous: unclipped samples.</param>
     /// <param name="values">Receives V(s) (length count).</param>
     public void Act(float[] observations, int count, bool deterministic, int[] discreteActions, float[] continuousActions, float[] values)
@@ -83,6 +83,21 @@ public sealed class Agent : IPolicy, IDisposable
             }
 
             return;
+        }
+
+        switch (Model.Spec.Distribution)
+        {
+            case ActionDistribution.MultiCategorical:
+                ActMultiCategorical(actor, count, deterministic, discreteActions);
+                return;
+            case ActionDistribution.Bernoulli:
+                for (var j = 0; j < count * width; j++)
+                {
+                    // A switch is on with probability sigmoid(z); its mode is on when z > 0 (torch rounds 0.5 down).
+                    discreteActions[j] = deterministic ? (actor[j] > 0 ? 1 : 0) : (_rng.NextDouble() < 1 / (1 + Math.Exp(-actor[j])) ? 1 : 0);
+                }
+
+                return;
         }
 
         for (var i = 0; i < count; i++)
@@ -157,6 +172,22 @@ public sealed class Agent : IPolicy, IDisposable
         }
 
         return logits.Length - 1; // u * total rounded up to the last boundary
+    }
+
+    private void ActMultiCategorical(ReadOnlySpan<float> actor, int count, bool deterministic, int[] actions)
+    {
+        var nvec = Model.Spec.ActionNvec!;
+        var width = Model.Spec.ActionCount;
+        for (var i = 0; i < count; i++)
+        {
+            var offset = i * width;
+            for (var k = 0; k < nvec.Count; k++)
+            {
+                var logits = actor.Slice(offset, nvec[k]);
+                actions[i * nvec.Count + k] = deterministic ? ArgMax(logits) : Sample(logits, _rng.NextDouble());
+                offset += nvec[k];
+            }
+        }
     }
 
     private static int ArgMax(ReadOnlySpan<float> logits)

@@ -24,6 +24,8 @@ internal sealed class DotNetEngine : IEngine
     private float[] _gradValues = [];
     private float[] _logStd = [];
     private float[] _gradLogStd = [];
+    private float[] _actingFeatures = [];
+    private float[] _learningFeatures = [];
 
     public DotNetEngine(ActorCritic model)
     {
@@ -36,7 +38,7 @@ internal sealed class DotNetEngine : IEngine
     public Engine Kind => Engine.DotNet;
 
     public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
-        _acting.Forward(_weights, observations, count, actor, values);
+        _acting.Forward(_weights, Features(observations, count, ref _actingFeatures), count, actor, values);
 
     public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns)
     {
@@ -45,16 +47,23 @@ internal sealed class DotNetEngine : IEngine
         var total = rollout.Steps * rollout.Envs;
         EnsureBuffers(total);
         _learning ??= new MlpKernel(layout, spec.Activation, total);
-        _learning.Forward(_weights, rollout.Observations, total, _actor, _values);
+        _learning.Forward(_weights, Features(rollout.Observations, total, ref _learningFeatures), total, _actor, _values);
         LossBreakdown loss;
-        if (spec.Continuous)
+        switch (spec.Distribution)
         {
-            _weights.AsSpan(layout.LogStd, _logStd.Length).CopyTo(_logStd);
-            loss = LossGradients.Gaussian(options, _actor, _logStd, rollout.ContinuousActions, _values, advantages, returns, _gradActor, _gradLogStd, _gradValues);
-        }
-        else
-        {
-            loss = LossGradients.Categorical(options, _actor, spec.ActionCount, rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
+            case ActionDistribution.Gaussian:
+                _weights.AsSpan(layout.LogStd, _logStd.Length).CopyTo(_logStd);
+                loss = LossGradients.Gaussian(options, _actor, _logStd, rollout.ContinuousActions, _values, advantages, returns, _gradActor, _gradLogStd, _gradValues);
+                break;
+            case ActionDistribution.MultiCategorical:
+                loss = LossGradients.MultiCategorical(options, _actor, spec.ActionNvec!.ToArray(), rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
+                break;
+            case ActionDistribution.Bernoulli:
+                loss = LossGradients.Bernoulli(options, _actor, rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
+                break;
+            default:
+                loss = LossGradients.Categorical(options, _actor, spec.ActionCount, rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
+                break;
         }
 
         NonFiniteUpdateException.ThrowIfNotFinite(loss);
@@ -67,6 +76,24 @@ internal sealed class DotNetEngine : IEngine
         }
 
         return loss;
+    }
+
+    /// <summary>The observations as the first layer reads them: themselves, or their encoding (one-hot, scaled) in <paramref name="buffer"/>.</summary>
+    private ReadOnlySpan<float> Features(ReadOnlySpan<float> observations, int count, ref float[] buffer)
+    {
+        if (_model.Spec.Encoding is not { } encoding)
+        {
+            return observations;
+        }
+
+        var size = count * encoding.FeatureSize;
+        if (buffer.Length < size)
+        {
+            buffer = new float[size];
+        }
+
+        encoding.Encode(observations, count, buffer);
+        return buffer.AsSpan(0, size);
     }
 
     private void EnsureBuffers(int total)

@@ -58,26 +58,33 @@ internal sealed class TorchEngine : IEngine
         var obs = tensor(rollout.Observations, [total, spec.ObservationSize], device: _device);
         var (actor, currentValues) = _model.Evaluate(obs);
         Tensor logProbs, entropies;
-        if (spec.Continuous)
+        switch (spec.Distribution)
         {
-            var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
-            logProbs = Distributions.GaussianLogProb(actor, _model.LogStd!, a);
-            entropies = Distributions.GaussianEntropy(actor, _model.LogStd!);
-        }
-        else
-        {
-            if (_longActions.Length != total)
-            {
-                _longActions = new long[total];
-            }
+            case ActionDistribution.Gaussian:
+                var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
+                logProbs = Distributions.GaussianLogProb(actor, _model.LogStd!, a);
+                entropies = Distributions.GaussianEntropy(actor, _model.LogStd!);
+                break;
+            case ActionDistribution.Bernoulli:
+                var bits = tensor(rollout.DiscreteActions, [total, spec.ActionCount], device: _device).to(ScalarType.Float32);
+                logProbs = Distributions.BernoulliLogProb(actor, bits);
+                entropies = Distributions.BernoulliEntropy(actor);
+                break;
+            default:
+                var actions = LongActions(rollout.DiscreteActions, total * spec.ActionSize);
+                if (spec.ActionNvec is { } nvec)
+                {
+                    var choices = tensor(actions, [total, nvec.Count], device: _device);
+                    logProbs = Distributions.MultiCategoricalLogProb(actor, nvec.ToArray(), choices);
+                    entropies = Distributions.MultiCategoricalEntropy(actor, nvec.ToArray());
+                }
+                else
+                {
+                    logProbs = Distributions.CategoricalLogProb(actor, tensor(actions, device: _device));
+                    entropies = Distributions.CategoricalEntropy(actor);
+                }
 
-            for (var i = 0; i < total; i++)
-            {
-                _longActions[i] = rollout.DiscreteActions[i];
-            }
-
-            logProbs = Distributions.CategoricalLogProb(actor, tensor(_longActions, device: _device));
-            entropies = Distributions.CategoricalEntropy(actor);
+                break;
         }
 
         var loss = Losses.A2C(options, logProbs, entropies, currentValues, tensor(advantages, device: _device), tensor(returns, device: _device));
@@ -87,5 +94,20 @@ internal sealed class TorchEngine : IEngine
         _model.Flat.Gradients.zero_();
         loss.Total.backward();
         return loss.Breakdown;
+    }
+
+    private long[] LongActions(int[] actions, int count)
+    {
+        if (_longActions.Length != count)
+        {
+            _longActions = new long[count];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            _longActions[i] = actions[i];
+        }
+
+        return _longActions;
     }
 }

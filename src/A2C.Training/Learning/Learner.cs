@@ -27,7 +27,8 @@ public sealed class Learner : IDisposable
 {
     private readonly A2COptions _options;
     private readonly LossOptions _lossOptions;
-    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
+    private readonly TorchSharp.Modules.OptimizerHelper? _optimizer;
+    private readonly TfLikeRmsProp? _tfLike;
     private int _steps = -1;
     private int _envs = -1;
     private float[] _lastValues = [];
@@ -54,6 +55,12 @@ public sealed class Learner : IDisposable
         _lossOptions = options.ToLossOptions();
         var lr = options.LearningRate.ValueAt(1.0);
         Parameter[] flat = [agent.Model.Flat.All];
+        if (options.UseRmsProp && options.RmsPropTfLike)
+        {
+            _tfLike = new TfLikeRmsProp(agent.Model.Flat.All.detach(), options.RmsPropEps);
+            return;
+        }
+
         _optimizer = options.UseRmsProp
             ? optim.RMSProp(flat, lr, alpha: 0.99, eps: options.RmsPropEps)
             : optim.Adam(flat, lr, eps: options.RmsPropEps);
@@ -84,17 +91,25 @@ public sealed class Learner : IDisposable
         var gradNorm = nn.utils.clip_grad_norm_([Agent.Model.Flat.All], _options.MaxGradNorm);
         if (!double.IsFinite(gradNorm))
         {
-            _optimizer.zero_grad();
+            Agent.Model.Flat.Gradients.zero_();
             throw new NonFiniteUpdateException($"the gradient norm is {gradNorm}; the update was refused.");
         }
 
         var lr = _options.LearningRate.ValueAt(Math.Clamp(progressRemaining, 0, 1));
-        foreach (var group in _optimizer.ParamGroups)
+        if (_tfLike is not null)
         {
-            group.LearningRate = lr;
+            _tfLike.Step(Agent.Model.Flat.Gradients, lr);
+        }
+        else
+        {
+            foreach (var group in _optimizer!.ParamGroups)
+            {
+                group.LearningRate = lr;
+            }
+
+            _optimizer.step();
         }
 
-        _optimizer.step();
         return new UpdateStats(
             breakdown.Policy,
             breakdown.Value,
@@ -107,14 +122,36 @@ public sealed class Learner : IDisposable
 
     /// <summary>Writes the optimizer's state (e.g. RMSprop's running averages).</summary>
     /// <param name="writer">Destination.</param>
-    public void SaveOptimizer(BinaryWriter writer) => _optimizer.save_state_dict(writer);
+    public void SaveOptimizer(BinaryWriter writer)
+    {
+        if (_tfLike is not null)
+        {
+            _tfLike.Save(writer);
+            return;
+        }
+
+        _optimizer!.save_state_dict(writer);
+    }
 
     /// <summary>Reads the optimizer's state written by <see cref="SaveOptimizer"/>.</summary>
     /// <param name="reader">Source.</param>
-    public void LoadOptimizer(BinaryReader reader) => _optimizer.load_state_dict(reader);
+    public void LoadOptimizer(BinaryReader reader)
+    {
+        if (_tfLike is not null)
+        {
+            _tfLike.Load(reader);
+            return;
+        }
+
+        _optimizer!.load_state_dict(reader);
+    }
 
     /// <summary>Releases the optimizer.</summary>
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer?.Dispose();
+        _tfLike?.Dispose();
+    }
 
     private void EnsureBuffers(int steps, int n)
     {

@@ -24,33 +24,17 @@ public enum Activation
     Relu,
 }
 
-/// <summary>Shape of an actor-critic network.</summary>
-/// <param name="ObservationSize">Floats per observation.</param>
-/// <param name="ActionCount">Discrete: number of actions. Continuous: action dimensions.</param>
-/// <param name="Continuous">Box actions (diagonal Gaussian) rather than discrete (categorical).</param>
-/// <param name="Net">Shared or separate trunks.</param>
-/// <param name="NetArch">Hidden layer sizes, e.g. [64, 64].</param>
-/// <param name="Activation">Hidden activation.</param>
-/// <param name="OrthoInit">Orthogonal initialization (gains sqrt 2, 0.01 for the actor head, 1 for the critic head; zero biases).</param>
-/// <param name="LogStdInit">Initial log standard deviation of the Gaussian policy.</param>
-public sealed record PolicySpec(
-    int ObservationSize,
-    int ActionCount,
-    bool Continuous,
-    NetKind Net,
-    IReadOnlyList<int> NetArch,
-    Activation Activation,
-    bool OrthoInit,
-    float LogStdInit);
-
 /// <summary>
-/// Actor-critic MLP. <see cref="Evaluate"/> maps observations [batch, obs] to the actor's output
+/// Actor-critic network: a features extractor when the spec has an encoding (one-hot, NatureCNN; see
+/// <see cref="ObservationEncoding"/>), then MLPs. <see cref="Evaluate"/> maps observations [batch, obs] to the actor's output
 /// (logits [batch, actions], or Gaussian means [batch, dims]) and state values [batch]. Its
 /// parameters are views into one flat vector (<see cref="Flat"/>), laid out as
-/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std.
+/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std, then the
+/// features extractor's layers.
 /// </summary>
 public sealed class ActorCritic : nn.Module
 {
+    private readonly FeaturesExtractor? _features;
     private readonly Sequential _trunk;
     private readonly Sequential? _valueTrunk;
     private readonly Linear _actorHead;
@@ -71,9 +55,10 @@ public sealed class ActorCritic : nn.Module
     {
         ArgumentNullException.ThrowIfNull(spec);
         Spec = spec;
+        _features = spec.Encoding is { } encoding ? new FeaturesExtractor(encoding) : null;
         _trunk = Mlp(spec, "pi");
         _valueTrunk = spec.Net == NetKind.Separate ? Mlp(spec, "vf") : null;
-        var hidden = spec.NetArch.Count == 0 ? spec.ObservationSize : spec.NetArch[^1];
+        var hidden = spec.NetArch.Count == 0 ? spec.FeatureSize : spec.NetArch[^1];
         _actorHead = nn.Linear(hidden, spec.ActionCount);
         _criticHead = nn.Linear(hidden, 1);
         if (spec.OrthoInit)
@@ -100,11 +85,35 @@ public sealed class ActorCritic : nn.Module
         var criticSlot = Slot(_criticHead);
         var logStdOffset = spec.Continuous ? offset : -1;
         var count = offset + (spec.Continuous ? spec.ActionCount : 0);
+
+        // The features extractor's convolutions come last, so the MLP's layout is the same with or without them.
+        var extractorTensors = (_features?.Layers() ?? []).SelectMany(m => m.parameters(recurse: false)).ToList();
+        var extractorOffset = count;
+        count += (int)extractorTensors.Sum(p => p.numel());
         Flat = FlatParameters.Allocate(new ParameterLayout(policySlots, valueSlots, _valueTrunk is not null, actorSlot, criticSlot, logStdOffset, count), device ?? CPU);
         foreach (var (layer, slot) in policyLayers.Zip(policySlots).Concat(valueLayers.Zip(valueSlots)).Append((_actorHead, actorSlot)).Append((_criticHead, criticSlot)))
         {
             layer.weight = Flat.Bind(slot.Weight, layer.weight!);
             layer.bias = Flat.Bind(slot.Bias, layer.bias!);
+        }
+
+        foreach (var layer in _features?.Layers() ?? [])
+        {
+            switch (layer)
+            {
+                case Conv2d conv:
+                    conv.weight = Flat.Bind(extractorOffset, conv.weight!);
+                    extractorOffset += (int)conv.weight.numel();
+                    conv.bias = Flat.Bind(extractorOffset, conv.bias!);
+                    extractorOffset += (int)conv.bias.numel();
+                    break;
+                case Linear linear:
+                    linear.weight = Flat.Bind(extractorOffset, linear.weight!);
+                    extractorOffset += (int)linear.weight.numel();
+                    linear.bias = Flat.Bind(extractorOffset, linear.bias!);
+                    extractorOffset += (int)linear.bias.numel();
+                    break;
+            }
         }
 
         if (spec.Continuous)
@@ -130,8 +139,9 @@ public sealed class ActorCritic : nn.Module
     /// <returns>(logits or means [batch, ActionCount], values [batch]).</returns>
     public (Tensor Actor, Tensor Values) Evaluate(Tensor observations)
     {
-        var features = _trunk.forward(observations);
-        var valueFeatures = _valueTrunk is null ? features : _valueTrunk.forward(observations);
+        var input = _features is null ? observations : _features.forward(observations);
+        var features = _trunk.forward(input);
+        var valueFeatures = _valueTrunk is null ? features : _valueTrunk.forward(input);
         return (_actorHead.forward(features), _criticHead.forward(valueFeatures).squeeze(-1));
     }
 
@@ -140,7 +150,8 @@ public sealed class ActorCritic : nn.Module
     /// <returns>[batch].</returns>
     public Tensor Value(Tensor observations)
     {
-        var features = (_valueTrunk ?? _trunk).forward(observations);
+        var input = _features is null ? observations : _features.forward(observations);
+        var features = (_valueTrunk ?? _trunk).forward(input);
         return _criticHead.forward(features).squeeze(-1);
     }
 
@@ -162,7 +173,7 @@ public sealed class ActorCritic : nn.Module
     private static Sequential Mlp(PolicySpec spec, string prefix)
     {
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
-        var width = spec.ObservationSize;
+        var width = spec.FeatureSize;
         for (var i = 0; i < spec.NetArch.Count; i++)
         {
             layers.Add(($"{prefix}_linear{i}", nn.Linear(width, spec.NetArch[i])));
@@ -188,6 +199,18 @@ public sealed class ActorCritic : nn.Module
                 nn.init.orthogonal_(layer.weight!, Math.Sqrt(2));
                 nn.init.zeros_(layer.bias!);
             }
+        }
+
+        foreach (var layer in _features?.Layers() ?? [])
+        {
+            var (weight, bias) = layer switch
+            {
+                Conv2d c => (c.weight!, c.bias!),
+                Linear l => (l.weight!, l.bias!),
+                _ => throw new InvalidOperationException($"unexpected layer {layer.GetName()}"),
+            };
+            nn.init.orthogonal_(weight, Math.Sqrt(2));
+            nn.init.zeros_(bias);
         }
 
         nn.init.orthogonal_(_actorHead.weight!, 0.01);

@@ -50,6 +50,18 @@ public sealed record A2COptions
     /// <value>Default [64, 64]; each 1 to 4096.</value>
     public IReadOnlyList<int> NetArch { get; init; } = [64, 64];
 
+    /// <summary>The features extractor, as Stable-Baselines3's policy name (policy).</summary>
+    /// <value>Default Auto: CnnPolicy for image observations, MultiInputPolicy for Dict ones, MlpPolicy otherwise.</value>
+    public PolicyKind Policy { get; init; } = PolicyKind.Auto;
+
+    /// <summary>Width of each NatureCNN's output (features_extractor_kwargs' features_dim, or cnn_output_dim for MultiInputPolicy).</summary>
+    /// <value>Default 0: Stable-Baselines3's, 512 for CnnPolicy and 256 per image key for MultiInputPolicy; 0 to 4096.</value>
+    public int FeaturesDim { get; init; }
+
+    /// <summary>RMSprop as TensorFlow's (Stable-Baselines3's RMSpropTFLike, RL Zoo's choice for CNN policies): squared-gradient averages start at one, epsilon inside the root.</summary>
+    /// <value>Default false (PyTorch's RMSprop, as Stable-Baselines3's default).</value>
+    public bool RmsPropTfLike { get; init; }
+
     /// <summary>Hidden activation (activation_fn).</summary>
     /// <value>Default Tanh.</value>
     public Activation Activation { get; init; } = Activation.Tanh;
@@ -151,4 +163,13 @@ public sealed record A2COptions
     /// <summary>The loss options of the core that these options imply.</summary>
     /// <returns>The loss options.</returns>
     public LossOptions ToLossOptions() => new(ValueLoss, NormalizeAdvantage, VfCoef, EntCoef);
+
+    /// <summary>
+    /// The hidden layers after the features extractor under <paramref name="policy"/>: <see cref="NetArch"/>,
+    /// except that CnnPolicy with the default [64, 64] has none, as Stable-Baselines3's CnnPolicy.
+    /// </summary>
+    /// <param name="policy">The resolved policy.</param>
+    /// <returns>The layer sizes.</returns>
+    public IReadOnlyList<int> ResolvedNetArch(PolicyKind policy) =>
+        policy == PolicyKind.Cnn && NetArch.SequenceEqual([64, 64]) ? [] : NetArch;
 }

@@ -62,6 +62,21 @@ public static class Hyperparameters
         OnResume = ResumeRule.Shape,
     };
 
+    /// <summary>The features extractor, by Stable-Baselines3's policy name.</summary>
+    public static Hyperparameter<PolicyKind> Policy { get; } = new("policy", "--policy", "Features extractor: auto (from the observation space), MlpPolicy, CnnPolicy (NatureCNN over images) or MultiInputPolicy (Dict observations).", ValueFormat.Choice(("auto", PolicyKind.Auto), ("MlpPolicy", PolicyKind.Mlp), ("CnnPolicy", PolicyKind.Cnn), ("MultiInputPolicy", PolicyKind.MultiInput)), o => o.Policy, (o, v) => o with { Policy = v })
+    {
+        OnResume = ResumeRule.Shape,
+        OptionalInConfig = true,
+    };
+
+    /// <summary>Width of each NatureCNN's output.</summary>
+    public static Hyperparameter<int> FeaturesDim { get; } = new("features_dim", "--features-dim", "Width of each NatureCNN's output; 0: 512 for CnnPolicy, 256 per image key for MultiInputPolicy.", ValueFormat.Whole, o => o.FeaturesDim, (o, v) => o with { FeaturesDim = v })
+    {
+        Range = new("0 to 4096", v => v is >= 0 and <= 4096),
+        OnResume = ResumeRule.Shape,
+        OptionalInConfig = true,
+    };
+
     /// <summary>Hidden activation.</summary>
     public static Hyperparameter<Activation> Activation { get; } = new("activation", "--activation", "Hidden activation (activation_fn).", ValueFormat.Choice(("tanh", Training.Activation.Tanh), ("relu", Training.Activation.Relu)), o => o.Activation, (o, v) => o with { Activation = v });
 
@@ -124,6 +139,12 @@ public static class Hyperparameters
     /// <summary>RMSprop rather than Adam.</summary>
     public static Hyperparameter<bool> UseRmsProp { get; } = new("use_rms_prop", "--use-rms-prop", "true: RMSprop (alpha 0.99); false: Adam.", ValueFormat.Flag, o => o.UseRmsProp, (o, v) => o with { UseRmsProp = v });
 
+    /// <summary>TensorFlow-like RMSprop.</summary>
+    public static Hyperparameter<bool> RmsPropTfLike { get; } = new("rms_prop_tf_like", "--rms-prop-tf-like", "RMSprop as TensorFlow's (SB3's RMSpropTFLike, for CNN policies): averages start at one, eps inside the root.", ValueFormat.Flag, o => o.RmsPropTfLike, (o, v) => o with { RmsPropTfLike = v })
+    {
+        OptionalInConfig = true,
+    };
+
     /// <summary>Normalize advantages per batch.</summary>
     public static Hyperparameter<bool> NormalizeAdvantage { get; } = new("normalize_advantage", "--normalize-advantage", "Normalize advantages per batch.", ValueFormat.Flag, o => o.NormalizeAdvantage, (o, v) => o with { NormalizeAdvantage = v });
 
@@ -158,8 +179,8 @@ public static class Hyperparameters
     /// <summary>Every row, in config.json's order (validation reports problems in this order too).</summary>
     public static IReadOnlyList<Hyperparameter> All { get; } =
     [
-        Env, NEnvs, TotalTimesteps, Seed, Net, NetArch, Activation, OrthoInit, LogStdInit, LearningRate, NSteps, Gamma, GaeLambda,
-        EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
+        Env, NEnvs, TotalTimesteps, Seed, Policy, FeaturesDim, Net, NetArch, Activation, OrthoInit, LogStdInit, LearningRate, NSteps, Gamma, GaeLambda,
+        EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, RmsPropTfLike, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
     ];
 
     /// <summary>Named sets of choices on top of the defaults: <c>seed</c> is <see cref="A2COptions.SeedPreset"/>.</summary>

@@ -67,7 +67,6 @@ public static class ZooHyperparams
                 options = key switch
                 {
                     "n_timesteps" => Hyperparameters.TotalTimesteps.Set(options, Hyperparameters.TotalTimesteps.Parse(Text(value))),
-                    "policy" => Text(value) == "MlpPolicy" ? options : throw new FormatException($"'{Text(value)}' is not supported; only MlpPolicy"),
                     "policy_kwargs" => PolicyKwargs(options, Text(value)),
                     _ when Hyperparameters.Find(key) is { } option => Apply(options, option, value, envId),
                     _ when _unsupported.TryGetValue(key, out var why) => throw new NotSupportedException(why),
@@ -170,8 +169,29 @@ public static class ZooHyperparams
                     var other => throw new NotSupportedException($"activation_fn {other} (tanh and ReLU are built)"),
                 }),
                 _ when name == Hyperparameters.NetArch.Name => options with { Net = NetKind.Separate, NetArch = NetArch(value) },
+                "features_extractor_kwargs" => FeaturesExtractorKwargs(options, value),
                 _ => throw new NotSupportedException($"policy_kwargs argument {name}"),
             };
+        }
+
+        return options;
+    }
+
+    /// <summary>NatureCNN's <c>dict(features_dim=512)</c>, or the combined extractor's <c>dict(cnn_output_dim=256)</c>: both set <see cref="A2COptions.FeaturesDim"/>.</summary>
+    private static A2COptions FeaturesExtractorKwargs(A2COptions options, string text)
+    {
+        var body = text.Trim();
+        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        {
+            throw new FormatException($"features_extractor_kwargs '{text}' is not of the form dict(name=value, ...)");
+        }
+
+        foreach (var argument in SplitTopLevel(body[5..^1]))
+        {
+            var (name, value) = (argument.Split('=', 2)[0].Trim(), argument.Contains('=', StringComparison.Ordinal) ? argument.Split('=', 2)[1].Trim() : string.Empty);
+            options = name is "features_dim" or "cnn_output_dim"
+                ? Hyperparameters.FeaturesDim.Set(options, Hyperparameters.FeaturesDim.Parse(value))
+                : throw new NotSupportedException($"features_extractor_kwargs argument {name} (features_dim and cnn_output_dim are read)");
         }
 
         return options;

@@ -136,8 +136,30 @@ public sealed class Normalizer
         return Observations(raw);
     }
 
+    /// <summary>
+    /// Which components of an observation are normalized (null: all): as Stable-Baselines3's VecNormalize,
+    /// only float Box values are; images, Discrete, MultiDiscrete and MultiBinary parts pass unchanged.
+    /// Statistics are kept for every component either way, so the saved format does not depend on it.
+    /// </summary>
+    public bool[]? Mask { get; set; }
+
     /// <summary>Normalizes observations with the current statistics (no update).</summary>
     /// <param name="raw">Rows of raw observations.</param>
     /// <returns>Normalized copy.</returns>
-    public float[] Observations(float[] raw) => ObservationStats.Normalize(raw, DefaultClip, DefaultEpsilon);
+    public float[] Observations(float[] raw)
+    {
+        var normalized = ObservationStats.Normalize(raw, DefaultClip, DefaultEpsilon);
+        if (Mask is { } mask && Array.IndexOf(mask, false) >= 0)
+        {
+            for (var i = 0; i < normalized.Length; i++)
+            {
+                if (!mask[i % mask.Length])
+                {
+                    normalized[i] = raw[i];
+                }
+            }
+        }
+
+        return normalized;
+    }
 }

@@ -34,7 +34,7 @@ public sealed class RolloutBuffer : IReadOnlyList<StepBatch>
         ActionSize = actionSize;
         var total = steps * envs;
         Observations = new float[total * observationSize];
-        DiscreteActions = discrete ? new int[total] : [];
+        DiscreteActions = discrete ? new int[total * actionSize] : [];
         ContinuousActions = discrete ? [] : new float[total * actionSize];
         Values = new float[total];
         Rewards = new float[total];

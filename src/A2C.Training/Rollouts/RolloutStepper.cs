@@ -21,9 +21,10 @@ internal sealed class RolloutStepper
         _policy = policy;
         _normalizer = normalizer;
         var n = env.NumEnvs;
-        Discrete = env.SingleActionSpace is A2C.Envs.Spaces.Discrete;
+        // Discrete, MultiDiscrete and MultiBinary actions are integers: actionSize of them per env.
+        Discrete = env.SingleActionSpace is not A2C.Envs.Spaces.Box;
         var actionSize = env.SingleActionSpace.FlatSize;
-        _discreteActions = Discrete ? new int[n] : [];
+        _discreteActions = Discrete ? new int[n * actionSize] : [];
         _continuousActions = Discrete ? [] : new float[n * actionSize];
         _clipped = Discrete ? [] : new float[n * actionSize];
         _values = new float[n];
@@ -106,7 +107,7 @@ internal sealed class RolloutStepper
         Current.CopyTo(into.Observations, t * n * obsSize);
         if (Discrete)
         {
-            _discreteActions.CopyTo(into.DiscreteActions, t * n);
+            _discreteActions.CopyTo(into.DiscreteActions, t * _discreteActions.Length);
         }
         else
         {

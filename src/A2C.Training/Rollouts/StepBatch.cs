@@ -31,7 +31,8 @@ public sealed class StepBatch
     public ReadOnlySpan<float> Observations => Observation(Rollout.Observations, Index);
 
     /// <summary>a_t for discrete envs (length N), else empty.</summary>
-    public ReadOnlySpan<int> DiscreteActions => Rollout.Discrete ? PerEnv(Rollout.DiscreteActions) : default;
+    public ReadOnlySpan<int> DiscreteActions =>
+        Rollout.Discrete ? Rollout.DiscreteActions.AsSpan(Index * Rollout.Envs * Rollout.ActionSize, Rollout.Envs * Rollout.ActionSize) : default;
 
     /// <summary>a_t for box envs (N x dims, unclipped samples), else empty.</summary>
     public ReadOnlySpan<float> ContinuousActions

@@ -62,6 +62,7 @@ public sealed partial class Trainer : IDisposable
     private bool _resumed;
     private readonly List<EpisodeRecord> _episodes = [];
     private readonly Device _device;
+    private Normalizer? _normalizer;
     private readonly EventLoopScheduler _thread = new(start => new Thread(start) { Name = "a2c-training", IsBackground = true });
 
     /// <summary>Builds the envs, the model (weights seeded from <c>options.Seed</c>) and the optimizer.</summary>
@@ -100,16 +101,7 @@ public sealed partial class Trainer : IDisposable
 
         // A remote simulator decides how many envs it serves.
         Options = options = options with { NEnvs = Env.NumEnvs };
-        var continuous = Env.SingleActionSpace is Box;
-        var policySpec = new PolicySpec(
-            Env.ObservationSize,
-            continuous ? Env.SingleActionSpace.FlatSize : ((Discrete)Env.SingleActionSpace).N,
-            continuous,
-            options.Net,
-            options.NetArch,
-            options.Activation,
-            options.OrthoInit,
-            options.LogStdInit);
+        var policySpec = PolicySpec.For(Env.SingleObservationSpace, Env.SingleActionSpace, options);
 
         // Weights, sampling and envs each get their own seed, so none depends on the global RNG.
         // Weights are drawn single-threaded, so every engine and thread count starts from the
@@ -117,7 +109,7 @@ public sealed partial class Trainer : IDisposable
         // operations, too small to share out: it keeps one intra-op thread (process-wide), which
         // stops libtorch's idle workers spinning on the other core (112 instead of 126 us per
         // update at 8 envs).
-        var engine = EngineChoice.Resolve(options.Engine, _device);
+        var engine = EngineChoice.Resolve(options.Engine, _device, policySpec);
         var model = OnTrainingThread(() =>
         {
             var threads = engine == Engine.DotNet ? 1 : get_num_threads();
@@ -132,8 +124,20 @@ public sealed partial class Trainer : IDisposable
         Normalizer = options.Normalize ? new Normalizer(options.NEnvs, Env.ObservationSize, options.Gamma) : null;
     }
 
-    /// <summary>Observation and reward normalization, when the options ask for it.</summary>
-    public Normalizer? Normalizer { get; set; }
+    /// <summary>Observation and reward normalization, when the options ask for it; one set here normalizes only what the policy's spaces allow (see <see cref="Normalizer.Mask"/>).</summary>
+    public Normalizer? Normalizer
+    {
+        get => _normalizer;
+        set
+        {
+            if (value is not null)
+            {
+                value.Mask ??= Agent.Model.Spec.Encoding?.NormalizableMask();
+            }
+
+            _normalizer = value;
+        }
+    }
 
     /// <summary>The resolved options.</summary>
     public A2COptions Options { get; }
@@ -395,7 +399,7 @@ internal static class Evaluation
         var counts = new int[n];
         var returns = new List<double>();
         var actionSize = env.SingleActionSpace.FlatSize;
-        var discreteActions = new int[n];
+        var discreteActions = new int[n * actionSize];
         var continuousActions = new float[n * actionSize];
         var clipped = new float[n * actionSize];
         var values = new float[n];

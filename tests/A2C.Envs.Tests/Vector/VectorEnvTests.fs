@@ -114,7 +114,15 @@ let tests =
                         | :? Spaces.Discrete as d -> vec.Step(ReadOnlySpan<int>(Array.init 3 (fun _ -> d.Sample r)))
                         | :? Spaces.Box as b ->
                             vec.Step(ReadOnlySpan<float32>(Array.init 3 (fun _ -> b.Sample r) |> Array.concat))
-                        | _ -> failtest "unknown action space"
+                        | space ->
+                            let integers =
+                                Array.init 3 (fun _ ->
+                                    let drawn = Array.zeroCreate<float32> space.FlatSize
+                                    space.Sample(r, Span drawn)
+                                    drawn |> Array.map int)
+                                |> Array.concat
+
+                            vec.Step(ReadOnlySpan<int> integers)
 
                         Array.copy vec.Observations,
                         Array.copy vec.Rewards,
