@@ -159,33 +159,24 @@ internal static class BenchCommand
         var rng = new Rng(1);
         var vectorSteps = Math.Max(1, steps / options.NEnvs);
         const int TableSteps = 1024;
-        var size = vec.SingleActionSpace.FlatSize;
-        var discrete = new int[TableSteps * options.NEnvs];
+        var space = vec.SingleActionSpace;
+        var size = space.FlatSize;
         var continuous = new float[TableSteps * options.NEnvs * size];
-        if (vec.SingleActionSpace is Discrete d)
+        for (var i = 0; i < TableSteps * options.NEnvs; i++)
         {
-            for (var i = 0; i < discrete.Length; i++)
-            {
-                discrete[i] = d.Sample(rng);
-            }
-        }
-        else
-        {
-            var box = (Box)vec.SingleActionSpace;
-            for (var i = 0; i < TableSteps * options.NEnvs; i++)
-            {
-                box.Sample(rng, continuous.AsSpan(i * size, size));
-            }
+            space.Sample(rng, continuous.AsSpan(i * size, size));
         }
 
-        var isDiscrete = vec.SingleActionSpace is Discrete;
+        // Discrete, MultiDiscrete and MultiBinary actions are integers.
+        var isDiscrete = space is not Box;
+        var discrete = isDiscrete ? continuous.Select(x => (int)x).ToArray() : [];
         var clock = Stopwatch.StartNew();
         for (var t = 0L; t < vectorSteps; t++)
         {
             var row = (int)(t % TableSteps);
             if (isDiscrete)
             {
-                vec.Step(discrete.AsSpan(row * options.NEnvs, options.NEnvs));
+                vec.Step(discrete.AsSpan(row * options.NEnvs * size, options.NEnvs * size));
             }
             else
             {

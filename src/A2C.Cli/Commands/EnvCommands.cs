@@ -118,16 +118,13 @@ internal static class EnvCommands
             {
                 int a => env.Step(a, observation),
                 float[] v => env.Step(v.AsSpan(), observation),
+                int[] v => env.Step(v.AsSpan(), observation),
                 _ => throw new InvalidOperationException("unreachable"),
             };
             line.Clear();
-            line.Append("{\"t\":").Append(t.ToString(CultureInfo.InvariantCulture)).Append(",\"obs\":[");
-            for (var i = 0; i < observation.Length; i++)
-            {
-                line.Append(i == 0 ? string.Empty : ",").Append(JsonNumber(observation[i]));
-            }
-
-            line.Append("],\"reward\":").Append(JsonNumber(result.Reward))
+            line.Append("{\"t\":").Append(t.ToString(CultureInfo.InvariantCulture)).Append(",\"obs\":");
+            AppendObservation(line, env.ObservationSpace, observation);
+            line.Append(",\"reward\":").Append(JsonNumber(result.Reward))
                 .Append(",\"terminated\":").Append(result.Terminated ? "true" : "false")
                 .Append(",\"truncated\":").Append(result.Truncated ? "true" : "false").Append('}');
             stdout.WriteLine(line.ToString());
@@ -199,6 +196,7 @@ internal static class EnvCommands
                     Discrete d => throw CliErrors.Usage($"actions[{index}] is {element.GetRawText()}; {d} takes integers."),
                     Box b when element.ValueKind == JsonValueKind.Array => ParseVector(element, b, index),
                     Box b => throw CliErrors.Usage($"actions[{index}] is {element.GetRawText()}; {b} takes arrays of {b.FlatSize} numbers."),
+                    MultiDiscrete or MultiBinary => ParseIntegers(element, space, index),
                     _ => throw CliErrors.Usage($"unsupported action space {space}."),
                 });
                 index++;
@@ -223,6 +221,56 @@ internal static class EnvCommands
         }
 
         return values;
+    }
+
+    private static int[] ParseIntegers(JsonElement element, Space space, int index)
+    {
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            throw CliErrors.Usage($"actions[{index}] is {element.GetRawText()}; {space} takes arrays of {space.FlatSize} integers.");
+        }
+
+        var values = element.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var v)
+            ? v
+            : throw CliErrors.Usage($"actions[{index}] holds {x.GetRawText()}; expected integers.")).ToArray();
+        var why = space switch
+        {
+            MultiDiscrete m => m.Violation(values),
+            MultiBinary b => b.Violation(values),
+            _ => null,
+        };
+        return why is null ? values : throw CliErrors.Usage($"actions[{index}] {why}.");
+    }
+
+    /// <summary>An observation as Gymnasium prints it: a Box's values as floats (flat), a Discrete one as its integer, MultiDiscrete and MultiBinary ones as integers, a Dict as an object in key order.</summary>
+    private static void AppendObservation(StringBuilder line, Space space, ReadOnlySpan<float> values)
+    {
+        switch (space)
+        {
+            case Discrete:
+                line.Append(((int)values[0]).ToString(CultureInfo.InvariantCulture));
+                break;
+            case Dict dict:
+                line.Append('{');
+                foreach (var entry in dict.Entries)
+                {
+                    line.Append(entry.Offset == 0 ? string.Empty : ",").Append('"').Append(entry.Key).Append("\":");
+                    AppendObservation(line, entry.Space, values.Slice(entry.Offset, entry.Space.FlatSize));
+                }
+
+                line.Append('}');
+                break;
+            default:
+                var integers = space is MultiDiscrete or MultiBinary or Box { DType: BoxDType.UInt8 };
+                line.Append('[');
+                for (var i = 0; i < values.Length; i++)
+                {
+                    line.Append(i == 0 ? string.Empty : ",").Append(integers ? ((int)values[i]).ToString(CultureInfo.InvariantCulture) : JsonNumber(values[i]));
+                }
+
+                line.Append(']');
+                break;
+        }
     }
 
     /// <summary>Shortest round-trip text of a float32 value, with a ".0" on integers as Python's json prints floats.</summary>

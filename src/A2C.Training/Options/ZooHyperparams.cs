@@ -189,7 +189,7 @@ public static class ZooHyperparams
         foreach (var argument in SplitTopLevel(body[5..^1]))
         {
             var (name, value) = (argument.Split('=', 2)[0].Trim(), argument.Contains('=', StringComparison.Ordinal) ? argument.Split('=', 2)[1].Trim() : string.Empty);
-            options = name is "features_dim" or "cnn_output_dim"
+            options = name == Hyperparameters.FeaturesDim.Name || name == "cnn_output_dim"
                 ? Hyperparameters.FeaturesDim.Set(options, Hyperparameters.FeaturesDim.Parse(value))
                 : throw new NotSupportedException($"features_extractor_kwargs argument {name} (features_dim and cnn_output_dim are read)");
         }

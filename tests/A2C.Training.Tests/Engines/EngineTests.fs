@@ -102,19 +102,7 @@ type private Trace =
 /// the given engine; models, sampling and envs are seeded as the trainer seeds them.
 let private train (engine: Engine) (options: A2COptions) (updates: int) =
     use vec = VectorEnv.Make(options.Env, options.NEnvs)
-    let continuous = vec.SingleActionSpace :? A2C.Envs.Spaces.Box
-
-    let spec =
-        PolicySpec(
-            vec.ObservationSize,
-            vec.SingleActionSpace.FlatSize,
-            continuous,
-            options.Net,
-            options.NetArch,
-            options.Activation,
-            options.OrthoInit,
-            options.LogStdInit
-        )
+    let spec = PolicySpec.For(vec.SingleObservationSpace, vec.SingleActionSpace, options)
 
     torch.manual_seed (int64 options.Seed) |> ignore
     use model = new ActorCritic(spec)
@@ -200,7 +188,9 @@ let tests =
 
                     within |> Prop.label $"inputs {inputs} gave {actual}")
 
-            for env, updates in [ "CartPole-v1", 1000; "Pendulum-v1", 100 ] do
+            // The Identity envs add one-hot observations (MultiDiscrete) and MultiCategorical and Bernoulli heads.
+            for env, updates in
+                [ "CartPole-v1", 1000; "Pendulum-v1", 100; "IdentityMultiDiscrete-v0", 300; "IdentityMultiBinary-v0", 300 ] do
                 test
                     $"same seed, same run: the .NET engine and TorchSharp take the same actions and learn the same curve on {env}" {
                     let options = A2COptions(Env = env, Seed = 3, TotalTimesteps = 1_000_000L)

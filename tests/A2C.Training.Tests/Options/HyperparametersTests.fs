@@ -260,7 +260,7 @@ let tests =
 
                     Expect.stringContains
                         error.Message
-                        "env, n_envs, net, net_arch, normalize cannot change on resume"
+                        "env, n_envs, policy, features_dim, net, net_arch, normalize cannot change on resume"
                         "the rule"
 
                     use resumed = Trainer.Resume(path, (fun o -> Hyperparameters.Gamma.Set(o, 0.9f)))
