@@ -43,7 +43,7 @@ Derived-v0:
 
 Exotic-v0:
   policy: 'CnnPolicy'
-  use_sde: True
+  env_wrapper: sb3_contrib.common.wrappers.TimeFeatureWrapper
   frame_stack: 4
   n_stepz: 5
   normalize: "{'norm_obs': True, 'norm_reward': False}"
@@ -77,6 +77,9 @@ let tests =
                 Expect.equal pendulum.NSteps 8 "n_steps"
                 Expect.equal pendulum.LearningRate (Schedule.Linear(7e-4, 0.0)) "lin_7e-4"
                 Expect.equal (pendulum.LogStdInit, pendulum.OrthoInit) (-2f, false) "policy_kwargs"
+                Expect.equal (pendulum.UseSde, pendulum.SdeSampleFreq) (true, -1) "Pendulum: gSDE, resampled per rollout"
+                let car, _ = apply shipped "MountainCarContinuous-v0"
+                Expect.equal (car.UseSde, car.SdeSampleFreq, car.NSteps) (true, 16, 100) "MountainCarContinuous: gSDE every 16 steps"
             }
 
             test "RL Zoo's idioms: tags, anchors with merge keys, lin_ schedules, policy_kwargs" {
@@ -99,8 +102,8 @@ let tests =
 
                     Expect.stringContains
                         all
-                        "use_sde: not supported: generalized state-dependent exploration (gSDE) is not built"
-                        "gSDE"
+                        "env_wrapper: not supported: Python env wrappers do not apply to .NET envs"
+                        "a Python wrapper"
 
                     Expect.stringContains all "frame_stack: not supported" "frame_stack"
                     Expect.stringContains all "n_stepz: unknown key" "a typo"
@@ -167,6 +170,6 @@ let tests =
                         )
 
                     Expect.equal code 2 (stderr.ToString())
-                    Expect.stringContains (stderr.ToString()) "use_sde: not supported" "names the key")
+                    Expect.stringContains (stderr.ToString()) "env_wrapper: not supported" "names the key")
             }
         ]

@@ -6,7 +6,8 @@ namespace A2C.Training;
 /// <summary>
 /// The TorchSharp engine: the <see cref="ActorCritic"/> module's forward pass, the core's
 /// <see cref="Losses.A2C"/> and autograd into the flat gradient vector. The plain path, and the one
-/// for CUDA.
+/// for CUDA, and the one engine with gSDE (<see cref="ForwardWithLatent"/>, and its log-probabilities
+/// and entropies in <see cref="Gradient"/>).
 /// </summary>
 internal sealed class TorchEngine : IEngine
 {
@@ -14,6 +15,7 @@ internal sealed class TorchEngine : IEngine
     private readonly Device _device;
     private float[] _actor = [];
     private float[] _values = [];
+    private float[] _latent = [];
     private long[] _longActions = [];
 
     public TorchEngine(ActorCritic model, Device device)
@@ -24,30 +26,39 @@ internal sealed class TorchEngine : IEngine
 
     public Engine Kind => Engine.Torch;
 
-    public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values)
+    public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
+        ForwardWithLatent(observations, count, actor, values, default);
+
+    /// <summary>As <see cref="Forward"/>, and the policy's last hidden features (gSDE's latent, count x LatentSize) into <paramref name="latent"/> unless it is empty.</summary>
+    public void ForwardWithLatent(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values, Span<float> latent)
     {
-        if (_values.Length < count)
-        {
-            _values = new float[count];
-        }
-
-        if (_actor.Length < actor.Length)
-        {
-            _actor = new float[actor.Length];
-        }
-
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var obs = tensor(observations.ToArray(), [count, _model.Spec.ObservationSize], device: _device);
-        var (actorOut, valueOut) = _model.Evaluate(obs);
+        var (actorOut, valueOut, latentOut) = _model.EvaluateWithLatent(obs);
         if (!actor.IsEmpty)
         {
-            from_array(_actor).narrow(0, 0, actor.Length).view(actorOut.shape).copy_(actorOut);
-            _actor.AsSpan(0, actor.Length).CopyTo(actor);
+            CopyOut(actorOut, ref _actor, actor);
         }
 
-        from_array(_values).narrow(0, 0, count).copy_(valueOut);
-        _values.AsSpan(0, count).CopyTo(values);
+        if (!latent.IsEmpty)
+        {
+            CopyOut(latentOut, ref _latent, latent);
+        }
+
+        CopyOut(valueOut, ref _values, values.Slice(0, count));
+    }
+
+    /// <summary>Copies <paramref name="source"/> into <paramref name="into"/> through the reused host array <paramref name="staging"/>.</summary>
+    private static void CopyOut(Tensor source, ref float[] staging, Span<float> into)
+    {
+        if (staging.Length < into.Length)
+        {
+            staging = new float[into.Length];
+        }
+
+        from_array(staging).narrow(0, 0, into.Length).view(source.shape).copy_(source);
+        staging.AsSpan(0, into.Length).CopyTo(into);
     }
 
     public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns)
@@ -56,9 +67,16 @@ internal sealed class TorchEngine : IEngine
         var total = rollout.Steps * rollout.Envs;
         using var scope = NewDisposeScope();
         var obs = tensor(rollout.Observations, [total, spec.ObservationSize], device: _device);
-        var (actor, currentValues) = _model.Evaluate(obs);
+        var (actor, currentValues, latent) = _model.EvaluateWithLatent(obs);
         Tensor logProbs, entropies;
-        if (spec.Continuous)
+        if (spec.UseSde)
+        {
+            // Stable-Baselines3's actor-critic policies do not learn features through the std (learn_features false).
+            var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
+            logProbs = Distributions.SdeLogProb(actor, _model.LogStd!, latent, false, a);
+            entropies = Distributions.SdeEntropy(actor, _model.LogStd!, latent, false);
+        }
+        else if (spec.Continuous)
         {
             var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
             logProbs = Distributions.GaussianLogProb(actor, _model.LogStd!, a);

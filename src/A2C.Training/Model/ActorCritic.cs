@@ -33,6 +33,8 @@ public enum Activation
 /// <param name="Activation">Hidden activation.</param>
 /// <param name="OrthoInit">Orthogonal initialization (gains sqrt 2, 0.01 for the actor head, 1 for the critic head; zero biases).</param>
 /// <param name="LogStdInit">Initial log standard deviation of the Gaussian policy.</param>
+/// <param name="UseSde">Generalized state-dependent exploration (Box actions only): the log std is a [latent, dims] matrix (or [latent, 1]) over the policy's last hidden features rather than one per dimension.</param>
+/// <param name="FullStd">With <paramref name="UseSde"/>: a log std per latent feature and action dimension; false, one per latent feature.</param>
 public sealed record PolicySpec(
     int ObservationSize,
     int ActionCount,
@@ -41,13 +43,24 @@ public sealed record PolicySpec(
     IReadOnlyList<int> NetArch,
     Activation Activation,
     bool OrthoInit,
-    float LogStdInit);
+    float LogStdInit,
+    bool UseSde = false,
+    bool FullStd = true)
+{
+    /// <summary>Width of the policy's last hidden layer, its latent features (the observation size without hidden layers).</summary>
+    public int LatentSize => NetArch.Count == 0 ? ObservationSize : NetArch[^1];
+
+    /// <summary>Shape of the log std parameter: [dims], or with gSDE [latent, dims] (full std) or [latent, 1]; empty for discrete actions.</summary>
+    public long[] LogStdShape => !Continuous ? [] : UseSde ? [LatentSize, FullStd ? ActionCount : 1] : [ActionCount];
+}
 
 /// <summary>
 /// Actor-critic MLP. <see cref="Evaluate"/> maps observations [batch, obs] to the actor's output
 /// (logits [batch, actions], or Gaussian means [batch, dims]) and state values [batch]. Its
 /// parameters are views into one flat vector (<see cref="Flat"/>), laid out as
-/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std.
+/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std
+/// (with gSDE a [latent, dims] or [latent, 1] matrix, row-major; <see cref="EvaluateWithLatent"/>
+/// also returns the latent features it multiplies).
 /// </summary>
 public sealed class ActorCritic : nn.Module
 {
@@ -70,10 +83,15 @@ public sealed class ActorCritic : nn.Module
         : base(NameOnceTorchLoads())
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.UseSde && !spec.Continuous)
+        {
+            throw new ArgumentException("gSDE (use_sde) needs Box actions; this policy's actions are discrete.", nameof(spec));
+        }
+
         Spec = spec;
         _trunk = Mlp(spec, "pi");
         _valueTrunk = spec.Net == NetKind.Separate ? Mlp(spec, "vf") : null;
-        var hidden = spec.NetArch.Count == 0 ? spec.ObservationSize : spec.NetArch[^1];
+        var hidden = spec.LatentSize;
         _actorHead = nn.Linear(hidden, spec.ActionCount);
         _criticHead = nn.Linear(hidden, 1);
         if (spec.OrthoInit)
@@ -99,7 +117,7 @@ public sealed class ActorCritic : nn.Module
         var actorSlot = Slot(_actorHead);
         var criticSlot = Slot(_criticHead);
         var logStdOffset = spec.Continuous ? offset : -1;
-        var count = offset + (spec.Continuous ? spec.ActionCount : 0);
+        var count = offset + (spec.Continuous ? (int)spec.LogStdShape.Aggregate(1L, (size, d) => size * d) : 0);
         Flat = FlatParameters.Allocate(new ParameterLayout(policySlots, valueSlots, _valueTrunk is not null, actorSlot, criticSlot, logStdOffset, count), device ?? CPU);
         foreach (var (layer, slot) in policyLayers.Zip(policySlots).Concat(valueLayers.Zip(valueSlots)).Append((_actorHead, actorSlot)).Append((_criticHead, criticSlot)))
         {
@@ -109,7 +127,7 @@ public sealed class ActorCritic : nn.Module
 
         if (spec.Continuous)
         {
-            using var initial = full(spec.ActionCount, spec.LogStdInit);
+            using var initial = full(spec.LogStdShape, spec.LogStdInit);
             LogStd = Flat.Bind(logStdOffset, initial);
         }
 
@@ -122,7 +140,7 @@ public sealed class ActorCritic : nn.Module
     /// <summary>The architecture.</summary>
     public PolicySpec Spec { get; }
 
-    /// <summary>State-independent log standard deviation of the Gaussian policy (null for discrete actions).</summary>
+    /// <summary>Log standard deviation of the Gaussian policy: state-independent [dims], or gSDE's [latent, dims] / [latent, 1] (null for discrete actions).</summary>
     public Parameter? LogStd { get; }
 
     /// <summary>Actor output and state values for a batch of observations.</summary>
@@ -130,9 +148,18 @@ public sealed class ActorCritic : nn.Module
     /// <returns>(logits or means [batch, ActionCount], values [batch]).</returns>
     public (Tensor Actor, Tensor Values) Evaluate(Tensor observations)
     {
+        var (actor, values, _) = EvaluateWithLatent(observations);
+        return (actor, values);
+    }
+
+    /// <summary>As <see cref="Evaluate"/>, with the policy's last hidden features, gSDE's latent.</summary>
+    /// <param name="observations">[batch, ObservationSize].</param>
+    /// <returns>(logits or means [batch, ActionCount], values [batch], latent [batch, LatentSize]).</returns>
+    public (Tensor Actor, Tensor Values, Tensor Latent) EvaluateWithLatent(Tensor observations)
+    {
         var features = _trunk.forward(observations);
         var valueFeatures = _valueTrunk is null ? features : _valueTrunk.forward(observations);
-        return (_actorHead.forward(features), _criticHead.forward(valueFeatures).squeeze(-1));
+        return (_actorHead.forward(features), _criticHead.forward(valueFeatures).squeeze(-1), features);
     }
 
     /// <summary>State values only (for bootstrapping).</summary>

@@ -101,6 +101,12 @@ public sealed partial class Trainer : IDisposable
         // A remote simulator decides how many envs it serves.
         Options = options = options with { NEnvs = Env.NumEnvs };
         var continuous = Env.SingleActionSpace is Box;
+        if (options.UseSde && !continuous)
+        {
+            Env.Dispose();
+            throw new ArgumentException($"{Hyperparameters.UseSde.Name} needs a Box action space; {options.Env} has {Env.SingleActionSpace} actions. gSDE explores continuous actions only.", nameof(options));
+        }
+
         var policySpec = new PolicySpec(
             Env.ObservationSize,
             continuous ? Env.SingleActionSpace.FlatSize : ((Discrete)Env.SingleActionSpace).N,
@@ -109,7 +115,9 @@ public sealed partial class Trainer : IDisposable
             options.NetArch,
             options.Activation,
             options.OrthoInit,
-            options.LogStdInit);
+            options.LogStdInit,
+            options.UseSde,
+            options.FullStd);
 
         // Weights, sampling and envs each get their own seed, so none depends on the global RNG.
         // Weights are drawn single-threaded, so every engine and thread count starts from the
@@ -117,7 +125,7 @@ public sealed partial class Trainer : IDisposable
         // operations, too small to share out: it keeps one intra-op thread (process-wide), which
         // stops libtorch's idle workers spinning on the other core (112 instead of 126 us per
         // update at 8 envs).
-        var engine = EngineChoice.Resolve(options.Engine, _device);
+        var engine = EngineChoice.Resolve(options.Engine, _device, options.UseSde);
         var model = OnTrainingThread(() =>
         {
             var threads = engine == Engine.DotNet ? 1 : get_num_threads();
@@ -127,7 +135,7 @@ public sealed partial class Trainer : IDisposable
             set_num_threads(threads);
             return built;
         });
-        Agent = new Agent(model, options.Seed + 1L, _device, engine);
+        Agent = new Agent(model, options.Seed + 1L, _device, engine) { SdeSampleFreq = options.SdeSampleFreq };
         Learner = new Learner(Agent, options, _device);
         Normalizer = options.Normalize ? new Normalizer(options.NEnvs, Env.ObservationSize, options.Gamma) : null;
     }
