@@ -174,13 +174,7 @@ let tests =
 
             test "gSDE options round-trip through config.json and RL Zoo's spelling; the .NET engine is refused with them" {
                 let options =
-                    { A2COptions.Defaults with
-                        Env = "Pendulum-v1"
-                        UseSde = true
-                        SdeSampleFreq = 16
-                        FullStd = false
-                        Engine = Engine.Torch
-                    }
+                    A2COptions(Env = "Pendulum-v1", UseSde = true, SdeSampleFreq = 16, FullStd = false, Engine = Engine.Torch)
 
                 let json = RunFiles.ConfigJson(options, "cpu")
                 let back = RunFiles.ParseConfig(json.ToJsonString(), "config.json")
@@ -206,14 +200,14 @@ let tests =
                     File.Delete path
 
                 Expect.sequenceEqual
-                    ({ options with Engine = Engine.DotNet }.Validate())
+                    (Hyperparameters.Engine.Set(options, Engine.DotNet).Validate())
                     [
                         "engine is dotnet; allowed: auto or torch with use_sde (the .NET engine does not do gSDE; use --engine torch)."
                     ]
                     "dotnet with gSDE"
 
                 Expect.sequenceEqual
-                    ({ options with SdeSampleFreq = -2 }.Validate())
+                    (Hyperparameters.SdeSampleFreq.Set(options, -2).Validate())
                     [
                         "sde_sample_freq is -2; allowed: -1 (only at the start of each rollout), 0 (the same) or a number of steps up to 100000."
                     ]
