@@ -128,6 +128,30 @@ let tests =
                         "no entry")
             }
 
+            test "a2c train refuses --use-sde with discrete actions and with --engine dotnet, saying why" {
+                let run (args: string[]) =
+                    use stderr = new StringWriter()
+                    let dir = Path.Combine(Path.GetTempPath(), $"a2c-sde-refused-{Guid.NewGuid():N}")
+                    let code = CliApp.Run(Array.append [| "train"; "--run-dir"; dir |] args, new StringWriter(), stderr)
+                    Expect.isFalse (Directory.Exists dir) "no run dir left behind"
+                    code, stderr.ToString()
+
+                let code, stderr = run [| "--env"; "CartPole-v1"; "--use-sde"; "true" |]
+                Expect.equal code 2 stderr
+
+                Expect.stringContains
+                    stderr
+                    "use_sde needs a Box action space; CartPole-v1 has Discrete(2) actions"
+                    "discrete actions"
+
+                let code, stderr =
+                    run [| "--env"; "Pendulum-v1"; "--use-sde"; "true"; "--engine"; "dotnet" |]
+
+                Expect.equal code 2 stderr
+                Expect.stringContains stderr "--engine is dotnet; allowed: auto or torch with use_sde" "the .NET engine"
+                Expect.stringContains stderr "use --engine torch" "the fix"
+            }
+
             test "a2c train --hyperparams: the entry applies, options given override it, a bad file is a usage error" {
                 let dir = Path.Combine(Path.GetTempPath(), $"a2c-zoo-run-{Guid.NewGuid():N}")
                 use stdout = new StringWriter()

@@ -69,6 +69,7 @@ public sealed partial class Trainer : IDisposable
     /// <param name="device">Device for the model.</param>
     /// <param name="remote">Deadlines and limits when <c>options.Env</c> is a <c>grpc://</c> server.</param>
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
+    /// <exception cref="IncompatibleOptionsException">An option does not fit the env (use_sde with discrete actions).</exception>
     /// <exception cref="A2C.Envs.Remote.RemoteEnvironmentException">The remote simulator cannot be reached or does not speak the protocol.</exception>
     public Trainer(A2COptions options, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
         : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote, options.EnvStepTimeout > 0 ? TimeSpan.FromSeconds(options.EnvStepTimeout) : null), null, device)
@@ -87,6 +88,7 @@ public sealed partial class Trainer : IDisposable
     /// <param name="spec">Time limit and reward threshold (default: the registry's for <c>options.Env</c> if registered, else none).</param>
     /// <param name="device">Device for the model.</param>
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
+    /// <exception cref="IncompatibleOptionsException">An option does not fit the env (use_sde with discrete actions).</exception>
     public Trainer(A2COptions options, IVectorEnv env, EnvSpec? spec = null, Device? device = null)
     {
         Validated(options);
@@ -104,7 +106,7 @@ public sealed partial class Trainer : IDisposable
         if (options.UseSde && !continuous)
         {
             Env.Dispose();
-            throw new ArgumentException($"{Hyperparameters.UseSde.Name} needs a Box action space; {options.Env} has {Env.SingleActionSpace} actions. gSDE explores continuous actions only.", nameof(options));
+            throw new IncompatibleOptionsException($"{Hyperparameters.UseSde.Name} needs a Box action space; {options.Env} has {Env.SingleActionSpace} actions. gSDE explores continuous actions only.");
         }
 
         var policySpec = new PolicySpec(

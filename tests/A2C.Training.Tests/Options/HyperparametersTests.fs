@@ -302,7 +302,7 @@ let tests =
 
                     Expect.stringContains
                         error.Message
-                        "env, n_envs, net, net_arch, normalize cannot change on resume"
+                        "env, n_envs, net, net_arch, use_sde, full_std, normalize cannot change on resume"
                         "the rule"
 
                     use resumed = Trainer.Resume(path, (fun o -> Hyperparameters.Gamma.Set(o, 0.9f)))
