@@ -89,7 +89,7 @@ module Distributions =
             )
 
         let z = features latent learnFeatures
-        ((z * z).mm (weights * weights) + sdeEpsilon).sqrt ()
+        ((z * z).mm(weights * weights) + sdeEpsilon).sqrt()
 
     let private shapeText (t: torch.Tensor) = "[" + String.Join(", ", t.shape) + "]"
 
@@ -97,28 +97,29 @@ module Distributions =
         Validation.requireNotNull name t
 
         if t.shape <> mean.shape then
-            raise (
-                ArgumentException(
-                    $"{name} has shape {shapeText t}; expected the mean's {shapeText mean}.",
-                    name
-                )
-            )
+            raise (ArgumentException($"{name} has shape {shapeText t}; expected the mean's {shapeText mean}.", name))
 
     [<CompiledName("SdeLogProb")>]
-    let sdeLogProb (mean: torch.Tensor) (logStd: torch.Tensor) (latent: torch.Tensor) (learnFeatures: bool) (actions: torch.Tensor) =
+    let sdeLogProb
+        (mean: torch.Tensor)
+        (logStd: torch.Tensor)
+        (latent: torch.Tensor)
+        (learnFeatures: bool)
+        (actions: torch.Tensor)
+        =
         Validation.requireRank (nameof mean) 2L mean
         requireSameShape (nameof actions) actions mean
         let std = sdeStd latent logStd mean.shape.[1] learnFeatures
         requireSameShape "the gSDE std" std mean
         let z = (actions - mean) / std
-        (z * z * -0.5 - std.log () - halfLogTwoPi).sum (-1L)
+        (z * z * -0.5 - std.log () - halfLogTwoPi).sum(-1L)
 
     [<CompiledName("SdeEntropy")>]
     let sdeEntropy (mean: torch.Tensor) (logStd: torch.Tensor) (latent: torch.Tensor) (learnFeatures: bool) =
         Validation.requireRank (nameof mean) 2L mean
         let std = sdeStd latent logStd mean.shape.[1] learnFeatures
         requireSameShape "the gSDE std" std mean
-        (std.log () + (0.5 + halfLogTwoPi)).sum (-1L)
+        (std.log () + (0.5 + halfLogTwoPi)).sum(-1L)
 
     [<CompiledName("SdeNoise")>]
     let sdeNoise (latent: torch.Tensor) (learnFeatures: bool) (matrices: torch.Tensor) =
@@ -129,7 +130,7 @@ module Distributions =
         match matrices.dim () with
         | 2L when matrices.shape.[0] = latent.shape.[1] -> z.mm matrices
         | 3L when matrices.shape.[0] = latent.shape.[0] && matrices.shape.[1] = latent.shape.[1] ->
-            z.unsqueeze(1L).bmm(matrices).squeeze (1L)
+            z.unsqueeze(1L).bmm(matrices).squeeze(1L)
         | _ ->
             raise (
                 ArgumentException(

@@ -92,7 +92,8 @@ module Distributions =
     /// Example: latent [1] and log std 0 give about 1.419 per dimension:
     /// `Distributions.sdeEntropy (torch.zeros(1L, 1L)) (torch.zeros(1L, 1L)) (torch.ones(1L, 1L)) false`.
     [<CompiledName("SdeEntropy")>]
-    val sdeEntropy: mean: torch.Tensor -> logStd: torch.Tensor -> latent: torch.Tensor -> learnFeatures: bool -> torch.Tensor
+    val sdeEntropy:
+        mean: torch.Tensor -> logStd: torch.Tensor -> latent: torch.Tensor -> learnFeatures: bool -> torch.Tensor
 
     /// gSDE's exploration noise, latent @ matrix: with one exploration matrix ([latent, dims]) for
     /// every row, or one per row ([batch, latent, dims], as Stable-Baselines3 keeps one per env).

@@ -77,9 +77,18 @@ let tests =
                 Expect.equal pendulum.NSteps 8 "n_steps"
                 Expect.equal pendulum.LearningRate (Schedule.Linear(7e-4, 0.0)) "lin_7e-4"
                 Expect.equal (pendulum.LogStdInit, pendulum.OrthoInit) (-2f, false) "policy_kwargs"
-                Expect.equal (pendulum.UseSde, pendulum.SdeSampleFreq) (true, -1) "Pendulum: gSDE, resampled per rollout"
+
+                Expect.equal
+                    (pendulum.UseSde, pendulum.SdeSampleFreq)
+                    (true, -1)
+                    "Pendulum: gSDE, resampled per rollout"
+
                 let car, _ = apply shipped "MountainCarContinuous-v0"
-                Expect.equal (car.UseSde, car.SdeSampleFreq, car.NSteps) (true, 16, 100) "MountainCarContinuous: gSDE every 16 steps"
+
+                Expect.equal
+                    (car.UseSde, car.SdeSampleFreq, car.NSteps)
+                    (true, 16, 100)
+                    "MountainCarContinuous: gSDE every 16 steps"
             }
 
             test "RL Zoo's idioms: tags, anchors with merge keys, lin_ schedules, policy_kwargs" {
@@ -132,7 +141,10 @@ let tests =
                 let run (args: string[]) =
                     use stderr = new StringWriter()
                     let dir = Path.Combine(Path.GetTempPath(), $"a2c-sde-refused-{Guid.NewGuid():N}")
-                    let code = CliApp.Run(Array.append [| "train"; "--run-dir"; dir |] args, new StringWriter(), stderr)
+
+                    let code =
+                        CliApp.Run(Array.append [| "train"; "--run-dir"; dir |] args, new StringWriter(), stderr)
+
                     Expect.isFalse (Directory.Exists dir) "no run dir left behind"
                     code, stderr.ToString()
 

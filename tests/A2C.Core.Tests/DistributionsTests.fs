@@ -164,7 +164,7 @@ let private sdeStdByHand rows features dims (latent: float32[]) (logStd: float32
             sqrt (variance + Distributions.sdeEpsilon)))
 
 let private t64 (shape: int64[]) (data: float32[]) =
-    torch.tensor(data |> Array.map float).reshape (shape)
+    torch.tensor(data |> Array.map float).reshape(shape)
 
 [<Tests>]
 let sdeTests =
@@ -172,7 +172,9 @@ let sdeTests =
     <| testList
         "Distributions.gSDE"
         [
-            testPropertyWithConfig config "gSDE std, log-prob and entropy are the diagonal Gaussian's with std sqrt(latent^2 @ exp(log_std)^2 + eps)"
+            testPropertyWithConfig
+                config
+                "gSDE std, log-prob and entropy are the diagonal Gaussian's with std sqrt(latent^2 @ exp(log_std)^2 + eps)"
             <| Prop.forAll (Arb.fromGen sdeGen) (fun (rows, features, dims, mean, latent, logStd, actions, _) ->
                 use _ = torch.NewDisposeScope()
                 let m = t64 [| int64 rows; int64 dims |] mean
@@ -185,7 +187,10 @@ let sdeTests =
                 let entropy = Distributions.sdeEntropy m ls z false |> values64
 
                 let diagonal =
-                    Distributions.gaussianLogProb m (torch.tensor(Array.concat std).reshape(int64 rows, int64 dims).log ()) a
+                    Distributions.gaussianLogProb
+                        m
+                        (torch.tensor(Array.concat std).reshape(int64 rows, int64 dims).log())
+                        a
                     |> values64
 
                 let expectedEntropy =
@@ -203,7 +208,9 @@ let sdeTests =
                 let column = t64 [| int64 features; 1L |] (Array.sub logStd 0 features)
                 let repeated = column.repeat (1L, int64 dims)
                 let a = t64 [| int64 rows; int64 dims |] actions
-                let same name f = closeAll64 1e-12 name (f repeated |> values64) (f column |> values64)
+
+                let same name f =
+                    closeAll64 1e-12 name (f repeated |> values64) (f column |> values64)
 
                 same "weight std" (fun ls -> Distributions.sdeWeightStd ls (int64 dims))
                 .&. same "log-prob" (fun ls -> Distributions.sdeLogProb m ls z false a)
@@ -214,12 +221,16 @@ let sdeTests =
                 use _ = torch.NewDisposeScope()
                 let z = t64 [| int64 rows; int64 features |] latent
                 let perRow = t64 [| int64 rows; int64 features; int64 dims |] matrices
-                let first = t64 [| int64 features; int64 dims |] (Array.sub matrices 0 (features * dims))
+
+                let first =
+                    t64 [| int64 features; int64 dims |] (Array.sub matrices 0 (features * dims))
 
                 let byHand (matrixOf: int -> int -> int -> float) =
                     Array.init (rows * dims) (fun i ->
                         let r, d = i / dims, i % dims
-                        Seq.init features (fun l -> float latent.[r * features + l] * matrixOf r l d) |> Seq.sum)
+
+                        Seq.init features (fun l -> float latent.[r * features + l] * matrixOf r l d)
+                        |> Seq.sum)
 
                 let perRowExpected =
                     byHand (fun r l d -> float matrices.[(r * features + l) * dims + d])
@@ -236,19 +247,24 @@ let sdeTests =
                     let m = leaf [| 2L; 2L |] [| 0.1; -0.2; 0.3; 0.4 |]
                     let ls = leaf [| 3L; 2L |] [| -0.5; 0.1; 0.2; -1.0; 0.0; 0.3 |]
                     let z = leaf [| 2L; 3L |] [| 0.5; -0.4; 0.9; 0.2; 0.7; -0.1 |]
-                    let a = torch.tensor([| 0.5; 0.5; -0.5; 1.0 |]).reshape (2L, 2L)
-                    let noise = Distributions.sdeNoise z learnFeatures (torch.ones (3L, 2L, torch.float64))
+                    let a = torch.tensor([| 0.5; 0.5; -0.5; 1.0 |]).reshape(2L, 2L)
+
+                    let noise =
+                        Distributions.sdeNoise z learnFeatures (torch.ones (3L, 2L, torch.float64))
 
                     let loss =
-                        -(Distributions.sdeLogProb m ls z learnFeatures a).sum ()
-                        - (Distributions.sdeEntropy m ls z learnFeatures).sum ()
+                        -(Distributions.sdeLogProb m ls z learnFeatures a).sum()
+                        - (Distributions.sdeEntropy m ls z learnFeatures).sum()
                         + noise.sum ()
 
                     loss.backward ()
                     m, ls, z
 
                 let m, ls, z = run false
-                let nonZero (t: torch.Tensor) = gradOf t |> Array.exists (fun g -> abs g > 1e-6)
+
+                let nonZero (t: torch.Tensor) =
+                    gradOf t |> Array.exists (fun g -> abs g > 1e-6)
+
                 Expect.isTrue (nonZero m) "the mean gets a gradient"
                 Expect.isTrue (nonZero ls) "log_std gets a gradient"
                 Expect.isTrue (isNull z.grad || not (nonZero z)) "the latent is detached without learn_features"
@@ -261,7 +277,9 @@ let sdeTests =
 
                 let e =
                     try
-                        Distributions.sdeStd (torch.ones (2L, 3L)) (torch.zeros (3L, 2L)) 4L false |> ignore
+                        Distributions.sdeStd (torch.ones (2L, 3L)) (torch.zeros (3L, 2L)) 4L false
+                        |> ignore
+
                         ""
                     with :? ArgumentException as e ->
                         e.Message

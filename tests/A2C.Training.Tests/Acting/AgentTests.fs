@@ -11,8 +11,7 @@ open TorchSharp
 let private sdeSpec fullStd =
     PolicySpec(3, 2, true, NetKind.Separate, [| 8 |], Activation.Tanh, false, -0.5f, UseSde = true, FullStd = fullStd)
 
-let private observations =
-    [| 0.3f; -0.2f; 0.9f; -1.0f; 0.5f; 0.1f |]
+let private observations = [| 0.3f; -0.2f; 0.9f; -1.0f; 0.5f; 0.1f |]
 
 /// Actions and values of `agent` for the two observations.
 let private act (agent: Agent) deterministic =
@@ -24,7 +23,7 @@ let private act (agent: Agent) deterministic =
 let private means (model: ActorCritic) =
     use _ = torch.NewDisposeScope()
     use _ = torch.no_grad ()
-    let struct (actor, _) = model.Evaluate(torch.tensor(observations).reshape (2L, 3L))
+    let struct (actor, _) = model.Evaluate(torch.tensor(observations).reshape(2L, 3L))
     actor.data<float32>().ToArray()
 
 [<Tests>]
@@ -37,8 +36,14 @@ let tests =
                 use model = newModel (sdeSpec true)
                 use agent = new Agent(model, 7L, torch.CPU)
                 Expect.equal agent.Engine Engine.Torch "auto"
-                let e = Expect.throwsC (fun () -> new Agent(model, 7L, torch.CPU, Engine.DotNet) |> ignore) id
-                Expect.stringContains e.Message "engine dotnet does not do gSDE (use_sde); use engine torch" "names the fix"
+
+                let e =
+                    Expect.throwsC (fun () -> new Agent(model, 7L, torch.CPU, Engine.DotNet) |> ignore) id
+
+                Expect.stringContains
+                    e.Message
+                    "engine dotnet does not do gSDE (use_sde); use engine torch"
+                    "names the fix"
             }
 
             test "deterministic acting is the mean, whatever the exploration matrices" {
@@ -94,7 +99,7 @@ let tests =
                         use _ = torch.no_grad ()
 
                         let struct (_, _, latent) =
-                            model.EvaluateWithLatent(torch.tensor(observations).reshape (2L, 3L))
+                            model.EvaluateWithLatent(torch.tensor(observations).reshape(2L, 3L))
 
                         let std = Distributions.sdeStd latent (nonNull model.LogStd) 2L false
                         // Without the epsilon the noise has: the matrices' own variance.
@@ -103,9 +108,16 @@ let tests =
                     for k in 0..3 do
                         let variance = noise |> Array.averageBy (fun n -> float n.[k] * float n.[k])
                         let mean' = noise |> Array.averageBy (fun n -> float n.[k])
-                        let label = $"full_std {fullStd}, entry {k}: variance {variance}, expected {expected.[k]}"
+
+                        let label =
+                            $"full_std {fullStd}, entry {k}: variance {variance}, expected {expected.[k]}"
+
                         Expect.isLessThan (abs (variance / float expected.[k] - 1.0)) 0.1 label
-                        Expect.isLessThan (abs mean') (4.0 * sqrt (float expected.[k] / float draws)) $"{label}: zero mean"
+
+                        Expect.isLessThan
+                            (abs mean')
+                            (4.0 * sqrt (float expected.[k] / float draws))
+                            $"{label}: zero mean"
             }
 
             test "use_sde with discrete actions is refused, naming the action space" {
@@ -113,6 +125,10 @@ let tests =
                     A2COptions(Env = "CartPole-v1", UseSde = true, NEnvs = 2, TotalTimesteps = 100L)
 
                 let e = Expect.throwsC (fun () -> new Trainer(options) |> ignore) id
-                Expect.stringContains e.Message "use_sde needs a Box action space; CartPole-v1 has Discrete(2) actions" "the message"
+
+                Expect.stringContains
+                    e.Message
+                    "use_sde needs a Box action space; CartPole-v1 has Discrete(2) actions"
+                    "the message"
             }
         ]

@@ -172,9 +172,16 @@ let tests =
                 Expect.isEmpty (A2COptions.Defaults.Validate()) "the defaults are valid"
             }
 
-            test "gSDE options round-trip through config.json and RL Zoo's spelling; the .NET engine is refused with them" {
+            test
+                "gSDE options round-trip through config.json and RL Zoo's spelling; the .NET engine is refused with them" {
                 let options =
-                    A2COptions(Env = "Pendulum-v1", UseSde = true, SdeSampleFreq = 16, FullStd = false, Engine = Engine.Torch)
+                    A2COptions(
+                        Env = "Pendulum-v1",
+                        UseSde = true,
+                        SdeSampleFreq = 16,
+                        FullStd = false,
+                        Engine = Engine.Torch
+                    )
 
                 let json = RunFiles.ConfigJson(options, "cpu")
                 let back = RunFiles.ParseConfig(json.ToJsonString(), "config.json")

@@ -143,13 +143,20 @@ let tests =
                 first.Run() |> ignore
                 let path = tempFile "checkpoint.zip"
                 first.SaveCheckpoint path
-                use resumed = Trainer.Resume(path, fun o -> Hyperparameters.TotalTimesteps.Set(o, 400L))
+
+                use resumed =
+                    Trainer.Resume(path, fun o -> Hyperparameters.TotalTimesteps.Set(o, 400L))
+
                 Expect.equal resumed.Options.SdeSampleFreq 3 "sde_sample_freq from the checkpoint"
                 resumed.Run() |> ignore
                 sameState "after the rest of the run" (uninterrupted.CaptureState()) (resumed.CaptureState())
                 use other = new Trainer(Hyperparameters.Seed.Set(sde 400L, 5))
                 other.Run() |> ignore
-                Expect.notEqual (other.CaptureState().Model) (uninterrupted.CaptureState().Model) "another seed, other weights"
+
+                Expect.notEqual
+                    (other.CaptureState().Model)
+                    (uninterrupted.CaptureState().Model)
+                    "another seed, other weights"
             }
 
             test "a state records the trainer's device, and its checkpoint's config.json says so" {
