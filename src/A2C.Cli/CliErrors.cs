@@ -52,7 +52,7 @@ internal static class CliErrors
             CliException e => (e.Message, e.ExitCode),
 
             // Bad input: a file or an id the user gave that is not what it must be.
-            CheckpointException or UnknownEnvironmentException or InvalidDataException => (error.Message, CliApp.UsageError),
+            CheckpointException or UnknownEnvironmentException or InvalidDataException or IncompatibleOptionsException => (error.Message, CliApp.UsageError),
 
             // The run failed: the env, the learner, the native libraries, or a write. Their messages name the culprit.
             RunFileWriteException or RemoteEnvironmentException or RolloutException or NonFiniteUpdateException

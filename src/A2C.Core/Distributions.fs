@@ -144,3 +144,91 @@ module Distributions =
     let bernoulliEntropy (logits: torch.Tensor) =
         Validation.requireRank (nameof logits) 2L logits
         -(plogp (logits.log_sigmoid ()) + plogp ((-logits).log_sigmoid())).sum(-1L)
+    [<CompiledName("SdeEpsilon")>]
+    let sdeEpsilon = 1e-6
+
+    let private features (latent: torch.Tensor) learnFeatures =
+        if learnFeatures then latent else latent.detach ()
+
+    [<CompiledName("SdeWeightStd")>]
+    let sdeWeightStd (logStd: torch.Tensor) (actionDim: int64) =
+        Validation.requireRank (nameof logStd) 2L logStd
+
+        if actionDim < 1L then
+            raise (ArgumentOutOfRangeException(nameof actionDim, actionDim, "actionDim must be at least 1."))
+
+        let columns = logStd.shape.[1]
+
+        if columns <> actionDim && columns <> 1L then
+            raise (
+                ArgumentException(
+                    $"logStd has {columns} columns; expected {actionDim} (full_std) or 1 (one per latent feature).",
+                    nameof logStd
+                )
+            )
+
+        logStd.exp().expand(logStd.shape.[0], actionDim)
+
+    [<CompiledName("SdeStd")>]
+    let sdeStd (latent: torch.Tensor) (logStd: torch.Tensor) (actionDim: int64) (learnFeatures: bool) =
+        Validation.requireRank (nameof latent) 2L latent
+        let weights = sdeWeightStd logStd actionDim
+
+        if latent.shape.[1] <> weights.shape.[0] then
+            raise (
+                ArgumentException(
+                    $"latent has {latent.shape.[1]} features but logStd has {weights.shape.[0]} rows.",
+                    nameof latent
+                )
+            )
+
+        let z = features latent learnFeatures
+        ((z * z).mm(weights * weights) + sdeEpsilon).sqrt()
+
+    let private shapeText (t: torch.Tensor) = "[" + String.Join(", ", t.shape) + "]"
+
+    let private requireSameShape (name: string) (t: torch.Tensor) (mean: torch.Tensor) =
+        Validation.requireNotNull name t
+
+        if t.shape <> mean.shape then
+            raise (ArgumentException($"{name} has shape {shapeText t}; expected the mean's {shapeText mean}.", name))
+
+    [<CompiledName("SdeLogProb")>]
+    let sdeLogProb
+        (mean: torch.Tensor)
+        (logStd: torch.Tensor)
+        (latent: torch.Tensor)
+        (learnFeatures: bool)
+        (actions: torch.Tensor)
+        =
+        Validation.requireRank (nameof mean) 2L mean
+        requireSameShape (nameof actions) actions mean
+        let std = sdeStd latent logStd mean.shape.[1] learnFeatures
+        requireSameShape "the gSDE std" std mean
+        let z = (actions - mean) / std
+        (z * z * -0.5 - std.log () - halfLogTwoPi).sum(-1L)
+
+    [<CompiledName("SdeEntropy")>]
+    let sdeEntropy (mean: torch.Tensor) (logStd: torch.Tensor) (latent: torch.Tensor) (learnFeatures: bool) =
+        Validation.requireRank (nameof mean) 2L mean
+        let std = sdeStd latent logStd mean.shape.[1] learnFeatures
+        requireSameShape "the gSDE std" std mean
+        (std.log () + (0.5 + halfLogTwoPi)).sum(-1L)
+
+    [<CompiledName("SdeNoise")>]
+    let sdeNoise (latent: torch.Tensor) (learnFeatures: bool) (matrices: torch.Tensor) =
+        Validation.requireRank (nameof latent) 2L latent
+        Validation.requireNotNull (nameof matrices) matrices
+        let z = features latent learnFeatures
+
+        match matrices.dim () with
+        | 2L when matrices.shape.[0] = latent.shape.[1] -> z.mm matrices
+        | 3L when matrices.shape.[0] = latent.shape.[0] && matrices.shape.[1] = latent.shape.[1] ->
+            z.unsqueeze(1L).bmm(matrices).squeeze(1L)
+        | _ ->
+            raise (
+                ArgumentException(
+                    $"matrices has shape {shapeText matrices}; expected [{latent.shape.[1]}, dims] or [{latent.shape.[0]}, {latent.shape.[1]}, dims] for a latent of shape {shapeText latent}.",
+                    nameof matrices
+                )
+            )

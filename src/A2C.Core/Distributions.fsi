@@ -92,3 +92,65 @@ module Distributions =
     /// Example: `Distributions.bernoulliEntropy (torch.zeros(1L, 3L))` is [3 log 2] = [2.079].
     [<CompiledName("BernoulliEntropy")>]
     val bernoulliEntropy: logits: torch.Tensor -> torch.Tensor
+    /// The small constant gSDE adds to the variance before its square root, 1e-6 (Stable-Baselines3's
+    /// `StateDependentNoiseDistribution` epsilon), so that a zero latent still gives a proper Gaussian.
+    [<CompiledName("SdeEpsilon")>]
+    val sdeEpsilon: float
+
+    /// Standard deviations of gSDE's exploration weights, exp(logStd), as a [latent, actionDim]
+    /// matrix: `logStd` is [latent, actionDim] (full_std) or [latent, 1], whose one column is then
+    /// repeated for every action dimension (fewer parameters). Differentiable in `logStd`.
+    ///
+    /// Example: `Distributions.sdeWeightStd (torch.zeros(3L, 1L)) 2L` is a [3, 2] matrix of ones.
+    [<CompiledName("SdeWeightStd")>]
+    val sdeWeightStd: logStd: torch.Tensor -> actionDim: int64 -> torch.Tensor
+
+    /// Per-row standard deviation of the gSDE Gaussian: sqrt((latent^2) @ (sdeWeightStd logStd)^2 + eps),
+    /// [batch, actionDim] from the policy's last hidden features `latent` ([batch, latent]). The
+    /// latent is detached (no gradient into the features) unless `learnFeatures`, as in
+    /// Stable-Baselines3, whose actor-critic policies never learn features through the std.
+    ///
+    /// Example: one latent feature 2 and log std 0 give sqrt(4 + 1e-6) = 2.0:
+    /// ```fsharp
+    /// Distributions.sdeStd (torch.tensor([| 2f |]).reshape(1L, 1L)) (torch.zeros(1L, 1L)) 1L false // [[2.0]]
+    /// ```
+    [<CompiledName("SdeStd")>]
+    val sdeStd: latent: torch.Tensor -> logStd: torch.Tensor -> actionDim: int64 -> learnFeatures: bool -> torch.Tensor
+
+    /// log pi(a | s) of the gSDE policy: a diagonal Gaussian with per-row `mean` ([batch, dims]) and
+    /// the std of `sdeStd latent logStd dims learnFeatures`, summed over dims. Returns [batch];
+    /// gradients reach `mean` and `logStd` (and `latent` only when `learnFeatures`).
+    ///
+    /// Example: at the mean, with latent [1] and log std 0 (std about 1), about -0.919 per dimension:
+    /// ```fsharp
+    /// Distributions.sdeLogProb (torch.zeros(1L, 1L)) (torch.zeros(1L, 1L)) (torch.ones(1L, 1L)) false (torch.zeros(1L, 1L))
+    /// ```
+    [<CompiledName("SdeLogProb")>]
+    val sdeLogProb:
+        mean: torch.Tensor ->
+        logStd: torch.Tensor ->
+        latent: torch.Tensor ->
+        learnFeatures: bool ->
+        actions: torch.Tensor ->
+            torch.Tensor
+
+    /// Entropy of the gSDE policy's Gaussian, sum over dims of 0.5 + 0.5 log(2 pi) + log std with
+    /// the std of `sdeStd`. Returns [batch].
+    ///
+    /// Example: latent [1] and log std 0 give about 1.419 per dimension:
+    /// `Distributions.sdeEntropy (torch.zeros(1L, 1L)) (torch.zeros(1L, 1L)) (torch.ones(1L, 1L)) false`.
+    [<CompiledName("SdeEntropy")>]
+    val sdeEntropy:
+        mean: torch.Tensor -> logStd: torch.Tensor -> latent: torch.Tensor -> learnFeatures: bool -> torch.Tensor
+
+    /// gSDE's exploration noise, latent @ matrix: with one exploration matrix ([latent, dims]) for
+    /// every row, or one per row ([batch, latent, dims], as Stable-Baselines3 keeps one per env).
+    /// Returns [batch, dims]; the latent is detached unless `learnFeatures`. The action is the
+    /// mean plus this noise.
+    ///
+    /// Example: latent [1, 2] and the matrix [[1], [10]] give the noise [21]:
+    /// ```fsharp
+    /// Distributions.sdeNoise (torch.tensor([| 1f; 2f |]).reshape(1L, 2L)) false (torch.tensor([| 1f; 10f |]).reshape(2L, 1L))
+    /// ```
+    [<CompiledName("SdeNoise")>]
+    val sdeNoise: latent: torch.Tensor -> learnFeatures: bool -> matrices: torch.Tensor -> torch.Tensor

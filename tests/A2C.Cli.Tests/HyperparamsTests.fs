@@ -43,7 +43,7 @@ Derived-v0:
 
 Exotic-v0:
   policy: 'CnnPolicy'
-  use_sde: True
+  env_wrapper: sb3_contrib.common.wrappers.TimeFeatureWrapper
   frame_stack: 4
   n_stepz: 5
   normalize: "{'norm_obs': True, 'norm_reward': False}"
@@ -77,6 +77,18 @@ let tests =
                 Expect.equal pendulum.NSteps 8 "n_steps"
                 Expect.equal pendulum.LearningRate (Schedule.Linear(7e-4, 0.0)) "lin_7e-4"
                 Expect.equal (pendulum.LogStdInit, pendulum.OrthoInit) (-2f, false) "policy_kwargs"
+
+                Expect.equal
+                    (pendulum.UseSde, pendulum.SdeSampleFreq)
+                    (true, -1)
+                    "Pendulum: gSDE, resampled per rollout"
+
+                let car, _ = apply shipped "MountainCarContinuous-v0"
+
+                Expect.equal
+                    (car.UseSde, car.SdeSampleFreq, car.NSteps)
+                    (true, 16, 100)
+                    "MountainCarContinuous: gSDE every 16 steps"
             }
 
             test "RL Zoo's idioms: tags, anchors with merge keys, lin_ schedules, policy_kwargs" {
@@ -99,8 +111,8 @@ let tests =
 
                     Expect.stringContains
                         all
-                        "use_sde: not supported: generalized state-dependent exploration (gSDE) is not built"
-                        "gSDE"
+                        "env_wrapper: not supported: Python env wrappers do not apply to .NET envs"
+                        "a Python wrapper"
 
                     Expect.stringContains all "frame_stack: not supported" "frame_stack"
                     Expect.stringContains all "n_stepz: unknown key" "a typo"
@@ -123,6 +135,33 @@ let tests =
                         missing.Head
                         "has no entry for Nowhere-v0 (it has: Base-v0, Derived-v0, Exotic-v0)"
                         "no entry")
+            }
+
+            test "a2c train refuses --use-sde with discrete actions and with --engine dotnet, saying why" {
+                let run (args: string[]) =
+                    use stderr = new StringWriter()
+                    let dir = Path.Combine(Path.GetTempPath(), $"a2c-sde-refused-{Guid.NewGuid():N}")
+
+                    let code =
+                        CliApp.Run(Array.append [| "train"; "--run-dir"; dir |] args, new StringWriter(), stderr)
+
+                    Expect.isFalse (Directory.Exists dir) "no run dir left behind"
+                    code, stderr.ToString()
+
+                let code, stderr = run [| "--env"; "CartPole-v1"; "--use-sde"; "true" |]
+                Expect.equal code 2 stderr
+
+                Expect.stringContains
+                    stderr
+                    "use_sde needs a Box action space; CartPole-v1 has Discrete(2) actions"
+                    "discrete actions"
+
+                let code, stderr =
+                    run [| "--env"; "Pendulum-v1"; "--use-sde"; "true"; "--engine"; "dotnet" |]
+
+                Expect.equal code 2 stderr
+                Expect.stringContains stderr "--engine is dotnet; allowed: auto or torch with use_sde" "the .NET engine"
+                Expect.stringContains stderr "use --engine torch" "the fix"
             }
 
             test "a2c train --hyperparams: the entry applies, options given override it, a bad file is a usage error" {
@@ -167,6 +206,6 @@ let tests =
                         )
 
                     Expect.equal code 2 (stderr.ToString())
-                    Expect.stringContains (stderr.ToString()) "use_sde: not supported" "names the key")
+                    Expect.stringContains (stderr.ToString()) "env_wrapper: not supported" "names the key")
             }
         ]

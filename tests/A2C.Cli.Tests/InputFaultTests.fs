@@ -390,11 +390,19 @@ let corrupt =
                     change json
                     json.ToJsonString()
 
+                let optional =
+                    "device"
+                    :: [
+                        for row in Hyperparameters.All do
+                            if row.OptionalInConfig then
+                                row.Name
+                    ]
+
                 let fields =
                     [
                         for p in parsed () do
                             // Optional: runs written before these existed lack them.
-                            if not (List.contains p.Key [ "engine"; "device"; "nan_policy"; "env_step_timeout" ]) then
+                            if not (List.contains p.Key optional) then
                                 p.Key
                     ]
 
@@ -465,6 +473,12 @@ let corrupt =
                         "seed out of range",
                         edited (fun j -> j["seed"] <- JsonValue.Create -1),
                         [ "seed is -1; allowed: 0 or more" ]
+                        "use_sde a string",
+                        edited (fun j -> j["use_sde"] <- JsonValue.Create "yes"),
+                        [ "use_sde is \"yes\"; expected true or false" ]
+                        "sde_sample_freq out of range",
+                        edited (fun j -> j["sde_sample_freq"] <- JsonValue.Create -5),
+                        [ "sde_sample_freq is -5; allowed" ]
                         "env unknown",
                         edited (fun j -> j["env"] <- JsonValue.Create "Nope-v0"),
                         [ "Nope-v0"; "Known ids" ]

@@ -337,3 +337,155 @@ let tests =
                 Expect.equal e "actions" "names actions"
             }
         ]
+
+/// A gSDE case: rows, latent features, action dims, means, latent, a full log std [latent, dims],
+/// actions, and one exploration matrix per row.
+let private sdeGen =
+    gen {
+        let! rows = Gen.choose (1, 8)
+        let! features = Gen.choose (1, 6)
+        let! dims = Gen.choose (1, 3)
+        let! mean = Gen.arrayOfLength (rows * dims) (floatIn -2f 2f)
+        let! latent = Gen.arrayOfLength (rows * features) (floatIn -1f 1f)
+        let! logStd = Gen.arrayOfLength (features * dims) (floatIn -3f 1f)
+        let! actions = Gen.arrayOfLength (rows * dims) (floatIn -3f 3f)
+        let! matrices = Gen.arrayOfLength (rows * features * dims) (floatIn -2f 2f)
+        return rows, features, dims, mean, latent, logStd, actions, matrices
+    }
+
+/// sqrt(sum_l latent[r, l]^2 exp(logStd[l, d])^2 + eps), by hand.
+let private sdeStdByHand rows features dims (latent: float32[]) (logStd: float32[]) =
+    Array.init rows (fun r ->
+        Array.init dims (fun d ->
+            let variance =
+                Seq.init features (fun l ->
+                    let z = float latent.[r * features + l]
+                    z * z * exp (2.0 * float logStd.[l * dims + d]))
+                |> Seq.sum
+
+            sqrt (variance + Distributions.sdeEpsilon)))
+
+let private t64 (shape: int64[]) (data: float32[]) =
+    torch.tensor(data |> Array.map float).reshape(shape)
+
+[<Tests>]
+let sdeTests =
+    testSequenced
+    <| testList
+        "Distributions.gSDE"
+        [
+            testPropertyWithConfig
+                config
+                "gSDE std, log-prob and entropy are the diagonal Gaussian's with std sqrt(latent^2 @ exp(log_std)^2 + eps)"
+            <| Prop.forAll (Arb.fromGen sdeGen) (fun (rows, features, dims, mean, latent, logStd, actions, _) ->
+                use _ = torch.NewDisposeScope()
+                let m = t64 [| int64 rows; int64 dims |] mean
+                let z = t64 [| int64 rows; int64 features |] latent
+                let ls = t64 [| int64 features; int64 dims |] logStd
+                let a = t64 [| int64 rows; int64 dims |] actions
+                let std = sdeStdByHand rows features dims latent logStd
+                let actualStd = Distributions.sdeStd z ls (int64 dims) false |> values64
+                let logProb = Distributions.sdeLogProb m ls z false a |> values64
+                let entropy = Distributions.sdeEntropy m ls z false |> values64
+
+                let diagonal =
+                    Distributions.gaussianLogProb
+                        m
+                        (torch.tensor(Array.concat std).reshape(int64 rows, int64 dims).log())
+                        a
+                    |> values64
+
+                let expectedEntropy =
+                    std |> Array.map (Array.sumBy (fun s -> 0.5 + halfLogTwoPi + log s))
+
+                closeAll64 1e-6 "std" (Array.concat std) actualStd
+                .&. closeAll64 1e-6 "log-prob = the diagonal Gaussian's at that std" diagonal logProb
+                .&. closeAll64 1e-6 "entropy = sum of 0.5 + 0.5 log 2 pi + log std" expectedEntropy entropy)
+
+            testPropertyWithConfig config "full_std=false is full_std with its one column repeated for every action dim"
+            <| Prop.forAll (Arb.fromGen sdeGen) (fun (rows, features, dims, mean, latent, logStd, actions, _) ->
+                use _ = torch.NewDisposeScope()
+                let m = t64 [| int64 rows; int64 dims |] mean
+                let z = t64 [| int64 rows; int64 features |] latent
+                let column = t64 [| int64 features; 1L |] (Array.sub logStd 0 features)
+                let repeated = column.repeat (1L, int64 dims)
+                let a = t64 [| int64 rows; int64 dims |] actions
+
+                let same name f =
+                    closeAll64 1e-12 name (f repeated |> values64) (f column |> values64)
+
+                same "weight std" (fun ls -> Distributions.sdeWeightStd ls (int64 dims))
+                .&. same "log-prob" (fun ls -> Distributions.sdeLogProb m ls z false a)
+                .&. same "entropy" (fun ls -> Distributions.sdeEntropy m ls z false))
+
+            testPropertyWithConfig config "noise is latent @ matrix: one matrix per row, or one for all"
+            <| Prop.forAll (Arb.fromGen sdeGen) (fun (rows, features, dims, _, latent, _, _, matrices) ->
+                use _ = torch.NewDisposeScope()
+                let z = t64 [| int64 rows; int64 features |] latent
+                let perRow = t64 [| int64 rows; int64 features; int64 dims |] matrices
+
+                let first =
+                    t64 [| int64 features; int64 dims |] (Array.sub matrices 0 (features * dims))
+
+                let byHand (matrixOf: int -> int -> int -> float) =
+                    Array.init (rows * dims) (fun i ->
+                        let r, d = i / dims, i % dims
+
+                        Seq.init features (fun l -> float latent.[r * features + l] * matrixOf r l d)
+                        |> Seq.sum)
+
+                let perRowExpected =
+                    byHand (fun r l d -> float matrices.[(r * features + l) * dims + d])
+
+                let sharedExpected = byHand (fun _ l d -> float matrices.[l * dims + d])
+
+                closeAll64 1e-6 "per-row matrices" perRowExpected (Distributions.sdeNoise z false perRow |> values64)
+                .&. closeAll64 1e-6 "one matrix" sharedExpected (Distributions.sdeNoise z false first |> values64))
+
+            test "gradients reach the mean and log_std; the latent only with learn_features" {
+                use _ = torch.NewDisposeScope()
+
+                let run learnFeatures =
+                    let m = leaf [| 2L; 2L |] [| 0.1; -0.2; 0.3; 0.4 |]
+                    let ls = leaf [| 3L; 2L |] [| -0.5; 0.1; 0.2; -1.0; 0.0; 0.3 |]
+                    let z = leaf [| 2L; 3L |] [| 0.5; -0.4; 0.9; 0.2; 0.7; -0.1 |]
+                    let a = torch.tensor([| 0.5; 0.5; -0.5; 1.0 |]).reshape(2L, 2L)
+
+                    let noise =
+                        Distributions.sdeNoise z learnFeatures (torch.ones (3L, 2L, torch.float64))
+
+                    let loss =
+                        -(Distributions.sdeLogProb m ls z learnFeatures a).sum()
+                        - (Distributions.sdeEntropy m ls z learnFeatures).sum()
+                        + noise.sum ()
+
+                    loss.backward ()
+                    m, ls, z
+
+                let m, ls, z = run false
+
+                let nonZero (t: torch.Tensor) =
+                    gradOf t |> Array.exists (fun g -> abs g > 1e-6)
+
+                Expect.isTrue (nonZero m) "the mean gets a gradient"
+                Expect.isTrue (nonZero ls) "log_std gets a gradient"
+                Expect.isTrue (isNull z.grad || not (nonZero z)) "the latent is detached without learn_features"
+                let _, _, learned = run true
+                Expect.isTrue (nonZero learned) "the latent gets a gradient with learn_features"
+            }
+
+            test "a log std of the wrong shape is refused, naming it" {
+                use _ = torch.NewDisposeScope()
+
+                let e =
+                    try
+                        Distributions.sdeStd (torch.ones (2L, 3L)) (torch.zeros (3L, 2L)) 4L false
+                        |> ignore
+
+                        ""
+                    with :? ArgumentException as e ->
+                        e.Message
+
+                Expect.stringContains e "logStd has 2 columns; expected 4 (full_std) or 1" "names logStd and the shapes"
+            }
+        ]

@@ -186,7 +186,19 @@ internal static class TrainCommand
                 return 0;
             }
 
-            using (var trainer = new Trainer(options, useDevice, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }))
+            Trainer trainer;
+            try
+            {
+                trainer = new Trainer(options, useDevice, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) });
+            }
+            catch (ArgumentException e) when (e.ParamName == "options")
+            {
+                // Options that do not fit the env, found once it is built (use_sde with discrete actions).
+                stderr.WriteLine($"a2c train: {e.Message}");
+                return CliApp.UsageError;
+            }
+
+            using (trainer)
             {
                 RunFiles files;
                 var existed = Directory.Exists(directory);

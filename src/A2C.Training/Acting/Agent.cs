@@ -9,12 +9,20 @@ namespace A2C.Training;
 /// <see cref="Learner"/> computes its gradients with the same engine), then
 /// samples actions in .NET with its own seeded generator (never the global one). Sampling the
 /// same way from either engine's outputs is what makes both give the same actions for a seed.
+/// With gSDE (<see cref="PolicySpec.UseSde"/>, TorchSharp engine) an action is the mean plus
+/// latent @ W, W one exploration matrix per observation row drawn from N(0, exp(log_std)^2) with
+/// the same generator, renewed as <see cref="SdeSampleFreq"/> says.
 /// </summary>
 public sealed class Agent : IPolicy, IDisposable
 {
     private Rng _rng;
     private float[] _actor = [];
     private float[] _logStd = [];
+    private readonly TorchEngine? _sde;
+    private float[] _latent = [];
+    private float[] _matrices = [];
+    private int _matrixRows;
+    private bool _noiseStale = true;
 
     /// <summary>Wraps <paramref name="model"/>; sampling uses a generator seeded with <paramref name="seed"/>.</summary>
     /// <param name="model">The network.</param>
@@ -30,7 +38,17 @@ public sealed class Agent : IPolicy, IDisposable
         Device = device;
         _rng = new Rng(seed);
         Compute = EngineChoice.Create(engine, model, device);
+
+        // EngineChoice never gives the .NET engine a gSDE policy.
+        _sde = model.Spec.UseSde ? (TorchEngine)Compute : null;
     }
+
+    /// <summary>
+    /// With gSDE, new exploration matrices every this many steps of a rollout (Stable-Baselines3's
+    /// sde_sample_freq); -1 or 0: only at the start of each rollout. Unused without gSDE.
+    /// </summary>
+    /// <value>Default -1.</value>
+    public int SdeSampleFreq { get; set; } = -1;
 
     /// <summary>The network.</summary>
     public ActorCritic Model { get; }
@@ -46,6 +64,16 @@ public sealed class Agent : IPolicy, IDisposable
 
     /// <summary>Whether <see cref="IPolicy.Act"/> takes the most likely action instead of sampling.</summary>
     public bool Deterministic { get; set; }
+
+    /// <inheritdoc />
+    void IPolicy.BeginStep(int step)
+    {
+        // Deterministic actions use no noise, so they draw none.
+        if (_sde is not null && !Deterministic && (step == 0 || (SdeSampleFreq > 0 && step % SdeSampleFreq == 0)))
+        {
+            _noiseStale = true;
+        }
+    }
 
     /// <inheritdoc />
     void IPolicy.Act(float[] observations, int count, int[] discreteActions, float[] continuousActions, float[] values) =>
@@ -69,6 +97,12 @@ public sealed class Agent : IPolicy, IDisposable
         }
 
         var actor = _actor.AsSpan(0, count * width);
+        if (_sde is not null && !deterministic)
+        {
+            ActSde(observations, count, actor, continuousActions, values);
+            return;
+        }
+
         Compute.Forward(observations.AsSpan(0, count * Model.Spec.ObservationSize), count, actor, values.AsSpan(0, count));
         if (Model.Spec.Continuous)
         {
@@ -104,6 +138,79 @@ public sealed class Agent : IPolicy, IDisposable
         {
             var logits = actor.Slice(i * width, width);
             discreteActions[i] = deterministic ? ArgMax(logits) : Sample(logits, _rng.NextDouble());
+        }
+    }
+
+    /// <summary>
+    /// Draws new gSDE exploration matrices, one per row of a batch of <paramref name="count"/>
+    /// observations (one per env when acting for a vector env), each [latent, dims] with entries
+    /// N(0, exp(log_std)^2) (log_std's one column repeated for every dim unless full_std). Acting
+    /// draws them itself at the start of each rollout, every <see cref="SdeSampleFreq"/> steps, and
+    /// whenever the batch size changes.
+    /// </summary>
+    /// <param name="count">Rows of the batches to act for.</param>
+    /// <exception cref="InvalidOperationException">The policy does not use gSDE.</exception>
+    public void ResetNoise(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (_sde is null)
+        {
+            throw new InvalidOperationException("this policy does not use gSDE (use_sde), so it has no exploration matrices.");
+        }
+
+        var spec = Model.Spec;
+        var (latent, dims) = (spec.LatentSize, spec.ActionCount);
+        var columns = spec.FullStd ? dims : 1;
+        var logStd = LogStd();
+        if (_matrices.Length != count * latent * dims)
+        {
+            _matrices = new float[count * latent * dims];
+        }
+
+        var k = 0;
+        for (var i = 0; i < count; i++)
+        {
+            for (var l = 0; l < latent; l++)
+            {
+                for (var d = 0; d < dims; d++)
+                {
+                    _matrices[k++] = (float)(Math.Exp(logStd[l * columns + (spec.FullStd ? d : 0)]) * _rng.NextGaussian());
+                }
+            }
+        }
+
+        _matrixRows = count;
+        _noiseStale = false;
+    }
+
+    /// <summary>gSDE: the means and latent features, then mean + latent @ W_i for each row i.</summary>
+    private void ActSde(float[] observations, int count, Span<float> means, float[] continuousActions, float[] values)
+    {
+        var spec = Model.Spec;
+        var (latent, dims) = (spec.LatentSize, spec.ActionCount);
+        if (_latent.Length < count * latent)
+        {
+            _latent = new float[count * latent];
+        }
+
+        _sde!.ForwardWithLatent(observations.AsSpan(0, count * spec.ObservationSize), count, means, values.AsSpan(0, count), _latent.AsSpan(0, count * latent));
+        if (_noiseStale || _matrixRows != count)
+        {
+            ResetNoise(count);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            for (var d = 0; d < dims; d++)
+            {
+                var noise = 0.0;
+                for (var l = 0; l < latent; l++)
+                {
+                    noise += _latent[i * latent + l] * (double)_matrices[((i * latent) + l) * dims + d];
+                }
+
+                continuousActions[i * dims + d] = (float)(means[i * dims + d] + noise);
+            }
         }
     }
 
@@ -209,7 +316,7 @@ public sealed class Agent : IPolicy, IDisposable
         var layout = Model.Flat.Layout;
         if (Model.Flat.Host is { } host)
         {
-            return host.AsSpan(layout.LogStd, Model.Spec.ActionCount);
+            return host.AsSpan(layout.LogStd, layout.Count - layout.LogStd);
         }
 
         using var scope = NewDisposeScope();

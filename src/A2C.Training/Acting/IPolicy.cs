@@ -16,4 +16,14 @@ public interface IPolicy
     /// <param name="count">Number of observations.</param>
     /// <param name="values">Receives the values.</param>
     void Values(ReadOnlySpan<float> observations, int count, Span<float> values);
+
+    /// <summary>
+    /// Told before the actions of step <paramref name="step"/> of a rollout are asked for (0 at
+    /// the start of each rollout), so that a policy with exploration state can renew it: gSDE
+    /// draws new exploration matrices at 0 and every sde_sample_freq steps. Nothing by default.
+    /// </summary>
+    /// <param name="step">The step within the rollout, from 0.</param>
+    void BeginStep(int step)
+    {
+    }
 }

@@ -31,6 +31,11 @@ internal sealed class DotNetEngine : IEngine
     {
         _model = model;
         _weights = model.Flat.Host ?? throw new ArgumentException("the .NET engine needs the parameters in .NET memory (on the CPU).", nameof(model));
+        if (model.Spec.UseSde)
+        {
+            throw new ArgumentException(EngineChoice.NoSdeMessage, nameof(model));
+        }
+
         _gradients = model.Flat.HostGradients!;
         _acting = new MlpKernel(model.Flat.Layout, model.Spec.Activation, ActingCapacity);
     }

@@ -5,6 +5,9 @@ namespace A2C.Training;
 /// <summary>The one place where an <see cref="Engine"/> option becomes an engine.</summary>
 public static class EngineChoice
 {
+    /// <summary>Why the .NET engine refuses a gSDE policy.</summary>
+    internal const string NoSdeMessage = "engine dotnet does not do gSDE (use_sde); use engine torch (auto picks it).";
+
     /// <summary>
     /// The engine that <paramref name="requested"/> means on <paramref name="device"/> for <paramref name="spec"/>:
     /// <see cref="Engine.Auto"/> is .NET on the CPU for what the .NET engine computes, TorchSharp otherwise
@@ -30,7 +33,7 @@ public static class EngineChoice
     }
 
     /// <summary>The engine for <paramref name="model"/>, whose tensors live on <paramref name="device"/>.</summary>
-    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
+    /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU, or with gSDE.</exception>
     internal static IEngine Create(Engine requested, ActorCritic model, Device device)
     {
         // Parameters in .NET memory are on the CPU whatever device was named.

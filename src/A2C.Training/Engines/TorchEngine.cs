@@ -6,7 +6,8 @@ namespace A2C.Training;
 /// <summary>
 /// The TorchSharp engine: the <see cref="ActorCritic"/> module's forward pass, the core's
 /// <see cref="Losses.A2C"/> and autograd into the flat gradient vector. The plain path, and the one
-/// for CUDA.
+/// for CUDA, and the one engine with gSDE (<see cref="ForwardWithLatent"/>, and its log-probabilities
+/// and entropies in <see cref="Gradient"/>).
 /// </summary>
 internal sealed class TorchEngine : IEngine
 {
@@ -14,6 +15,7 @@ internal sealed class TorchEngine : IEngine
     private readonly Device _device;
     private float[] _actor = [];
     private float[] _values = [];
+    private float[] _latent = [];
     private long[] _longActions = [];
 
     public TorchEngine(ActorCritic model, Device device)
@@ -24,30 +26,39 @@ internal sealed class TorchEngine : IEngine
 
     public Engine Kind => Engine.Torch;
 
-    public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values)
+    public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
+        ForwardWithLatent(observations, count, actor, values, default);
+
+    /// <summary>As <see cref="Forward"/>, and the policy's last hidden features (gSDE's latent, count x LatentSize) into <paramref name="latent"/> unless it is empty.</summary>
+    public void ForwardWithLatent(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values, Span<float> latent)
     {
-        if (_values.Length < count)
-        {
-            _values = new float[count];
-        }
-
-        if (_actor.Length < actor.Length)
-        {
-            _actor = new float[actor.Length];
-        }
-
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var obs = tensor(observations.ToArray(), [count, _model.Spec.ObservationSize], device: _device);
-        var (actorOut, valueOut) = _model.Evaluate(obs);
+        var (actorOut, valueOut, latentOut) = _model.EvaluateWithLatent(obs);
         if (!actor.IsEmpty)
         {
-            from_array(_actor).narrow(0, 0, actor.Length).view(actorOut.shape).copy_(actorOut);
-            _actor.AsSpan(0, actor.Length).CopyTo(actor);
+            CopyOut(actorOut, ref _actor, actor);
         }
 
-        from_array(_values).narrow(0, 0, count).copy_(valueOut);
-        _values.AsSpan(0, count).CopyTo(values);
+        if (!latent.IsEmpty)
+        {
+            CopyOut(latentOut, ref _latent, latent);
+        }
+
+        CopyOut(valueOut, ref _values, values.Slice(0, count));
+    }
+
+    /// <summary>Copies <paramref name="source"/> into <paramref name="into"/> through the reused host array <paramref name="staging"/>.</summary>
+    private static void CopyOut(Tensor source, ref float[] staging, Span<float> into)
+    {
+        if (staging.Length < into.Length)
+        {
+            staging = new float[into.Length];
+        }
+
+        from_array(staging).narrow(0, 0, into.Length).view(source.shape).copy_(source);
+        staging.AsSpan(0, into.Length).CopyTo(into);
     }
 
     public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns)
@@ -56,37 +67,8 @@ internal sealed class TorchEngine : IEngine
         var total = rollout.Steps * rollout.Envs;
         using var scope = NewDisposeScope();
         var obs = tensor(rollout.Observations, [total, spec.ObservationSize], device: _device);
-        var (actor, currentValues) = _model.Evaluate(obs);
-        Tensor logProbs, entropies;
-        switch (spec.Distribution)
-        {
-            case ActionDistribution.Gaussian:
-                var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
-                logProbs = Distributions.GaussianLogProb(actor, _model.LogStd!, a);
-                entropies = Distributions.GaussianEntropy(actor, _model.LogStd!);
-                break;
-            case ActionDistribution.Bernoulli:
-                var bits = tensor(rollout.DiscreteActions, [total, spec.ActionCount], device: _device).to(ScalarType.Float32);
-                logProbs = Distributions.BernoulliLogProb(actor, bits);
-                entropies = Distributions.BernoulliEntropy(actor);
-                break;
-            default:
-                var actions = LongActions(rollout.DiscreteActions, total * spec.ActionSize);
-                if (spec.ActionNvec is { } nvec)
-                {
-                    var choices = tensor(actions, [total, nvec.Count], device: _device);
-                    logProbs = Distributions.MultiCategoricalLogProb(actor, nvec.ToArray(), choices);
-                    entropies = Distributions.MultiCategoricalEntropy(actor, nvec.ToArray());
-                }
-                else
-                {
-                    logProbs = Distributions.CategoricalLogProb(actor, tensor(actions, device: _device));
-                    entropies = Distributions.CategoricalEntropy(actor);
-                }
-
-                break;
-        }
-
+        var (actor, currentValues, latent) = _model.EvaluateWithLatent(obs);
+        var (logProbs, entropies) = LogProbsAndEntropies(rollout, actor, latent, total);
         var loss = Losses.A2C(options, logProbs, entropies, currentValues, tensor(advantages, device: _device), tensor(returns, device: _device));
         NonFiniteUpdateException.ThrowIfNotFinite(loss.Breakdown);
 
@@ -94,6 +76,32 @@ internal sealed class TorchEngine : IEngine
         _model.Flat.Gradients.zero_();
         loss.Total.backward();
         return loss.Breakdown;
+    }
+
+    /// <summary>log pi(a | s) of the rollout's actions and the policy's entropies, by the spec's distribution.</summary>
+    private (Tensor LogProbs, Tensor Entropies) LogProbsAndEntropies(RolloutBuffer rollout, Tensor actor, Tensor latent, int total)
+    {
+        var spec = _model.Spec;
+        switch (spec.Distribution)
+        {
+            case ActionDistribution.Gaussian when spec.UseSde:
+                // Stable-Baselines3's actor-critic policies do not learn features through the std (learn_features false).
+                var sdeActions = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
+                return (Distributions.SdeLogProb(actor, _model.LogStd!, latent, false, sdeActions), Distributions.SdeEntropy(actor, _model.LogStd!, latent, false));
+            case ActionDistribution.Gaussian:
+                var a = tensor(rollout.ContinuousActions, [total, spec.ActionCount], device: _device);
+                return (Distributions.GaussianLogProb(actor, _model.LogStd!, a), Distributions.GaussianEntropy(actor, _model.LogStd!));
+            case ActionDistribution.Bernoulli:
+                var bits = tensor(rollout.DiscreteActions, [total, spec.ActionCount], device: _device).to(ScalarType.Float32);
+                return (Distributions.BernoulliLogProb(actor, bits), Distributions.BernoulliEntropy(actor));
+            case ActionDistribution.MultiCategorical:
+                var nvec = spec.ActionNvec!.ToArray();
+                var choices = tensor(LongActions(rollout.DiscreteActions, total * nvec.Length), [total, nvec.Length], device: _device);
+                return (Distributions.MultiCategoricalLogProb(actor, nvec, choices), Distributions.MultiCategoricalEntropy(actor, nvec));
+            default:
+                var actions = tensor(LongActions(rollout.DiscreteActions, total), device: _device);
+                return (Distributions.CategoricalLogProb(actor, actions), Distributions.CategoricalEntropy(actor));
+        }
     }
 
     private long[] LongActions(int[] actions, int count)

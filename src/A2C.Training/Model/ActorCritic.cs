@@ -29,8 +29,9 @@ public enum Activation
 /// <see cref="ObservationEncoding"/>), then MLPs. <see cref="Evaluate"/> maps observations [batch, obs] to the actor's output
 /// (logits [batch, actions], or Gaussian means [batch, dims]) and state values [batch]. Its
 /// parameters are views into one flat vector (<see cref="Flat"/>), laid out as
-/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std, then the
-/// features extractor's layers.
+/// <see cref="ParameterLayout"/> says: actor trunk, critic trunk, actor head, critic head, log std
+/// (with gSDE a [latent, dims] or [latent, 1] matrix, row-major; <see cref="EvaluateWithLatent"/>
+/// also returns the latent features it multiplies), then the features extractor's layers.
 /// </summary>
 public sealed class ActorCritic : nn.Module
 {
@@ -54,11 +55,16 @@ public sealed class ActorCritic : nn.Module
         : base(NameOnceTorchLoads())
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.UseSde && !spec.Continuous)
+        {
+            throw new ArgumentException("gSDE (use_sde) needs Box actions; this policy's actions are discrete.", nameof(spec));
+        }
+
         Spec = spec;
         _features = spec.Encoding is { } encoding ? new FeaturesExtractor(encoding) : null;
         _trunk = Mlp(spec, "pi");
         _valueTrunk = spec.Net == NetKind.Separate ? Mlp(spec, "vf") : null;
-        var hidden = spec.NetArch.Count == 0 ? spec.FeatureSize : spec.NetArch[^1];
+        var hidden = spec.LatentSize;
         _actorHead = nn.Linear(hidden, spec.ActionCount);
         _criticHead = nn.Linear(hidden, 1);
         if (spec.OrthoInit)
@@ -84,8 +90,7 @@ public sealed class ActorCritic : nn.Module
         var actorSlot = Slot(_actorHead);
         var criticSlot = Slot(_criticHead);
         var logStdOffset = spec.Continuous ? offset : -1;
-        var count = offset + (spec.Continuous ? spec.ActionCount : 0);
-
+        var count = offset + (spec.Continuous ? (int)spec.LogStdShape.Aggregate(1L, (size, d) => size * d) : 0);
         // The features extractor's convolutions come last, so the MLP's layout is the same with or without them.
         var extractorTensors = (_features?.Layers() ?? []).SelectMany(m => m.parameters(recurse: false)).ToList();
         var extractorOffset = count;
@@ -118,7 +123,7 @@ public sealed class ActorCritic : nn.Module
 
         if (spec.Continuous)
         {
-            using var initial = full(spec.ActionCount, spec.LogStdInit);
+            using var initial = full(spec.LogStdShape, spec.LogStdInit);
             LogStd = Flat.Bind(logStdOffset, initial);
         }
 
@@ -131,7 +136,7 @@ public sealed class ActorCritic : nn.Module
     /// <summary>The architecture.</summary>
     public PolicySpec Spec { get; }
 
-    /// <summary>State-independent log standard deviation of the Gaussian policy (null for discrete actions).</summary>
+    /// <summary>Log standard deviation of the Gaussian policy: state-independent [dims], or gSDE's [latent, dims] / [latent, 1] (null for discrete actions).</summary>
     public Parameter? LogStd { get; }
 
     /// <summary>Actor output and state values for a batch of observations.</summary>
@@ -139,10 +144,19 @@ public sealed class ActorCritic : nn.Module
     /// <returns>(logits or means [batch, ActionCount], values [batch]).</returns>
     public (Tensor Actor, Tensor Values) Evaluate(Tensor observations)
     {
+        var (actor, values, _) = EvaluateWithLatent(observations);
+        return (actor, values);
+    }
+
+    /// <summary>As <see cref="Evaluate"/>, with the policy's last hidden features, gSDE's latent.</summary>
+    /// <param name="observations">[batch, ObservationSize].</param>
+    /// <returns>(logits or means [batch, ActionCount], values [batch], latent [batch, LatentSize]).</returns>
+    public (Tensor Actor, Tensor Values, Tensor Latent) EvaluateWithLatent(Tensor observations)
+    {
         var input = _features is null ? observations : _features.forward(observations);
         var features = _trunk.forward(input);
         var valueFeatures = _valueTrunk is null ? features : _valueTrunk.forward(input);
-        return (_actorHead.forward(features), _criticHead.forward(valueFeatures).squeeze(-1));
+        return (_actorHead.forward(features), _criticHead.forward(valueFeatures).squeeze(-1), features);
     }
 
     /// <summary>State values only (for bootstrapping).</summary>

@@ -17,7 +17,7 @@ public readonly record struct DenseSlot(int In, int Out, int Weight, int Bias);
 /// <param name="Separate">Whether the critic has its own trunk.</param>
 /// <param name="ActorHead">Logits or Gaussian means.</param>
 /// <param name="CriticHead">State value (one output).</param>
-/// <param name="LogStd">Offset of the Gaussian policy's log standard deviations, or -1 for a categorical policy.</param>
+/// <param name="LogStd">Offset of the Gaussian policy's log standard deviations (the last parameters: [dims], or with gSDE [latent, dims] or [latent, 1] row-major, see <see cref="PolicySpec.LogStdShape"/>), or -1 for a categorical policy.</param>
 /// <param name="Count">Number of parameters.</param>
 public sealed record ParameterLayout(
     IReadOnlyList<DenseSlot> PolicyTrunk,

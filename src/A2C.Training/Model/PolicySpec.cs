@@ -27,6 +27,8 @@ public enum ActionDistribution
 /// <param name="Activation">Hidden activation.</param>
 /// <param name="OrthoInit">Orthogonal initialization (gains sqrt 2, 0.01 for the actor head, 1 for the critic head; zero biases).</param>
 /// <param name="LogStdInit">Initial log standard deviation of the Gaussian policy.</param>
+/// <param name="UseSde">Generalized state-dependent exploration (Box actions only): the log std is a [latent, dims] matrix (or [latent, 1]) over the policy's last hidden features rather than one per dimension.</param>
+/// <param name="FullStd">With <paramref name="UseSde"/>: a log std per latent feature and action dimension; false, one per latent feature.</param>
 public sealed record PolicySpec(
     int ObservationSize,
     int ActionCount,
@@ -35,8 +37,16 @@ public sealed record PolicySpec(
     IReadOnlyList<int> NetArch,
     Activation Activation,
     bool OrthoInit,
-    float LogStdInit)
+    float LogStdInit,
+    bool UseSde = false,
+    bool FullStd = true)
 {
+    /// <summary>Width of the policy's last hidden layer, its latent features (the features' width without hidden layers).</summary>
+    public int LatentSize => NetArch.Count == 0 ? FeatureSize : NetArch[^1];
+
+    /// <summary>Shape of the log std parameter: [dims], or with gSDE [latent, dims] (full std) or [latent, 1]; empty for integer actions.</summary>
+    public long[] LogStdShape => !Continuous ? [] : UseSde ? [LatentSize, FullStd ? ActionCount : 1] : [ActionCount];
+
     /// <summary>How observations become the networks' input; null for a plain vector read as it is.</summary>
     public ObservationEncoding? Encoding { get; init; }
 
@@ -65,7 +75,10 @@ public sealed record PolicySpec(
     public int FeatureSize => Encoding?.FeatureSize ?? ObservationSize;
 
     /// <summary>Why only the torch engine can run this policy (e.g. a CNN), or null when the .NET engine can.</summary>
-    public string? TorchOnlyReason => Encoding is { HasImages: true } ? $"{Encoding.Policy}Policy's NatureCNN image features" : null;
+    public string? TorchOnlyReason =>
+        Encoding is { HasImages: true } ? $"{Encoding.Policy}Policy's NatureCNN image features"
+        : UseSde ? "gSDE (use_sde)"
+        : null;
 
     /// <summary>
     /// The network for an env's spaces and the run's options, as Stable-Baselines3 builds it: the features
@@ -85,7 +98,7 @@ public sealed record PolicySpec(
         ArgumentNullException.ThrowIfNull(options);
         var encoding = ObservationEncoding.For(observationSpace, options.Policy, options.FeaturesDim);
         var arch = options.ResolvedNetArch(encoding.Policy);
-        var spec = new PolicySpec(observationSpace.FlatSize, 0, actionSpace is Box, options.Net, arch, options.Activation, options.OrthoInit, options.LogStdInit)
+        var spec = new PolicySpec(observationSpace.FlatSize, 0, actionSpace is Box, options.Net, arch, options.Activation, options.OrthoInit, options.LogStdInit, options.UseSde, options.FullStd)
         {
             Encoding = encoding.IsIdentity ? null : encoding,
         };

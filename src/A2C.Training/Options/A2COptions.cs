@@ -74,6 +74,28 @@ public sealed record A2COptions
     /// <value>Default 0.0; -20 to 2.</value>
     public float LogStdInit { get; init; }
 
+    /// <summary>
+    /// Generalized state-dependent exploration (use_sde), Box actions only: the action is the mean
+    /// plus latent @ W, with the policy's last hidden features as latent and exploration matrices W
+    /// (one per env) drawn from N(0, exp(log_std)^2), kept fixed between resamplings.
+    /// </summary>
+    /// <value>Default false.</value>
+    public bool UseSde { get; init; }
+
+    /// <summary>
+    /// With <see cref="UseSde"/>, draw new exploration matrices every this many steps of a rollout
+    /// (sde_sample_freq); -1 (or 0): only at the start of each rollout.
+    /// </summary>
+    /// <value>Default -1; -1 or more.</value>
+    public int SdeSampleFreq { get; init; } = -1;
+
+    /// <summary>
+    /// With <see cref="UseSde"/>, one log std per latent feature and action dimension (policy_kwargs
+    /// full_std) rather than one per latent feature shared by all dimensions.
+    /// </summary>
+    /// <value>Default true.</value>
+    public bool FullStd { get; init; } = true;
+
     /// <summary>Learning rate, constant or RL Zoo's lin_X (learning_rate).</summary>
     /// <value>Default 7e-4; values in (0, 1].</value>
     public Schedule LearningRate { get; init; } = Schedule.NewConstant(7e-4);

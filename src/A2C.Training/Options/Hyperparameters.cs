@@ -89,6 +89,27 @@ public static class Hyperparameters
         Range = new("-20 to 2", v => float.IsFinite(v) && v is >= -20 and <= 2),
     };
 
+    /// <summary>Generalized state-dependent exploration (gSDE), for Box actions.</summary>
+    public static Hyperparameter<bool> UseSde { get; } = new("use_sde", "--use-sde", "Generalized state-dependent exploration (gSDE) for Box actions: noise latent @ W, W resampled per rollout or every sde_sample_freq steps. Needs engine torch (auto picks it).", ValueFormat.Flag, o => o.UseSde, (o, v) => o with { UseSde = v })
+    {
+        OnResume = ResumeRule.Shape,
+        OptionalInConfig = true,
+    };
+
+    /// <summary>How often gSDE draws new exploration matrices.</summary>
+    public static Hyperparameter<int> SdeSampleFreq { get; } = new("sde_sample_freq", "--sde-sample-freq", "With use_sde: new exploration matrices every this many steps of a rollout; -1: only at the start of each rollout.", ValueFormat.Whole, o => o.SdeSampleFreq, (o, v) => o with { SdeSampleFreq = v })
+    {
+        Range = new("-1 (only at the start of each rollout), 0 (the same) or a number of steps up to 100000", v => v is >= -1 and <= 100_000),
+        OptionalInConfig = true,
+    };
+
+    /// <summary>gSDE's log std per latent feature and action dimension, or per latent feature only.</summary>
+    public static Hyperparameter<bool> FullStd { get; } = new("full_std", "--full-std", "With use_sde: a log std per latent feature and action dimension (true) or per latent feature only (false).", ValueFormat.Flag, o => o.FullStd, (o, v) => o with { FullStd = v })
+    {
+        OnResume = ResumeRule.Shape,
+        OptionalInConfig = true,
+    };
+
     /// <summary>Learning rate: a constant or RL Zoo's <c>lin_X</c>.</summary>
     public static Hyperparameter<Schedule> LearningRate { get; } = new("learning_rate", "--learning-rate", "Learning rate: a constant (7e-4) or lin_X, linear from X to 0.", ValueFormat.Schedule, o => o.LearningRate, (o, v) => o with { LearningRate = v })
     {
@@ -158,8 +179,10 @@ public static class Hyperparameters
     };
 
     /// <summary>Who computes forward and backward passes.</summary>
-    public static Hyperparameter<Engine> Engine { get; } = new("engine", "--engine", "Who computes forward and backward passes: auto (.NET on the CPU), dotnet or torch.", ValueFormat.Choice(("auto", Training.Engine.Auto), ("dotnet", Training.Engine.DotNet), ("torch", Training.Engine.Torch)), o => o.Engine, (o, v) => o with { Engine = v })
+    public static Hyperparameter<Engine> Engine { get; } = new("engine", "--engine", "Who computes forward and backward passes: auto (.NET on the CPU, TorchSharp for gSDE), dotnet or torch.", ValueFormat.Choice(("auto", Training.Engine.Auto), ("dotnet", Training.Engine.DotNet), ("torch", Training.Engine.Torch)), o => o.Engine, (o, v) => o with { Engine = v })
     {
+        // The .NET engine has no gSDE.
+        Range = new((o, v) => !(o.UseSde && v == Training.Engine.DotNet), o => o.UseSde ? $"auto or torch with {UseSde.Name} (the .NET engine does not do gSDE; use --engine torch)" : "auto, dotnet or torch"),
         OptionalInConfig = true,
     };
 
@@ -179,8 +202,8 @@ public static class Hyperparameters
     /// <summary>Every row, in config.json's order (validation reports problems in this order too).</summary>
     public static IReadOnlyList<Hyperparameter> All { get; } =
     [
-        Env, NEnvs, TotalTimesteps, Seed, Policy, FeaturesDim, Net, NetArch, Activation, OrthoInit, LogStdInit, LearningRate, NSteps, Gamma, GaeLambda,
-        EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, RmsPropTfLike, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
+        Env, NEnvs, TotalTimesteps, Seed, Policy, FeaturesDim, Net, NetArch, Activation, OrthoInit, LogStdInit, UseSde, SdeSampleFreq, FullStd, LearningRate, NSteps,
+        Gamma, GaeLambda, EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, RmsPropTfLike, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
     ];
 
     /// <summary>Named sets of choices on top of the defaults: <c>seed</c> is <see cref="A2COptions.SeedPreset"/>.</summary>

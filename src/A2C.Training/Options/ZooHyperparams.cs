@@ -14,8 +14,6 @@ public static class ZooHyperparams
     // Keys RL Zoo knows that this library does not implement, and why.
     private static readonly Dictionary<string, string> _unsupported = new()
     {
-        ["use_sde"] = "generalized state-dependent exploration (gSDE) is not built",
-        ["sde_sample_freq"] = "generalized state-dependent exploration (gSDE) is not built",
         ["env_wrapper"] = "Python env wrappers do not apply to .NET envs",
         ["vec_env_wrapper"] = "Python env wrappers do not apply to .NET envs",
         ["frame_stack"] = "frame stacking is not built",
@@ -156,12 +154,8 @@ public static class ZooHyperparams
             options = name switch
             {
                 _ when name == Hyperparameters.LogStdInit.Name => Hyperparameters.LogStdInit.Set(options, Hyperparameters.LogStdInit.Parse(value)),
-                _ when name == Hyperparameters.OrthoInit.Name => Hyperparameters.OrthoInit.Set(options, value switch
-                {
-                    "True" => true,
-                    "False" => false,
-                    _ => throw new FormatException($"{name}={value} is not True or False"),
-                }),
+                _ when name == Hyperparameters.OrthoInit.Name => Hyperparameters.OrthoInit.Set(options, PythonBool(name, value)),
+                _ when name == Hyperparameters.FullStd.Name => Hyperparameters.FullStd.Set(options, PythonBool(name, value)),
                 "activation_fn" => Hyperparameters.Activation.Set(options, value.Split('.')[^1] switch
                 {
                     "Tanh" => Activation.Tanh,
@@ -196,6 +190,13 @@ public static class ZooHyperparams
 
         return options;
     }
+
+    private static bool PythonBool(string name, string value) => value switch
+    {
+        "True" => true,
+        "False" => false,
+        _ => throw new FormatException($"{name}={value} is not True or False"),
+    };
 
     /// <summary><c>[64, 64]</c>, or <c>dict(pi=[64, 64], vf=[64, 64])</c> with the same sizes for both (separate networks of one shape are what is built).</summary>
     private static int[] NetArch(string value)

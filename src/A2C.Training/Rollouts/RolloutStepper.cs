@@ -103,6 +103,7 @@ internal sealed class RolloutStepper
         var env = _env;
         var n = env.NumEnvs;
         var obsSize = env.ObservationSize;
+        _policy.BeginStep(t);
         _policy.Act(Current, n, _discreteActions, _continuousActions, _values);
         Current.CopyTo(into.Observations, t * n * obsSize);
         if (Discrete)

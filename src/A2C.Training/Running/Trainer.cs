@@ -70,6 +70,7 @@ public sealed partial class Trainer : IDisposable
     /// <param name="device">Device for the model.</param>
     /// <param name="remote">Deadlines and limits when <c>options.Env</c> is a <c>grpc://</c> server.</param>
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
+    /// <exception cref="IncompatibleOptionsException">An option does not fit the env (use_sde with discrete actions).</exception>
     /// <exception cref="A2C.Envs.Remote.RemoteEnvironmentException">The remote simulator cannot be reached or does not speak the protocol.</exception>
     public Trainer(A2COptions options, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
         : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote, options.EnvStepTimeout > 0 ? TimeSpan.FromSeconds(options.EnvStepTimeout) : null), null, device)
@@ -88,6 +89,7 @@ public sealed partial class Trainer : IDisposable
     /// <param name="spec">Time limit and reward threshold (default: the registry's for <c>options.Env</c> if registered, else none).</param>
     /// <param name="device">Device for the model.</param>
     /// <exception cref="ArgumentException">An option is out of range; the message names every one.</exception>
+    /// <exception cref="IncompatibleOptionsException">An option does not fit the env (use_sde with discrete actions).</exception>
     public Trainer(A2COptions options, IVectorEnv env, EnvSpec? spec = null, Device? device = null)
     {
         Validated(options);
@@ -101,7 +103,22 @@ public sealed partial class Trainer : IDisposable
 
         // A remote simulator decides how many envs it serves.
         Options = options = options with { NEnvs = Env.NumEnvs };
-        var policySpec = PolicySpec.For(Env.SingleObservationSpace, Env.SingleActionSpace, options);
+        if (options.UseSde && Env.SingleActionSpace is not Box)
+        {
+            Env.Dispose();
+            throw new IncompatibleOptionsException($"{Hyperparameters.UseSde.Name} needs a Box action space; {options.Env} has {Env.SingleActionSpace} actions. gSDE explores continuous actions only.");
+        }
+
+        PolicySpec policySpec;
+        try
+        {
+            policySpec = PolicySpec.For(Env.SingleObservationSpace, Env.SingleActionSpace, options);
+        }
+        catch (ArgumentException e)
+        {
+            Env.Dispose();
+            throw new IncompatibleOptionsException($"{options.Env}: {e.Message}");
+        }
 
         // Weights, sampling and envs each get their own seed, so none depends on the global RNG.
         // Weights are drawn single-threaded, so every engine and thread count starts from the
@@ -119,7 +136,7 @@ public sealed partial class Trainer : IDisposable
             set_num_threads(threads);
             return built;
         });
-        Agent = new Agent(model, options.Seed + 1L, _device, engine);
+        Agent = new Agent(model, options.Seed + 1L, _device, engine) { SdeSampleFreq = options.SdeSampleFreq };
         Learner = new Learner(Agent, options, _device);
         Normalizer = options.Normalize ? new Normalizer(options.NEnvs, Env.ObservationSize, options.Gamma) : null;
     }

@@ -172,6 +172,55 @@ let tests =
                 Expect.isEmpty (A2COptions.Defaults.Validate()) "the defaults are valid"
             }
 
+            test
+                "gSDE options round-trip through config.json and RL Zoo's spelling; the .NET engine is refused with them" {
+                let options =
+                    A2COptions(
+                        Env = "Pendulum-v1",
+                        UseSde = true,
+                        SdeSampleFreq = 16,
+                        FullStd = false,
+                        Engine = Engine.Torch
+                    )
+
+                let json = RunFiles.ConfigJson(options, "cpu")
+                let back = RunFiles.ParseConfig(json.ToJsonString(), "config.json")
+                Expect.equal (back.UseSde, back.SdeSampleFreq, back.FullStd) (true, 16, false) "config.json"
+                Expect.isEmpty (sameIn options back) "every row"
+                let path = Path.Combine(Path.GetTempPath(), $"a2c-zoo-sde-{Guid.NewGuid():N}.yml")
+
+                File.WriteAllText(
+                    path,
+                    "Pendulum-v1:\n  use_sde: True\n  sde_sample_freq: 16\n  policy_kwargs: \"dict(log_std_init=-2, ortho_init=False, full_std=False)\"\n"
+                )
+
+                try
+                    let errors = ResizeArray()
+                    let read = ZooHyperparams.Apply(A2COptions.Defaults, path, "Pendulum-v1", errors)
+                    Expect.isEmpty errors "no problem"
+
+                    Expect.equal
+                        (read.UseSde, read.SdeSampleFreq, read.FullStd, read.LogStdInit)
+                        (true, 16, false, -2f)
+                        "use_sde, sde_sample_freq and policy_kwargs' full_std"
+                finally
+                    File.Delete path
+
+                Expect.sequenceEqual
+                    (Hyperparameters.Engine.Set(options, Engine.DotNet).Validate())
+                    [
+                        "engine is dotnet; allowed: auto or torch with use_sde (the .NET engine does not do gSDE; use --engine torch)."
+                    ]
+                    "dotnet with gSDE"
+
+                Expect.sequenceEqual
+                    (Hyperparameters.SdeSampleFreq.Set(options, -2).Validate())
+                    [
+                        "sde_sample_freq is -2; allowed: -1 (only at the start of each rollout), 0 (the same) or a number of steps up to 100000."
+                    ]
+                    "sde_sample_freq"
+            }
+
             testPropertyWithConfig
                 { config with maxTest = 30 }
                 "the RL Zoo reader takes every row's SB3 name, with the value its text says"
@@ -260,7 +309,7 @@ let tests =
 
                     Expect.stringContains
                         error.Message
-                        "env, n_envs, policy, features_dim, net, net_arch, normalize cannot change on resume"
+                        "env, n_envs, policy, features_dim, net, net_arch, use_sde, full_std, normalize cannot change on resume"
                         "the rule"
 
                     use resumed = Trainer.Resume(path, (fun o -> Hyperparameters.Gamma.Set(o, 0.9f)))

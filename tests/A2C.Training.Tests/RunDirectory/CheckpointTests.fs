@@ -119,6 +119,46 @@ let tests =
                 Expect.equal half.Timesteps 200L "the captured state stays at its step"
             }
 
+            test "a gSDE run resumed from its checkpoint file continues exactly as an uninterrupted run" {
+                // Resampling every 3 of 5 steps: a rollout starts between resamplings' schedules.
+                let sde total =
+                    A2COptions(
+                        Env = "Pendulum-v1",
+                        NEnvs = 2,
+                        NSteps = 5,
+                        TotalTimesteps = total,
+                        NetArch = [| 8 |],
+                        Seed = 4,
+                        Normalize = true,
+                        UseSde = true,
+                        SdeSampleFreq = 3,
+                        FullStd = false,
+                        LogStdInit = -1f
+                    )
+
+                use uninterrupted = new Trainer(sde 400L)
+                Expect.equal uninterrupted.Agent.Engine Engine.Torch "auto picks torch for gSDE"
+                uninterrupted.Run() |> ignore
+                use first = new Trainer(sde 200L)
+                first.Run() |> ignore
+                let path = tempFile "checkpoint.zip"
+                first.SaveCheckpoint path
+
+                use resumed =
+                    Trainer.Resume(path, fun o -> Hyperparameters.TotalTimesteps.Set(o, 400L))
+
+                Expect.equal resumed.Options.SdeSampleFreq 3 "sde_sample_freq from the checkpoint"
+                resumed.Run() |> ignore
+                sameState "after the rest of the run" (uninterrupted.CaptureState()) (resumed.CaptureState())
+                use other = new Trainer(Hyperparameters.Seed.Set(sde 400L, 5))
+                other.Run() |> ignore
+
+                Expect.notEqual
+                    (other.CaptureState().Model)
+                    (uninterrupted.CaptureState().Model)
+                    "another seed, other weights"
+            }
+
             test "a state records the trainer's device, and its checkpoint's config.json says so" {
                 use trainer = new Trainer(small 100L)
                 let state = trainer.CaptureState()
