@@ -150,8 +150,8 @@ public sealed class EnvSession : IDisposable
         if (step.ContinuousActions.Count > 0 || step.DiscreteActions.Count != expected)
         {
             var what = space is Discrete ? "discrete" : $"{space}";
-            var count = space is Discrete ? $"{n}" : $"{expected} ({n} envs x {_actionSize})";
-            return Fail(Error.Types.Code.InvalidArgument, $"the action space is {what}: expected {count} discrete_actions and no continuous_actions; got {step.DiscreteActions.Count} and {step.ContinuousActions.Count}.");
+            var count = space is Discrete ? $"{n} discrete_actions" : $"{expected} discrete_actions ({n} envs x {_actionSize})";
+            return Fail(Error.Types.Code.InvalidArgument, $"the action space is {what}: expected {count} and no continuous_actions; got {step.DiscreteActions.Count} and {step.ContinuousActions.Count}.");
         }
 
         var actions = new int[expected];

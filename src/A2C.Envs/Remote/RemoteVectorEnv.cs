@@ -314,13 +314,13 @@ public sealed class RemoteVectorEnv : IVectorEnv
         var batch = response.Batch ?? throw Broken("answered with something other than a batch");
         var n = NumEnvs;
         var size = ObservationSize;
-        RequireLength("observations", batch.Observations.Count, n * size);
+        RequireLength("observations", batch.Observations.Count, n * size, $", {size} per env of {SingleObservationSpace}");
         RequireLength("rewards", batch.Rewards.Count, n);
         RequireLength("terminated", batch.Terminated.Count, n);
         RequireLength("truncated", batch.Truncated.Count, n);
         if (afterStep)
         {
-            RequireLength("final_observations", batch.FinalObservations.Count, n * size);
+            RequireLength("final_observations", batch.FinalObservations.Count, n * size, $", {size} per env of {SingleObservationSpace}");
         }
 
         for (var i = 0; i < n * size; i++)
@@ -372,11 +372,11 @@ public sealed class RemoteVectorEnv : IVectorEnv
         }
     }
 
-    private void RequireLength(string field, int actual, int expected)
+    private void RequireLength(string field, int actual, int expected, string per = "")
     {
         if (actual != expected)
         {
-            throw new RemoteEnvironmentException($"the simulator at {_address} sent {actual} values in {field}; expected {expected} ({NumEnvs} envs).");
+            throw new RemoteEnvironmentException($"the simulator at {_address} sent {actual} values in {field}; expected {expected} ({NumEnvs} envs{per}).");
         }
     }
 }
