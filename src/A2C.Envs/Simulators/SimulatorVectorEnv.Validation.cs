@@ -1,5 +1,5 @@
-using A2C.Envs.Spaces;
 using System.Globalization;
+using A2C.Envs.Spaces;
 
 namespace A2C.Envs.Simulators;
 

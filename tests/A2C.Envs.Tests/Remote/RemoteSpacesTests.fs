@@ -21,7 +21,9 @@ let private fakes (n: int) (observation: Space) (action: Space) (spoil: (int -> 
     new VectorEnv([ for _ in 1..n -> new SpaceEnv(observation, action, ?spoil = spoil) :> IEnv ])
 
 let private serveFakes n observation action spoil =
-    serveSessions (fun () -> new EnvSession(fakes n observation action spoil, "Fake-v0", Nullable(), Nullable())) megabytes
+    serveSessions
+        (fun () -> new EnvSession(fakes n observation action spoil, "Fake-v0", Nullable(), Nullable()))
+        megabytes
 
 let private step (env: IVectorEnv) (actions: Choice<int[], float32[]>) =
     match actions with
@@ -128,19 +130,34 @@ let tests =
                 use server = serveFakes 4 (Box(-1f, 1f, 2)) (MultiDiscrete(3, 3)) None
                 use env = RemoteVectorEnv.Connect(server.Address)
                 env.Reset(Nullable 0)
-                let message = remoteError (fun () -> env.Step(ReadOnlySpan [| 0; 0; 1; 1; 2; 2; 0; 5 |]))
+
+                let message =
+                    remoteError (fun () -> env.Step(ReadOnlySpan [| 0; 0; 1; 1; 2; 2; 0; 5 |]))
+
                 Expect.stringContains message "InvalidArgument" "the code"
-                Expect.stringContains message "env 3: action choice 1 is 5, outside [0, 2] of MultiDiscrete([3, 3])" "named"
-                let message = remoteError (fun () -> env.Step(ReadOnlySpan [| 0; 0; 1; 1; -1; 2; 0; 0 |]))
+
+                Expect.stringContains
+                    message
+                    "env 3: action choice 1 is 5, outside [0, 2] of MultiDiscrete([3, 3])"
+                    "named"
+
+                let message =
+                    remoteError (fun () -> env.Step(ReadOnlySpan [| 0; 0; 1; 1; -1; 2; 0; 0 |]))
+
                 Expect.stringContains message "env 2: action choice 0 is -1" "a negative choice"
                 env.Step(ReadOnlySpan [| 0; 0; 1; 1; 2; 2; 0; 0 |])
                 Expect.equal env.Rewards.[2] 6f "the session still steps: 1 x 2 + 2 x 2"
             }
 
             test "MultiBinary and MultiDiscrete steps of the wrong count or field are named" {
-                use session = new EnvSession(fakes 2 (MultiBinary 2) (MultiBinary 3) None, "Fake-v0", Nullable(), Nullable())
-                session.Handle(Request(Version = EnvSession.Version, Spec = SpecRequest())) |> ignore
-                session.Handle(Request(Version = EnvSession.Version, Reset = ResetRequest())) |> ignore
+                use session =
+                    new EnvSession(fakes 2 (MultiBinary 2) (MultiBinary 3) None, "Fake-v0", Nullable(), Nullable())
+
+                session.Handle(Request(Version = EnvSession.Version, Spec = SpecRequest()))
+                |> ignore
+
+                session.Handle(Request(Version = EnvSession.Version, Reset = ResetRequest()))
+                |> ignore
 
                 let stepWith (ints: int list) (floats: float32 list) =
                     let s = StepRequest()
@@ -157,10 +174,19 @@ let tests =
                     "count named"
 
                 let refused = stepWith [ 1; 0; 1; 0; 2; 0 ] []
-                Expect.stringContains refused.Error.Message "env 1: action switch 1 is 2, not 0 or 1 of MultiBinary(3)" "value"
+
+                Expect.stringContains
+                    refused.Error.Message
+                    "env 1: action switch 1 is 2, not 0 or 1 of MultiBinary(3)"
+                    "value"
+
                 let refused = stepWith [] [ 1f; 0f; 1f; 0f; 1f; 0f ]
                 Expect.stringContains refused.Error.Message "got 0 and 6" "the wrong field"
-                Expect.equal (stepWith [ 1; 0; 1; 0; 1; 0 ] []).KindCase Response.KindOneofCase.Batch "valid actions step"
+
+                Expect.equal
+                    (stepWith [ 1; 0; 1; 0; 1; 0 ] []).KindCase
+                    Response.KindOneofCase.Batch
+                    "valid actions step"
             }
 
             test "an env's observation outside its integer space fails on the server, naming the key" {
@@ -201,7 +227,11 @@ let tests =
                 Expect.stringContains message "key 'gear' is 3, not an integer in [0, 2] of Discrete(3)" "key"
                 let md = specOf (SpaceMessages.ToMessage(MultiDiscrete(2, 2))) discreteMessage
                 let message = clientError md (batchOf [ 0f; 1f; 1f; 2f ])
-                Expect.stringContains message "choice 1 is 2, not an integer in [0, 1] of MultiDiscrete([2, 2])" "MultiDiscrete"
+
+                Expect.stringContains
+                    message
+                    "choice 1 is 2, not an integer in [0, 1] of MultiDiscrete([2, 2])"
+                    "MultiDiscrete"
             }
 
             test "malformed spaces in a spec are refused at connect, naming the space and the field" {
@@ -232,7 +262,8 @@ let tests =
                         specOf badShape discreteMessage, "the observation space is a Box of shape (2, 2) with 3 bounds"
                         specOf (Protocol.Space()) discreteMessage, "the observation space is missing"
                         specOf discreteMessage (SpaceMessages.ToMessage(sensors ())), "the action space is Dict("
-                        specOf discreteMessage (Protocol.Space(MultiDiscrete = MultiDiscreteSpace())), "MultiDiscrete of nvec []"
+                        specOf discreteMessage (Protocol.Space(MultiDiscrete = MultiDiscreteSpace())),
+                        "MultiDiscrete of nvec []"
                     ]
 
                 for spec, expected in cases do
@@ -243,7 +274,10 @@ let tests =
 
             test "a v1 client gets an error naming both versions from a v2 server" {
                 use server = serveFakes 1 (Box(-1f, 1f, 2)) (Discrete 2) None
-                use channel = Grpc.Net.Client.GrpcChannel.ForAddress("http://" + server.Address.Substring "grpc://".Length)
+
+                use channel =
+                    Grpc.Net.Client.GrpcChannel.ForAddress("http://" + server.Address.Substring "grpc://".Length)
+
                 let client = EnvironmentService.EnvironmentServiceClient(channel)
                 use call = client.Session(deadline = Nullable(DateTime.UtcNow.AddSeconds 10.0))
                 call.RequestStream.WriteAsync(Request(Version = 1u, Spec = SpecRequest())).Wait()
@@ -251,7 +285,11 @@ let tests =
                 let response = call.ResponseStream.Current
                 Expect.equal response.Version 2u "the server says its version"
                 Expect.equal response.Error.Code Error.Types.Code.UnsupportedVersion "code"
-                Expect.stringContains response.Error.Message "protocol version 1; this server speaks version 2" "both versions"
+
+                Expect.stringContains
+                    response.Error.Message
+                    "protocol version 1; this server speaks version 2"
+                    "both versions"
             }
 
             test "a v2 client gets an error naming both versions from a v1 server" {
@@ -266,7 +304,10 @@ let tests =
                     )
 
                 use server = serve (Scripted(v1Refusal, v1Refusal)) megabytes
-                let message = remoteError (fun () -> RemoteVectorEnv.Connect(server.Address).Dispose())
+
+                let message =
+                    remoteError (fun () -> RemoteVectorEnv.Connect(server.Address).Dispose())
+
                 Expect.stringContains message "answered with protocol version 1" "the server's version"
                 Expect.stringContains message "this client's protocol (version 2)" "the client's version"
                 Expect.stringContains message "request version 2 is not supported" "what the server said"

@@ -257,7 +257,12 @@ let tests =
                     remoteError (fun () -> env.Reset(Nullable 0))
 
                 let short = refused (batch [ 0f; 0f; 0f ] [ 0f; 0f ])
-                Expect.stringContains short "sent 3 values in observations; expected 8 (2 envs, 4 per env of Box(-1, 1, (4,), float32))" "wrong length"
+
+                Expect.stringContains
+                    short
+                    "sent 3 values in observations; expected 8 (2 envs, 4 per env of Box(-1, 1, (4,), float32))"
+                    "wrong length"
+
                 let nan = refused (batch [ 0f; 0f; 0f; 0f; 0f; infinityf; 0f; 0f ] [ 0f; 0f ])
                 Expect.stringContains nan "observation[1] = Infinity for environment 1" "non-finite, named"
 

@@ -32,7 +32,9 @@ let tests =
                 for _, observation in observationSpaces () do
                     for _, action in actionSpaces () do
                         let envs = [ for _ in 1..3 -> new SpaceEnv(observation, action) :> IEnv ]
-                        use expected = new VectorEnv([ for _ in 1..3 -> new SpaceEnv(observation, action) :> IEnv ])
+
+                        use expected =
+                            new VectorEnv([ for _ in 1..3 -> new SpaceEnv(observation, action) :> IEnv ])
 
                         use actual =
                             new SimulatorVectorEnv([ for e in envs -> EnvSimulator(e).Endpoint ], observation, action)
@@ -55,7 +57,8 @@ let tests =
                                 $"{observation} x {action}: finals at {t}"
             }
 
-            test "MultiDiscrete and MultiBinary actions arrive as IntegerVectorActionCommand, one new array per simulator" {
+            test
+                "MultiDiscrete and MultiBinary actions arrive as IntegerVectorActionCommand, one new array per simulator" {
                 let commands = [ ResizeArray<SimulatorCommand>(); ResizeArray<SimulatorCommand>() ]
 
                 use env =
@@ -79,7 +82,8 @@ let tests =
                 Expect.stringContains (string commands.[0].[1]) "Action = [2, 1]" "prints its integers"
             }
 
-            test "an action outside the space is refused before any is sent, naming the simulator, the choice and the space" {
+            test
+                "an action outside the space is refused before any is sent, naming the simulator, the choice and the space" {
                 let commands = [ ResizeArray<SimulatorCommand>(); ResizeArray<SimulatorCommand>() ]
 
                 use env =
@@ -91,8 +95,7 @@ let tests =
 
                 guarded (fun () -> env.Reset(Nullable 0))
 
-                let e =
-                    thrown<ArgumentException>(fun () -> env.Step(ReadOnlySpan [| 0; 0; 1; 5 |]))
+                let e = thrown<ArgumentException>(fun () -> env.Step(ReadOnlySpan [| 0; 0; 1; 5 |]))
 
                 Expect.stringContains
                     e.Message
@@ -125,7 +128,11 @@ let tests =
                 let e = thrown<SimulatorException>(fun () -> env.Reset(Nullable 0))
                 Expect.stringContains e.Message "'cam'" "the simulator"
                 Expect.stringContains e.Message "its observation is outside the observation space" "what"
-                Expect.stringContains e.Message "key 'camera' component 3 is 300, outside [0, 255]" "key, component, bounds"
+
+                Expect.stringContains
+                    e.Message
+                    "key 'camera' component 3 is 300, outside [0, 255]"
+                    "key, component, bounds"
 
                 let badGear = Array.copy good
                 badGear.[12] <- 1.5f
@@ -137,10 +144,18 @@ let tests =
                 Expect.stringContains e.Message "key 'gear' is 1.5, not an integer in [0, 2] of Discrete(3)" "the dtype"
 
                 use md =
-                    new SimulatorVectorEnv([ constant "md" [| 0f; 4f |] (ResizeArray()) ], MultiDiscrete(2, 4), Discrete 2)
+                    new SimulatorVectorEnv(
+                        [ constant "md" [| 0f; 4f |] (ResizeArray()) ],
+                        MultiDiscrete(2, 4),
+                        Discrete 2
+                    )
 
                 let e = thrown<SimulatorException>(fun () -> md.Reset(Nullable 0))
-                Expect.stringContains e.Message "choice 1 is 4, not an integer in [0, 3] of MultiDiscrete([2, 4])" "MultiDiscrete"
+
+                Expect.stringContains
+                    e.Message
+                    "choice 1 is 4, not an integer in [0, 3] of MultiDiscrete([2, 4])"
+                    "MultiDiscrete"
 
                 use short =
                     new SimulatorVectorEnv([ constant "short" good.[0..13] (ResizeArray()) ], dict, Discrete 2)
@@ -163,15 +178,26 @@ let tests =
                     )
 
                 let tick = SimulatorTick.FromParts(space, parts, 1.5, terminated = true)
-                Expect.equal tick.Observation (Array.concat [ Array.init 12 float32; [| 2f |]; [| 0.25f; -0.25f |] ]) "key order"
+
+                Expect.equal
+                    tick.Observation
+                    (Array.concat [ Array.init 12 float32; [| 2f |]; [| 0.25f; -0.25f |] ])
+                    "key order"
+
                 Expect.equal (tick.Reward, tick.Terminated, tick.Truncated) (1.5, true, false) "the rest"
                 Expect.isNull (space.ObservationViolation(ReadOnlySpan tick.Observation)) "an element"
                 parts.Remove "gear" |> ignore
-                let e = thrown<ArgumentException>(fun () -> SimulatorTick.FromParts(space, parts) |> ignore)
+
+                let e =
+                    thrown<ArgumentException>(fun () -> SimulatorTick.FromParts(space, parts) |> ignore)
+
                 Expect.stringContains e.Message "missing the key 'gear' of Dict(" "missing key and space"
                 parts.["gear"] <- [| 0f |]
                 parts.["radar"] <- [| 0f |]
-                let e = thrown<ArgumentException>(fun () -> SimulatorTick.FromParts(space, parts) |> ignore)
+
+                let e =
+                    thrown<ArgumentException>(fun () -> SimulatorTick.FromParts(space, parts) |> ignore)
+
                 Expect.stringContains e.Message "the key 'radar'" "unknown key"
             }
 
@@ -195,7 +221,12 @@ let tests =
                 simulator.OnNext(IntegerVectorActionCommand [| 0; 3 |])
                 Expect.equal ticks.Count 2 "no tick for a rejected action"
                 let message = (nonNull error).Message
-                Expect.stringContains message "md could not apply IntegerVectorActionCommand { Action = [0, 3] }" "the command"
+
+                Expect.stringContains
+                    message
+                    "md could not apply IntegerVectorActionCommand { Action = [0, 3] }"
+                    "the command"
+
                 Expect.stringContains message "choice 1 is 3, outside [0, 2] of MultiDiscrete([3, 3])" "why"
             }
         ]

@@ -89,7 +89,7 @@ let actionSpaces () : (string * Space) list =
 
 /// A random valid action for every one of `n` envs: integers (N x K) or floats (N x D).
 let randomActions (space: Space) (n: int) (rng: Rng) : Choice<int[], float32[]> =
-    let flat = Array.zeroCreate<float32> (n * space.FlatSize)
+    let flat = Array.zeroCreate<float32>(n * space.FlatSize)
 
     for i in 0 .. n - 1 do
         space.Sample(rng, Span(flat, i * space.FlatSize, space.FlatSize))
