@@ -5,17 +5,23 @@
     python3 bridges/python/gym_server.py --env bridges/python/envs/cartpole.py:make --n-envs 8 --port 0
     ./a2c train --env grpc://127.0.0.1:50051
 
-The contract is proto/a2c_env.proto (service a2c.env.v1.EnvironmentService, one bidirectional stream
-per session). Each session gets its own N environments, made by calling the factory N times, stepped in
-lockstep by a loop in this process, and closed when the session ends. An environment is anything with
-Gymnasium's API: `reset(seed=None) -> (obs, info)`, `step(action) -> (obs, reward, terminated,
-truncated, info)`, `observation_space` and `action_space` that are Discrete-like (`n`) or Box-like
-(`low`, `high`, `shape`), and optionally `spec.id`, `spec.max_episode_steps`, `spec.reward_threshold`.
+The contract is proto/a2c_env.proto (protocol version 2; service a2c.env.v1.EnvironmentService, one
+bidirectional stream per session). Each session gets its own N environments, made by calling the factory
+N times, stepped in lockstep by a loop in this process, and closed when the session ends. An environment
+is anything with Gymnasium's API: `reset(seed=None) -> (obs, info)`, `step(action) -> (obs, reward,
+terminated, truncated, info)`, `observation_space` and `action_space`, and optionally `spec.id`,
+`spec.max_episode_steps`, `spec.reward_threshold`. Spaces are recognised by their attributes, as
+Gymnasium's are: Box (`low`, `high`, `shape`, `dtype` float or uint8, any shape), Discrete (`n`,
+`start`), MultiDiscrete (`nvec`, one dimension), MultiBinary (`n` with a one-dimensional `shape`) and,
+for observations, Dict (`spaces`, a mapping of those). Observations travel flat in the protocol's
+layout: a Box row-major, a Discrete as its integer, a Dict's keys in sorted order. MultiDiscrete and
+MultiBinary actions reach the environment as integer arrays (NumPy when installed, else lists).
 
 Needs Python 3.11, grpcio, protobuf and protoc (Debian: apt-get install -y python3-grpcio
 python3-protobuf protobuf-compiler). The message classes are generated from the .proto with protoc on
 first use and cached; no generated gRPC stubs are needed (the service is registered generically).
-NumPy is optional: observations may be numbers, nested lists or tuples, or anything with `.tolist()`.
+NumPy is optional: observations may be numbers, nested lists or tuples, or anything with `.tolist()`
+(Dict observations: a mapping of those).
 Gymnasium is imported only when --env names a Gymnasium id.
 """
 
@@ -61,7 +67,7 @@ try:  # optional: only used to hand Box actions to environments as arrays of the
 except ImportError:
     numpy = None
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 SERVICE_NAME = "a2c.env.v1.EnvironmentService"
 METHOD_NAME = "Session"
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # gRPC's own default receive limit
@@ -247,10 +253,12 @@ def first_non_finite(values: list[float]) -> int | None:
     return None
 
 
-def _is_discrete(space) -> bool:
-    # MultiBinary also has `n`, but with a non-empty shape; Discrete's shape is ().
-    return (hasattr(space, "n") and not hasattr(space, "low")
-            and tuple(getattr(space, "shape", ()) or ()) == ())
+class EnvFailure(Exception):
+    """An environment misbehaved; the message names it and what it did."""
+
+
+class InvalidRequest(Exception):
+    """A request whose content is wrong (INVALID_ARGUMENT); nothing was changed."""
 
 
 def _is_box(space) -> bool:
@@ -264,7 +272,322 @@ def _space_size(shape) -> int:
     return size
 
 
-def _box_bounds(space, what: str) -> tuple[tuple[int, ...], list[float], list[float]]:
+def _dtype_name(dtype) -> str:
+    """`dtype` (a NumPy dtype or type, or a string) as NumPy names it: 'float32', 'uint8', ..."""
+    if dtype is None:
+        return "float32"
+    if numpy is not None:
+        try:
+            return numpy.dtype(dtype).name
+        except TypeError:
+            pass
+    return str(getattr(dtype, "__name__", dtype))
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _reshape(values: list, shape: tuple[int, ...]):
+    """A flat list as nested lists of `shape` (row-major); the plain-Python form of an array."""
+    if len(shape) <= 1:
+        return list(values)
+    stride = len(values) // shape[0]
+    return [_reshape(values[i * stride:(i + 1) * stride], shape[1:]) for i in range(shape[0])]
+
+
+def _as_array(values: list, shape: tuple[int, ...], dtype):
+    """An action as the environment expects it: a NumPy array of `shape` and `dtype` when NumPy is
+    installed, else a number (shape ()) or (nested) lists."""
+    if numpy is not None:
+        return numpy.asarray(values, dtype=dtype).reshape(shape)
+    if shape == ():
+        return values[0]
+    return _reshape(values, shape)
+
+
+def _flat_values(obs, where: str) -> list[float]:
+    try:
+        return flatten(obs)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise EnvFailure(f"{where} an observation that is not numeric ({error})") from None
+
+
+class SpaceLayout:
+    """One space as the protocol carries it: its Space message, its flat size (floats per element),
+    how an observation is flattened and checked, and how integer or float actions are handed over."""
+
+    size: int
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def message(self, pb):
+        raise NotImplementedError
+
+    def encode(self, obs, where: str) -> list[float]:
+        """One observation as `size` floats (EnvFailure naming the key and value when it does not fit)."""
+        raise NotImplementedError
+
+    def violation(self, values: list[int]) -> str | None:
+        """Why one environment's integer action is not in the space, or None (integer spaces only)."""
+        raise NotImplementedError
+
+    def to_env(self, values: list):
+        """One environment's action, as sent, in the form the environment takes."""
+        raise NotImplementedError
+
+
+@dataclasses.dataclass(frozen=True)
+class BoxLayout(SpaceLayout):
+    shape: tuple[int, ...]
+    low: list[float]
+    high: list[float]
+    uint8: bool
+    dtype: Any  # what actions are handed over as (a NumPy dtype when NumPy is installed)
+
+    @property
+    def size(self) -> int:
+        return len(self.low)
+
+    def describe(self) -> str:
+        return f"Box(shape {self.shape}, {'uint8' if self.uint8 else 'float32'})"
+
+    def message(self, pb):
+        dtype = pb.BoxSpace.DType.Value("UINT8" if self.uint8 else "FLOAT32")
+        return pb.Space(box=pb.BoxSpace(low=self.low, high=self.high, shape=list(self.shape), dtype=dtype))
+
+    def encode(self, obs, where: str) -> list[float]:
+        values = _flat_values(obs, where)
+        if len(values) != self.size:
+            raise EnvFailure(f"{where} an observation of {len(values)} elements; its space "
+                             f"{self.describe()} has {self.size}")
+        bad = first_non_finite(values)
+        if bad is not None:
+            raise EnvFailure(f"{where} a non-finite observation (element {bad} is {values[bad]!r}, "
+                             f"not a finite float32)")
+        if self.uint8:
+            low, high = self.low, self.high
+            for index, v in enumerate(values):
+                if not (low[index] <= v <= high[index] and v.is_integer()):
+                    raise EnvFailure(
+                        f"{where} an observation whose element {index} is {v!r}, not a whole number "
+                        f"in [{_format_number(low[index])}, {_format_number(high[index])}] of "
+                        f"{self.describe()}")
+        return values
+
+    def to_env(self, values: list):
+        return _as_array(values, self.shape, self.dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscreteLayout(SpaceLayout):
+    n: int
+    start: int
+    size = 1
+
+    def describe(self) -> str:
+        return f"Discrete({self.n})" if self.start == 0 else f"Discrete({self.n}, start={self.start})"
+
+    def message(self, pb):
+        return pb.Space(discrete=pb.DiscreteSpace(n=self.n, start=self.start))
+
+    def _contains(self, value) -> bool:
+        return value == int(value) and self.start <= value < self.start + self.n
+
+    def encode(self, obs, where: str) -> list[float]:
+        values = _flat_values(obs, where)
+        if len(values) != 1 or not math.isfinite(values[0]) or not self._contains(values[0]):
+            raise EnvFailure(f"{where} the observation {obs!r}, which is not in its {self.describe()} "
+                             f"observation space (an integer in [{self.start}, {self.start + self.n - 1}])")
+        return values
+
+    def violation(self, values: list[int]) -> str | None:
+        return None if self._contains(values[0]) else \
+            f"{values[0]} is outside [{self.start}, {self.start + self.n - 1}] of {self.describe()}"
+
+    def to_env(self, values: list):
+        return int(values[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiDiscreteLayout(SpaceLayout):
+    nvec: tuple[int, ...]
+    dtype: Any
+
+    @property
+    def size(self) -> int:
+        return len(self.nvec)
+
+    def describe(self) -> str:
+        return f"MultiDiscrete([{', '.join(map(str, self.nvec))}])"
+
+    def message(self, pb):
+        return pb.Space(multi_discrete=pb.MultiDiscreteSpace(nvec=list(self.nvec)))
+
+    def _first_bad(self, values) -> int | None:
+        for k, v in enumerate(values):
+            if not (math.isfinite(v) and v == int(v) and 0 <= v < self.nvec[k]):
+                return k
+        return None
+
+    def encode(self, obs, where: str) -> list[float]:
+        values = _flat_values(obs, where)
+        if len(values) != self.size:
+            raise EnvFailure(f"{where} an observation of {len(values)} elements; its space "
+                             f"{self.describe()} has {self.size}")
+        k = self._first_bad(values)
+        if k is not None:
+            raise EnvFailure(f"{where} an observation whose choice {k} is {values[k]!r}, not an integer "
+                             f"in [0, {self.nvec[k] - 1}] of {self.describe()}")
+        return values
+
+    def violation(self, values: list[int]) -> str | None:
+        k = self._first_bad(values)
+        return None if k is None else \
+            f"choice {k} is {values[k]}, outside [0, {self.nvec[k] - 1}] of {self.describe()}"
+
+    def to_env(self, values: list):
+        return _as_array([int(v) for v in values], (self.size,), self.dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiBinaryLayout(SpaceLayout):
+    n: int
+    dtype: Any
+
+    @property
+    def size(self) -> int:
+        return self.n
+
+    def describe(self) -> str:
+        return f"MultiBinary({self.n})"
+
+    def message(self, pb):
+        return pb.Space(multi_binary=pb.MultiBinarySpace(n=self.n))
+
+    @staticmethod
+    def _first_bad(values) -> int | None:
+        return next((k for k, v in enumerate(values) if v not in (0, 1)), None)
+
+    def encode(self, obs, where: str) -> list[float]:
+        values = _flat_values(obs, where)
+        if len(values) != self.n:
+            raise EnvFailure(f"{where} an observation of {len(values)} elements; its space "
+                             f"{self.describe()} has {self.n}")
+        k = self._first_bad(values)
+        if k is not None:
+            raise EnvFailure(f"{where} an observation whose switch {k} is {values[k]!r}, not 0 or 1 of "
+                             f"{self.describe()}")
+        return values
+
+    def violation(self, values: list[int]) -> str | None:
+        k = self._first_bad(values)
+        return None if k is None else f"switch {k} is {values[k]}, not 0 or 1 of {self.describe()}"
+
+    def to_env(self, values: list):
+        return _as_array([int(v) for v in values], (self.n,), self.dtype)
+
+
+@dataclasses.dataclass(frozen=True)
+class DictLayout(SpaceLayout):
+    entries: tuple[tuple[str, SpaceLayout], ...]  # sorted by key: the flat layout's order
+
+    @property
+    def size(self) -> int:
+        return sum(layout.size for _, layout in self.entries)
+
+    def describe(self) -> str:
+        return "Dict(" + ", ".join(f"'{key}': {layout.describe()}" for key, layout in self.entries) + ")"
+
+    def message(self, pb):
+        return pb.Space(dict=pb.DictSpace(entries=[pb.DictEntry(key=key, space=layout.message(pb))
+                                                   for key, layout in self.entries]))
+
+    def encode(self, obs, where: str) -> list[float]:
+        keys = getattr(obs, "keys", None)
+        if not callable(keys):
+            raise EnvFailure(f"{where} an observation of type {type(obs).__name__}, not a mapping of "
+                             f"its {self.describe()} observation space")
+        present = set(keys())
+        values: list[float] = []
+        for key, layout in self.entries:
+            if key not in present:
+                raise EnvFailure(f"{where} an observation without the key '{key}' of its "
+                                 f"{self.describe()} observation space")
+            values.extend(layout.encode(obs[key], f"{where} (key '{key}')"))
+        extra = sorted(str(k) for k in present - {key for key, _ in self.entries})
+        if extra:
+            raise EnvFailure(f"{where} an observation with the key '{extra[0]}', which its "
+                             f"{self.describe()} observation space does not have")
+        return values
+
+
+_SUPPORTED = ("Box (float32 or uint8, any shape), Discrete, MultiDiscrete (one dimension) and "
+              "MultiBinary (one dimension)")
+
+
+def space_layout(space, role: str, in_dict: bool = False) -> SpaceLayout:
+    """The protocol's view of a Gymnasium-like space (duck-typed: Gymnasium is not needed);
+    BridgeError (exit code 2) naming the role, the space and the supported kinds otherwise."""
+    kind = type(space).__name__
+
+    def unsupported(why: str) -> BridgeError:
+        allowed = _SUPPORTED + ("" if role.startswith("action") or in_dict else ", and a Dict of those")
+        return BridgeError(f"unsupported {role} {space!r} ({why}): the protocol carries {allowed}", 2)
+
+    spaces = getattr(space, "spaces", None)
+    if spaces is not None and callable(getattr(spaces, "keys", None)):
+        if in_dict:
+            raise unsupported("a nested Dict; a Dict's sub-spaces are Box, Discrete, MultiDiscrete or "
+                              "MultiBinary")
+        if role.startswith("action"):
+            raise unsupported("a Dict action space")
+        if not spaces:
+            raise unsupported("a Dict without keys")
+        bad_keys = [key for key in spaces.keys() if not isinstance(key, str) or not key]
+        if bad_keys:
+            raise unsupported(f"the key {bad_keys[0]!r} is not a non-empty string")
+        return DictLayout(tuple((key, space_layout(spaces[key], f"{role}'s key '{key}'", True))
+                                for key in sorted(spaces.keys())))
+    if spaces is not None:
+        raise unsupported(f"a {kind} of sub-spaces")
+    if hasattr(space, "nvec"):
+        nvec = getattr(space, "nvec")
+        nvec = nvec.tolist() if callable(getattr(nvec, "tolist", None)) else list(nvec)
+        if not nvec or any(isinstance(k, (list, tuple)) for k in nvec):
+            raise unsupported("a MultiDiscrete must have one dimension, at least one choice")
+        start = getattr(space, "start", None)
+        if start is not None and any(flatten(start)):
+            raise unsupported("a MultiDiscrete with a start other than 0")
+        if any(int(k) < 1 for k in nvec):
+            raise unsupported("every nvec entry must be at least 1")
+        return MultiDiscreteLayout(tuple(int(k) for k in nvec), _int_dtype(space, "int64"))
+    if _is_box(space):
+        return _box_layout(space, role, unsupported)
+    if hasattr(space, "n"):
+        shape = tuple(getattr(space, "shape", ()) or ())
+        if shape == ():
+            n, start = int(space.n), int(getattr(space, "start", 0))
+            if n < 1:
+                raise unsupported("a Discrete needs n of at least 1")
+            return DiscreteLayout(n, start)
+        if len(shape) != 1 or int(shape[0]) < 1:
+            raise unsupported(f"a MultiBinary of shape {shape}; only one dimension is supported")
+        return MultiBinaryLayout(int(shape[0]), _int_dtype(space, "int8"))
+    raise unsupported(f"a {kind}")
+
+
+def _int_dtype(space, default: str):
+    if numpy is None:
+        return None
+    try:
+        return numpy.dtype(getattr(space, "dtype", None) or default)
+    except TypeError:
+        return numpy.dtype(default)
+
+
+def _box_layout(space, role: str, unsupported) -> BoxLayout:
     shape = tuple(int(extent) for extent in (space.shape or ()))
     size = _space_size(shape)
     bounds = []
@@ -273,10 +596,26 @@ def _box_bounds(space, what: str) -> tuple[tuple[int, ...], list[float], list[fl
         if len(values) == 1 and size != 1:
             values = values * size  # a scalar bound broadcast over the shape
         if len(values) != size:
-            raise BridgeError(f"the {what} space's {name} has {len(values)} elements but its shape "
+            raise BridgeError(f"the {role}'s {name} has {len(values)} elements but its shape "
                               f"{shape} has {size}", 2)
         bounds.append(values)
-    return shape, bounds[0], bounds[1]
+    low, high = bounds
+    dtype_name = _dtype_name(getattr(space, "dtype", None))
+    uint8 = dtype_name == "uint8"
+    if uint8 and role.startswith("action"):
+        raise unsupported("a uint8 action box; action boxes are float32")
+    if not uint8 and not dtype_name.startswith("float"):
+        raise unsupported(f"a Box of dtype {dtype_name}; boxes are float32 or uint8")
+    if uint8 and not all(v.is_integer() and 0 <= v <= 255 for v in low + high):
+        raise unsupported("a uint8 box's bounds must be whole numbers in 0..255")
+    dtype = None
+    if numpy is not None:
+        # Hand the env action arrays of its own float type.
+        try:
+            dtype = numpy.dtype(getattr(space, "dtype", None) or numpy.float32)
+        except TypeError:
+            dtype = numpy.dtype(numpy.float32)
+    return BoxLayout(shape, low, high, uint8, dtype)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -284,25 +623,23 @@ class EnvLayout:
     """What the bridge knows about one environment, read once from a probe instance at startup."""
 
     env_id: str
-    observation_size: int  # O: floats per environment in a Batch
-    observation_low: list[float]
-    observation_high: list[float]
-    observation_discrete_n: int | None  # set when observations are one-hot encoded integers
-    observation_discrete_start: int
-    action_discrete_n: int | None  # set for a Discrete action space
-    action_discrete_start: int  # Gymnasium's Discrete(n, start): wire action a is start + a
-    action_shape: tuple[int, ...]  # for a Box action space
-    action_size: int  # D (1 for a Discrete space)
-    action_low: list[float]
-    action_high: list[float]
-    action_dtype: Any
+    observation: SpaceLayout
+    action: SpaceLayout  # Box, Discrete, MultiDiscrete or MultiBinary
     max_episode_steps: int
     reward_threshold: float | None
 
+    @property
+    def observation_size(self) -> int:
+        """O: floats per environment in a Batch."""
+        return self.observation.size
+
+    @property
+    def action_size(self) -> int:
+        """Values per environment in a StepRequest (1 for Discrete)."""
+        return self.action.size
+
     def describe_action_space(self) -> str:
-        if self.action_discrete_n is not None:
-            return f"Discrete({self.action_discrete_n})"
-        return f"Box of shape {self.action_shape} ({self.action_size} floats per env)"
+        return self.action.describe()
 
 
 def describe_env(env, fallback_id: str) -> EnvLayout:
@@ -312,104 +649,29 @@ def describe_env(env, fallback_id: str) -> EnvLayout:
     if obs_space is None or act_space is None:
         raise BridgeError(f"the environment ({type(env).__name__}) has no observation_space or "
                           f"action_space attribute", 2)
-
-    if _is_discrete(obs_space):
-        n = int(obs_space.n)
-        obs = dict(observation_size=n, observation_low=[0.0] * n, observation_high=[1.0] * n,
-                   observation_discrete_n=n,
-                   observation_discrete_start=int(getattr(obs_space, "start", 0)))
-    elif _is_box(obs_space):
-        shape, low, high = _box_bounds(obs_space, "observation")
-        obs = dict(observation_size=len(low), observation_low=low, observation_high=high,
-                   observation_discrete_n=None, observation_discrete_start=0)
-    else:
-        raise BridgeError(f"unsupported observation space {obs_space!r}: the protocol carries Box "
-                          f"and Discrete (served one-hot) observations only", 2)
-
-    if _is_discrete(act_space):
-        act = dict(action_discrete_n=int(act_space.n),
-                   action_discrete_start=int(getattr(act_space, "start", 0)),
-                   action_shape=(), action_size=1, action_low=[], action_high=[], action_dtype=None)
-    elif _is_box(act_space):
-        shape, low, high = _box_bounds(act_space, "action")
-        dtype = getattr(act_space, "dtype", None)
-        if numpy is not None:
-            # Hand the env arrays of its own float type; integer boxes get float32 (unusual).
-            try:
-                dtype = numpy.dtype(dtype) if dtype is not None else numpy.dtype(numpy.float32)
-                if not numpy.issubdtype(dtype, numpy.floating):
-                    dtype = numpy.dtype(numpy.float32)
-            except TypeError:
-                dtype = numpy.dtype(numpy.float32)
-        act = dict(action_discrete_n=None, action_discrete_start=0, action_shape=shape,
-                   action_size=len(low), action_low=low, action_high=high, action_dtype=dtype)
-    else:
-        raise BridgeError(f"unsupported action space {act_space!r}: the protocol carries Discrete and "
-                          f"Box actions only", 2)
-
+    observation = space_layout(obs_space, "observation space")
+    action = space_layout(act_space, "action space")
     spec = getattr(env, "spec", None)
     env_id = getattr(spec, "id", None)
     max_steps = getattr(spec, "max_episode_steps", None)
     threshold = getattr(spec, "reward_threshold", None)
     threshold = float(threshold) if threshold is not None and math.isfinite(float(threshold)) else None
     return EnvLayout(env_id=env_id if isinstance(env_id, str) and env_id else fallback_id,
+                     observation=observation, action=action,
                      max_episode_steps=min(int(max_steps), 2**32 - 1) if max_steps else 0,
-                     reward_threshold=threshold, **obs, **act)
-
-
-class EnvFailure(Exception):
-    """An environment misbehaved; the message names it and what it did."""
-
-
-class InvalidRequest(Exception):
-    """A request whose content is wrong (INVALID_ARGUMENT); nothing was changed."""
+                     reward_threshold=threshold)
 
 
 def encode_observation(layout: EnvLayout, obs, where: str) -> list[float]:
-    """One environment's observation as O float32-representable floats, or EnvFailure."""
-    if layout.observation_discrete_n is not None:
-        n = layout.observation_discrete_n
-        try:
-            value = flatten(obs)
-            index = int(value[0]) - layout.observation_discrete_start if len(value) == 1 else None
-        except (TypeError, ValueError, OverflowError) as error:
-            raise EnvFailure(f"{where} an observation that is not an integer ({error})") from None
-        if index is None or value[0] != int(value[0]) or not 0 <= index < n:
-            raise EnvFailure(f"{where} the observation {obs!r}, which is not in its Discrete({n}) "
-                             f"observation space")
-        one_hot = [0.0] * n
-        one_hot[index] = 1.0
-        return one_hot
-    try:
-        values = flatten(obs)
-    except (TypeError, ValueError, OverflowError) as error:
-        raise EnvFailure(f"{where} an observation that is not numeric ({error})") from None
-    if len(values) != layout.observation_size:
-        raise EnvFailure(f"{where} an observation of {len(values)} elements; the observation space "
-                         f"has {layout.observation_size}")
-    bad = first_non_finite(values)
-    if bad is not None:
-        raise EnvFailure(f"{where} a non-finite observation (element {bad} is {values[bad]!r}, "
-                         f"not a finite float32)")
-    return values
-
-
-def _reshape(values: list[float], shape: tuple[int, ...]):
-    """A flat list as nested lists of `shape` (row-major); the plain-Python form of a Box action."""
-    if len(shape) <= 1:
-        return list(values)
-    stride = len(values) // shape[0]
-    return [_reshape(values[i * stride:(i + 1) * stride], shape[1:]) for i in range(shape[0])]
+    """One environment's observation as O float32-representable floats in the protocol's flat
+    layout (a Dict's keys in sorted order), or EnvFailure naming the key and value at fault."""
+    return layout.observation.encode(obs, where)
 
 
 def box_action(layout: EnvLayout, values: list[float]):
     """A Box action as the environment expects it: an array of the space's shape when NumPy is
     installed, else a float (shape ()) or (nested) lists. Values are passed as sent, not clipped."""
-    if numpy is not None:
-        return numpy.asarray(values, dtype=layout.action_dtype).reshape(layout.action_shape)
-    if layout.action_shape == ():
-        return values[0]
-    return _reshape(values, layout.action_shape)
+    return layout.action.to_env(values)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,13 +796,9 @@ class Session:
 
     def _spec(self):
         layout, pb = self.config.layout, self.pb
-        obs_space = pb.Space(box=pb.BoxSpace(low=layout.observation_low, high=layout.observation_high))
-        if layout.action_discrete_n is not None:
-            act_space = pb.Space(discrete=pb.DiscreteSpace(n=layout.action_discrete_n))
-        else:
-            act_space = pb.Space(box=pb.BoxSpace(low=layout.action_low, high=layout.action_high))
         spec = pb.Spec(env_id=layout.env_id, num_envs=self.config.n_envs,
-                       observation_space=obs_space, action_space=act_space,
+                       observation_space=layout.observation.message(pb),
+                       action_space=layout.action.message(pb),
                        max_episode_steps=layout.max_episode_steps)
         if layout.reward_threshold is not None:
             spec.reward_threshold = layout.reward_threshold
@@ -626,27 +884,32 @@ class Session:
         """The N environment actions; InvalidRequest if the StepRequest's actions are wrong."""
         layout, n = self.config.layout, len(self.envs)
         discrete, continuous = step.discrete_actions, step.continuous_actions
-        if layout.action_discrete_n is not None:
-            count = layout.action_discrete_n
+        space, size = layout.action, layout.action_size
+        expected = n * size
+        per_env = "one per env" if size == 1 else f"{n} envs x {size}"
+        if not isinstance(space, BoxLayout):
             if len(continuous):
                 also = f" and {len(discrete)} discrete_actions" if len(discrete) else ""
                 raise InvalidRequest(
                     f"continuous_actions has {len(continuous)} values{also}, but the action space is "
-                    f"Discrete({count}): expected {n} discrete_actions (one per env) and an empty "
+                    f"{space.describe()}: expected {expected} discrete_actions ({per_env}) and an empty "
                     f"continuous_actions")
-            if len(discrete) != n:
-                raise InvalidRequest(f"expected {n} discrete_actions (one per env), got {len(discrete)}")
+            if len(discrete) != expected:
+                raise InvalidRequest(f"expected {expected} discrete_actions ({per_env}) for the action "
+                                     f"space {space.describe()}, got {len(discrete)}")
+            values = list(discrete)
             actions = []
-            for index, action in enumerate(discrete):
-                if not 0 <= action < count:
-                    raise InvalidRequest(
-                        f"discrete_actions[{index}] = {action} for env {index} is out of range: the "
-                        f"action space is Discrete({count}), actions 0..{count - 1}")
-                actions.append(action + layout.action_discrete_start)
+            for index in range(n):
+                action = values[index * size:(index + 1) * size]
+                why = space.violation(action)
+                if why is not None:
+                    if isinstance(space, DiscreteLayout):
+                        raise InvalidRequest(f"discrete_actions[{index}] = {action[0]} for env {index} is "
+                                             f"out of range: {why}")
+                    raise InvalidRequest(f"env {index}: action {why}")
+                actions.append(space.to_env(action))
             return actions
 
-        size = layout.action_size
-        expected = n * size
         if len(discrete):
             also = f" and {len(continuous)} continuous_actions" if len(continuous) else ""
             raise InvalidRequest(
@@ -833,7 +1096,7 @@ def probe(source: EnvSource, n_envs: int, max_message_bytes: int) -> EnvLayout:
     finally:
         _close_all([env], "startup")
     # The largest messages: a step's Batch (observations and final observations, packed float32)
-    # and a StepRequest of N x D floats (or N int32 varints, 5 bytes at most). 64 bytes of slack
+    # and a StepRequest of N x D floats (or N x K int32 varints, 5 bytes at most). 64 bytes of slack
     # cover tags and lengths.
     batch_bytes = 8 * n_envs * layout.observation_size + 6 * n_envs + 64
     step_bytes = 5 * n_envs * layout.action_size + 64

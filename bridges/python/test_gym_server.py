@@ -120,17 +120,17 @@ class CountingEnv:
         self.closed = True
 
 
-class OneHotEnv:
+class DiscreteObsEnv:
     """Discrete(5) observations (the step count mod 5) and a Box action of shape (2,) in [-1, 1]."""
 
     observation_space = cartpole.Discrete(5)
     action_space = cartpole.Box([-1.0, -1.0], [1.0, 1.0])
 
-    instances: list["OneHotEnv"] = []
+    instances: list["DiscreteObsEnv"] = []
 
     def __init__(self):
         self.count, self.actions = 0, []
-        OneHotEnv.instances.append(self)
+        DiscreteObsEnv.instances.append(self)
 
     def reset(self, seed=None):
         self.count = 0
@@ -140,6 +140,85 @@ class OneHotEnv:
         self.actions.append(action)
         self.count += 1
         return self.count % 5, 0.5, False, False, {}
+
+
+class BoxLike:
+    """A Box of any shape and dtype (a string, as Gymnasium's dtype prints), bounds as given."""
+
+    def __init__(self, low, high, shape, dtype="float32"):
+        self.low, self.high, self.shape, self.dtype = low, high, tuple(shape), dtype
+
+    def __repr__(self):
+        return f"Box({self.low}, {self.high}, {self.shape}, {self.dtype})"
+
+
+class DiscreteLike:
+    def __init__(self, n, start=0):
+        self.n, self.start, self.shape = n, start, ()
+
+    def __repr__(self):
+        return f"Discrete({self.n}, start={self.start})"
+
+
+class MultiDiscreteLike:
+    def __init__(self, nvec):
+        self.nvec, self.dtype = nvec, "int64"
+        self.shape = (len(nvec),)
+
+    def __repr__(self):
+        return f"MultiDiscrete({self.nvec})"
+
+
+class MultiBinaryLike:
+    def __init__(self, n):
+        self.n, self.shape, self.dtype = n, (n,), "int8"
+
+    def __repr__(self):
+        return f"MultiBinary({self.n})"
+
+
+class DictLike:
+    def __init__(self, spaces):
+        self.spaces = dict(spaces)
+
+    def __repr__(self):
+        return f"Dict({self.spaces})"
+
+
+class TupleLike:
+    def __init__(self, *spaces):
+        self.spaces = tuple(spaces)
+
+    def __repr__(self):
+        return f"Tuple{self.spaces}"
+
+
+class TextLike:
+    max_length, min_length = 8, 1
+
+    def __repr__(self):
+        return "Text(1, 8)"
+
+
+class SpaceEnv:
+    """Given spaces; reset returns observations[0], step t returns observations[t] (the last one
+    from then on) with reward 1. Records the actions it gets."""
+
+    instances: list["SpaceEnv"] = []
+
+    def __init__(self, observation_space, action_space, observations):
+        self.observation_space, self.action_space = observation_space, action_space
+        self.observations, self.t, self.actions = observations, 0, []
+        SpaceEnv.instances.append(self)
+
+    def reset(self, seed=None):
+        self.t = 0
+        return self.observations[0], {}
+
+    def step(self, action):
+        self.actions.append(action)
+        self.t += 1
+        return self.observations[min(self.t, len(self.observations) - 1)], 1.0, False, False, {}
 
 
 class FlakyFactory:
@@ -179,16 +258,16 @@ class Client:
         self._requests.put(request)
         return next(self._responses)
 
-    def spec(self, version=1):
+    def spec(self, version=gym_server.PROTOCOL_VERSION):
         return self.send(pb.Request(version=version, spec=pb.SpecRequest()))
 
     def reset(self, seed=None):
         reset = pb.ResetRequest() if seed is None else pb.ResetRequest(seed=seed)
-        return self.send(pb.Request(version=1, reset=reset))
+        return self.send(pb.Request(version=gym_server.PROTOCOL_VERSION, reset=reset))
 
     def step(self, discrete=(), continuous=()):
         step = pb.StepRequest(discrete_actions=list(discrete), continuous_actions=list(continuous))
-        return self.send(pb.Request(version=1, step=step))
+        return self.send(pb.Request(version=gym_server.PROTOCOL_VERSION, step=step))
 
     def finish(self):
         """Ends our side of the stream and waits for the server to end its side."""
@@ -239,7 +318,7 @@ class BridgeTestCase(unittest.TestCase):
         patcher.start()
         self.addCleanup(patcher.stop)
         CountingEnv.instances = []
-        OneHotEnv.instances = []
+        DiscreteObsEnv.instances = []
 
     def serve(self, factory, n_envs, **kwargs) -> Served:
         served = Served(factory, n_envs, **kwargs)
@@ -247,14 +326,14 @@ class BridgeTestCase(unittest.TestCase):
         return served
 
     def assert_error(self, response, code, *fragments):
-        self.assertEqual(response.version, 1)
+        self.assertEqual(response.version, gym_server.PROTOCOL_VERSION)
         self.assertEqual(response.WhichOneof("kind"), "error", response)
         self.assertEqual(Code.Name(response.error.code), Code.Name(code), response.error.message)
         for fragment in fragments:
             self.assertIn(fragment, response.error.message)
 
     def assert_batch(self, response):
-        self.assertEqual(response.version, 1)
+        self.assertEqual(response.version, gym_server.PROTOCOL_VERSION)
         self.assertEqual(response.WhichOneof("kind"), "batch", response)
         return response.batch
 
@@ -276,7 +355,7 @@ class SpecTests(BridgeTestCase):
     def test_spec_describes_cartpole(self):
         client = self.serve(cartpole.make, 4, name="bridges/python/envs/cartpole.py:make").session()
         response = client.spec()
-        self.assertEqual(response.version, 1)
+        self.assertEqual(response.version, gym_server.PROTOCOL_VERSION)
         self.assertEqual(response.WhichOneof("kind"), "spec")
         spec = response.spec
         self.assertEqual(spec.env_id, "CartPole-v1")
@@ -298,24 +377,26 @@ class SpecTests(BridgeTestCase):
         self.assertEqual(spec.max_episode_steps, 0)
         self.assertFalse(spec.HasField("reward_threshold"))
 
-    def test_discrete_observations_are_one_hot_and_box_actions_pass_unclipped(self):
-        served = self.serve(OneHotEnv, 2)
+    def test_discrete_observations_travel_as_their_integer_and_box_actions_pass_unclipped(self):
+        served = self.serve(DiscreteObsEnv, 2)
         client = served.session()
         spec = client.spec().spec
-        self.assertEqual(list(spec.observation_space.box.low), [0.0] * 5)
-        self.assertEqual(list(spec.observation_space.box.high), [1.0] * 5)
+        self.assertEqual(spec.observation_space.WhichOneof("kind"), "discrete")
+        self.assertEqual((spec.observation_space.discrete.n, spec.observation_space.discrete.start), (5, 0))
         self.assertEqual(spec.action_space.WhichOneof("kind"), "box")
         self.assertEqual(list(spec.action_space.box.low), [-1.0, -1.0])
         self.assertEqual(list(spec.action_space.box.high), [1.0, 1.0])
+        self.assertEqual(list(spec.action_space.box.shape), [2])
+        self.assertEqual(spec.action_space.box.dtype, pb.BoxSpace.DType.Value("FLOAT32"))
 
         batch = self.assert_batch(client.reset())
-        self.assertEqual(list(batch.observations), [1.0, 0, 0, 0, 0] * 2)
+        self.assertEqual(list(batch.observations), [0.0] * 2)
         batch = self.assert_batch(client.step(continuous=[5.0, -7.5, 0.25, 0.5]))
-        self.assertEqual(list(batch.observations), [0, 1.0, 0, 0, 0] * 2)
+        self.assertEqual(list(batch.observations), [1.0] * 2)
         self.assertEqual(list(batch.rewards), [0.5, 0.5])
         # The session's envs are the second and third instances (the first was the startup probe).
         # list() accepts both forms the bridge may pass: a NumPy array or a plain list.
-        sent = [[float(v) for v in list(env.actions[0])] for env in OneHotEnv.instances[1:3]]
+        sent = [[float(v) for v in list(env.actions[0])] for env in DiscreteObsEnv.instances[1:3]]
         self.assertEqual(sent, [[5.0, -7.5], [0.25, 0.5]])
 
 
@@ -364,6 +445,103 @@ class NumpyTests(BridgeTestCase):
         self.assertIsInstance(action, np.ndarray)
         self.assertEqual((action.shape, action.dtype), ((3,), np.float32))
         self.assertEqual(action.tolist(), [0.5, -2.0, 1.0])  # as sent: not clipped
+
+
+class SpaceKindTests(BridgeTestCase):
+    """Every space kind: its Space message, its flat observations, its actions as the env gets them."""
+
+    def serve_spaces(self, observation_space, action_space, observations, n_envs=2):
+        SpaceEnv.instances = []
+        factory = lambda: SpaceEnv(observation_space, action_space, observations)
+        client = self.serve(factory, n_envs).session()
+        spec = client.spec().spec
+        return client, spec, SpaceEnv.instances[1:]  # the first instance was the startup probe
+
+    def test_float32_box_of_any_shape_travels_row_major(self):
+        box = BoxLike([[-1, -2, -3], [-4, -5, -6]], [[1, 2, 3], [4, 5, 6]], (2, 3))
+        client, spec, _ = self.serve_spaces(box, cartpole.Discrete(2), [[[1, 2, 3], [4, 5, 6]]])
+        self.assertEqual(list(spec.observation_space.box.shape), [2, 3])
+        self.assertEqual(spec.observation_space.box.dtype, pb.BoxSpace.DType.Value("FLOAT32"))
+        self.assertEqual(list(spec.observation_space.box.low), [-1, -2, -3, -4, -5, -6])
+        self.assertEqual(list(self.assert_batch(client.reset()).observations), [1, 2, 3, 4, 5, 6] * 2)
+
+    def test_uint8_image_is_whole_numbers_and_a_fraction_is_named(self):
+        image = BoxLike(0, 255, (2, 2, 3), "uint8")
+        pixels = [[[0, 1, 2], [3, 4, 5]], [[6, 7, 8], [9, 10, 255]]]
+        spoiled = [[[0, 1, 2.5], [3, 4, 5]], [[6, 7, 8], [9, 10, 11]]]
+        client, spec, _ = self.serve_spaces(image, cartpole.Discrete(2), [pixels, spoiled])
+        box = spec.observation_space.box
+        self.assertEqual((list(box.shape), box.dtype), ([2, 2, 3], pb.BoxSpace.DType.Value("UINT8")))
+        self.assertEqual((list(box.low), list(box.high)), ([0.0] * 12, [255.0] * 12))
+        self.assertEqual(list(self.assert_batch(client.reset()).observations), list(range(11)) + [255] + list(range(11)) + [255])
+        self.assert_error(client.step(discrete=[0, 1]), Code.ENVIRONMENT_FAILED, "env 0",
+                          "element 2 is 2.5, not a whole number in [0, 255] of Box(shape (2, 2, 3), uint8)")
+
+    def test_discrete_with_start_carries_its_values(self):
+        client, spec, envs = self.serve_spaces(DiscreteLike(5, start=-2), DiscreteLike(3, start=1), [-2, -1, 3])
+        self.assertEqual((spec.observation_space.discrete.n, spec.observation_space.discrete.start), (5, -2))
+        self.assertEqual((spec.action_space.discrete.n, spec.action_space.discrete.start), (3, 1))
+        self.assertEqual(list(self.assert_batch(client.reset()).observations), [-2.0, -2.0])
+        self.assertEqual(list(self.assert_batch(client.step(discrete=[1, 3])).observations), [-1.0, -1.0])
+        self.assertEqual([env.actions for env in envs], [[1], [3]])  # the values themselves, as ints
+        self.assert_error(client.step(discrete=[1, 0]), Code.INVALID_ARGUMENT, "env 1",
+                          "outside [1, 3] of Discrete(3, start=1)")
+        self.assert_error(client.step(discrete=[1, 1]), Code.ENVIRONMENT_FAILED, "env 0",
+                          "the observation 3, which is not in its Discrete(5, start=-2)")
+
+    def test_multidiscrete_actions_are_checked_and_arrive_as_integer_arrays(self):
+        client, spec, envs = self.serve_spaces(MultiDiscreteLike([2, 4]), MultiDiscreteLike([3, 3]),
+                                               [[1, 3], [0, 0], [2, 0]])
+        self.assertEqual(list(spec.observation_space.multi_discrete.nvec), [2, 4])
+        self.assertEqual(list(spec.action_space.multi_discrete.nvec), [3, 3])
+        self.assertEqual(list(self.assert_batch(client.reset()).observations), [1, 3, 1, 3])
+        self.assert_batch(client.step(discrete=[2, 0, 1, 2]))
+        sent = [[int(v) for v in env.actions[0]] for env in envs]
+        self.assertEqual(sent, [[2, 0], [1, 2]])
+        if np is not None:
+            self.assertEqual((envs[0].actions[0].dtype, envs[0].actions[0].shape), (np.int64, (2,)))
+        self.assert_error(client.step(discrete=[0, 0, 1, 5]), Code.INVALID_ARGUMENT,
+                          "env 1: action choice 1 is 5, outside [0, 2] of MultiDiscrete([3, 3])")
+        self.assert_error(client.step(discrete=[0, 0, 1]), Code.INVALID_ARGUMENT,
+                          "expected 4 discrete_actions (2 envs x 2)", "got 3")
+        self.assert_error(client.step(continuous=[0.0] * 4), Code.INVALID_ARGUMENT, "MultiDiscrete([3, 3])")
+        self.assertEqual(len(envs[0].actions), 1)  # refused steps reached no env
+        self.assert_error(client.step(discrete=[0, 0, 0, 0]), Code.ENVIRONMENT_FAILED,
+                          "choice 0 is 2.0, not an integer in [0, 1] of MultiDiscrete([2, 4])")
+
+    def test_multibinary_actions_and_observations_are_zeros_and_ones(self):
+        client, spec, envs = self.serve_spaces(MultiBinaryLike(3), MultiBinaryLike(2), [[1, 0, 1], [0, 2, 0]])
+        self.assertEqual((spec.observation_space.multi_binary.n, spec.action_space.multi_binary.n), (3, 2))
+        self.assertEqual(list(self.assert_batch(client.reset()).observations), [1, 0, 1] * 2)
+        self.assert_error(client.step(discrete=[1, 0, 2, 0]), Code.INVALID_ARGUMENT,
+                          "env 1: action switch 0 is 2, not 0 or 1 of MultiBinary(2)")
+        self.assert_error(client.step(discrete=[1, 0, 0, 1]), Code.ENVIRONMENT_FAILED,
+                          "switch 1 is 2.0, not 0 or 1 of MultiBinary(3)")
+        self.assertEqual([int(v) for v in envs[0].actions[0]], [1, 0])  # env 0 failed after stepping
+
+    def test_dict_observations_are_flattened_in_sorted_key_order(self):
+        space = DictLike({"speed": cartpole.Box([-1.0, -1.0], [1.0, 1.0]),
+                          "camera": BoxLike(0, 255, (1, 2, 1), "uint8"),
+                          "gear": DiscreteLike(3)})
+        good = {"speed": [0.5, -0.5], "gear": 2, "camera": [[[7], [9]]]}
+        client, spec, _ = self.serve_spaces(space, cartpole.Discrete(2), [good, good])
+        entries = spec.observation_space.dict.entries
+        self.assertEqual([e.key for e in entries], ["camera", "gear", "speed"])
+        self.assertEqual([e.space.WhichOneof("kind") for e in entries], ["box", "discrete", "box"])
+        self.assertEqual(entries[0].space.box.dtype, pb.BoxSpace.DType.Value("UINT8"))
+        self.assertEqual(list(self.assert_batch(client.reset()).observations), [7, 9, 2, 0.5, -0.5] * 2)
+
+    def test_dict_observation_missing_a_key_or_with_a_bad_value_names_the_key(self):
+        space = DictLike({"speed": cartpole.Box([-1.0], [1.0]), "gear": DiscreteLike(3)})
+        cases = (({"speed": [0.5]}, "without the key 'gear' of its Dict('gear': Discrete(3), 'speed'"),
+                 ({"speed": [0.5], "gear": 1, "radar": 3}, "with the key 'radar'"),
+                 ({"speed": [0.5], "gear": 4}, "(key 'gear') the observation 4"),
+                 ({"speed": [0.5, 0.5], "gear": 1}, "(key 'speed') an observation of 2 elements"),
+                 ([0.5, 1], "not a mapping"))
+        for observation, fragment in cases:
+            with self.subTest(fragment=fragment):
+                client, _, _ = self.serve_spaces(space, cartpole.Discrete(2), [observation])
+                self.assert_error(client.reset(), Code.ENVIRONMENT_FAILED, "env 0", fragment)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,14 +658,17 @@ class SequenceErrorTests(BridgeTestCase):
 
     def test_unsupported_version_names_both_versions(self):
         client = self.serve(CountingEnv, 2).session()
-        for version in (2, 0):
+        # A v1 client (and any other version) gets the refusal in this server's version, naming both.
+        for version in (1, 3, 0):
             response = client.spec(version=version)
-            self.assert_error(response, Code.UNSUPPORTED_VERSION, f"version {version}", "version 1")
+            self.assert_error(response, Code.UNSUPPORTED_VERSION, f"request version {version}",
+                              "speaks protocol version 2")
         self.assertEqual(client.spec().WhichOneof("kind"), "spec")
 
     def test_request_without_kind(self):
         client = self.serve(CountingEnv, 2).session()
-        self.assert_error(client.send(pb.Request(version=1)), Code.INVALID_ARGUMENT, "none of")
+        self.assert_error(client.send(pb.Request(version=gym_server.PROTOCOL_VERSION)), Code.INVALID_ARGUMENT,
+                          "none of")
 
 
 class ActionErrorTests(BridgeTestCase):
@@ -514,23 +695,24 @@ class ActionErrorTests(BridgeTestCase):
 
     def test_discrete_action_out_of_range_names_env_and_value(self):
         client = self.serve(CountingEnv, 3).session(ready=True)
-        self.assert_error(client.step(discrete=[0, 1, 3]), Code.INVALID_ARGUMENT, "env 2", "= 3", "0..2")
+        self.assert_error(client.step(discrete=[0, 1, 3]), Code.INVALID_ARGUMENT, "env 2", "= 3",
+                          "outside [0, 2] of Discrete(3)")
         self.assert_error(client.step(discrete=[-1, 1, 2]), Code.INVALID_ARGUMENT, "env 0", "= -1")
         self.assert_batch(client.step(discrete=[0, 1, 2]))
 
     def test_wrong_number_of_continuous_actions(self):
-        client = self.serve(OneHotEnv, 3).session(ready=True)
+        client = self.serve(DiscreteObsEnv, 3).session(ready=True)
         self.assert_error(client.step(continuous=[0.0] * 5), Code.INVALID_ARGUMENT, "expected 6", "got 5")
 
     def test_discrete_actions_for_a_box_space(self):
-        client = self.serve(OneHotEnv, 3).session(ready=True)
+        client = self.serve(DiscreteObsEnv, 3).session(ready=True)
         self.assert_error(client.step(discrete=[0, 0, 0]), Code.INVALID_ARGUMENT, "discrete_actions",
                           "expected 6 continuous_actions")
         self.assert_error(client.step(discrete=[0, 0, 0], continuous=[0.0] * 6), Code.INVALID_ARGUMENT,
                           "discrete_actions")
 
     def test_non_finite_continuous_action_names_env(self):
-        client = self.serve(OneHotEnv, 3).session(ready=True)
+        client = self.serve(DiscreteObsEnv, 3).session(ready=True)
         for bad in (math.nan, math.inf, -math.inf):
             response = client.step(continuous=[0.0, 0.0, 0.0, bad, 0.0, 0.0])
             self.assert_error(response, Code.INVALID_ARGUMENT, "env 1", "not finite")
@@ -639,21 +821,35 @@ class ConnectionTests(BridgeTestCase):
         self.assertEqual(raised.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
         self.assert_batch(served.session(ready=True).step(discrete=[0, 0]))
 
-    def test_unsupported_spaces_are_refused_at_startup(self):
-        class MultiBinaryLike:
-            n, shape = 4, (4,)
-
-        class DictEnv(CountingEnv):
-            observation_space = {"position": cartpole.Box([0.0], [1.0])}
-
-        class MultiBinaryEnv(CountingEnv):
-            action_space = MultiBinaryLike()
-
-        for factory, fragment in ((DictEnv, "observation space"), (MultiBinaryEnv, "action space")):
-            with self.assertRaises(gym_server.BridgeError) as raised:
-                gym_server.probe(gym_server.EnvSource("odd", factory), 1, 1 << 20)
-            self.assertIn(fragment, str(raised.exception))
-            self.assertEqual(raised.exception.exit_code, 2)
+    def test_unsupported_spaces_are_refused_at_startup_naming_the_space(self):
+        cases = (
+            (TupleLike(cartpole.Discrete(2), cartpole.Discrete(3)), None, "a TupleLike of sub-spaces"),
+            (DictLike({"inner": DictLike({"x": cartpole.Discrete(2)})}), None,
+             "observation space's key 'inner'"),
+            (DictLike({"inner": DictLike({"x": cartpole.Discrete(2)})}), None, "a nested Dict"),
+            (TextLike(), None, "a TextLike"),
+            ({"position": cartpole.Box([0.0], [1.0])}, None, "a dict"),
+            (MultiDiscreteLike([[2, 2], [3, 3]]), None, "one dimension"),
+            (BoxLike([0], [9], (1,), "int64"), None, "dtype int64"),
+            (BoxLike([0], [300], (1,), "uint8"), None, "whole numbers in 0..255"),
+            (None, DictLike({"a": cartpole.Discrete(2)}), "a Dict action space"),
+            (None, BoxLike([0], [1], (1,), "uint8"), "a uint8 action box"),
+            (None, TextLike(), "action space"),
+        )
+        for observation_space, action_space, fragment in cases:
+            def factory():
+                env = CountingEnv()
+                if observation_space is not None:
+                    env.observation_space = observation_space
+                if action_space is not None:
+                    env.action_space = action_space
+                return env
+            with self.subTest(fragment=fragment):
+                with self.assertRaises(gym_server.BridgeError) as raised:
+                    gym_server.probe(gym_server.EnvSource("odd", factory), 1, 1 << 20)
+                self.assertIn(fragment, str(raised.exception))
+                self.assertIn("the protocol carries Box (float32 or uint8, any shape)", str(raised.exception))
+                self.assertEqual(raised.exception.exit_code, 2)
 
     def test_message_limit_too_small_for_the_batches_is_refused_at_startup(self):
         source = gym_server.EnvSource("cartpole", cartpole.make)

@@ -13,7 +13,7 @@ namespace A2C.Envs.Remote;
 public sealed class EnvSession : IDisposable
 {
     /// <summary>The protocol version this side speaks.</summary>
-    public const uint Version = 1;
+    public const uint Version = 2;
 
     private readonly IVectorEnv _env;
     private readonly string _envId;
@@ -47,7 +47,7 @@ public sealed class EnvSession : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         if (request.Version != Version)
         {
-            return Fail(Error.Types.Code.UnsupportedVersion, $"the request speaks protocol version {request.Version}; this server speaks version {Version}.");
+            return Fail(Error.Types.Code.UnsupportedVersion, $"the request speaks protocol version {request.Version}; this server speaks version {Version}: use a client of version {Version}.");
         }
 
         return request.KindCase switch
@@ -65,13 +65,6 @@ public sealed class EnvSession : IDisposable
     private static Response Fail(Error.Types.Code code, string message) =>
         new() { Version = Version, Error = new Error { Code = code, Message = message } };
 
-    private static Protocol.Space ToMessage(Spaces.Space space) => space switch
-    {
-        Discrete { Start: 0 } d => new Protocol.Space { Discrete = new DiscreteSpace { N = (uint)d.N } },
-        Box b => new Protocol.Space { Box = new BoxSpace { Low = { b.Low }, High = { b.High } } },
-        _ => throw new NotSupportedException($"the protocol has no message for a {space.GetType().Name} space."),
-    };
-
     private Response HandleSpec()
     {
         if (_specSent)
@@ -84,8 +77,8 @@ public sealed class EnvSession : IDisposable
         {
             EnvId = _envId,
             NumEnvs = (uint)_env.NumEnvs,
-            ObservationSpace = ToMessage(_env.SingleObservationSpace),
-            ActionSpace = ToMessage(_env.SingleActionSpace),
+            ObservationSpace = SpaceMessages.ToMessage(_env.SingleObservationSpace),
+            ActionSpace = SpaceMessages.ToMessage(_env.SingleActionSpace),
             MaxEpisodeSteps = (uint)(_maxEpisodeSteps ?? 0),
         };
         if (_rewardThreshold is { } threshold)
@@ -130,46 +123,12 @@ public sealed class EnvSession : IDisposable
             return Fail(Error.Types.Code.BadSequence, _specSent ? "a step before the first reset (or after an environment failure): send a ResetRequest first." : "a step before the spec: send a SpecRequest first.");
         }
 
-        var n = _env.NumEnvs;
         try
         {
-            if (_env.SingleActionSpace is Discrete discrete)
+            var refused = _env.SingleActionSpace is Box ? StepContinuous(step) : StepIntegers(step);
+            if (refused is not null)
             {
-                if (step.ContinuousActions.Count > 0 || step.DiscreteActions.Count != n)
-                {
-                    return Fail(Error.Types.Code.InvalidArgument, $"the action space is discrete: expected {n} discrete_actions and no continuous_actions; got {step.DiscreteActions.Count} and {step.ContinuousActions.Count}.");
-                }
-
-                var actions = new int[n];
-                for (var i = 0; i < n; i++)
-                {
-                    actions[i] = step.DiscreteActions[i];
-                    if (!discrete.Contains(actions[i]))
-                    {
-                        return Fail(Error.Types.Code.InvalidArgument, $"discrete_actions[{i}] is {actions[i]}; allowed: {discrete.Start} to {discrete.Start + discrete.N - 1}.");
-                    }
-                }
-
-                _env.Step(actions);
-            }
-            else
-            {
-                if (step.DiscreteActions.Count > 0 || step.ContinuousActions.Count != n * _actionSize)
-                {
-                    return Fail(Error.Types.Code.InvalidArgument, $"the action space is a box of {_actionSize}: expected {n * _actionSize} continuous_actions ({n} envs x {_actionSize}) and no discrete_actions; got {step.ContinuousActions.Count} and {step.DiscreteActions.Count}.");
-                }
-
-                var actions = new float[n * _actionSize];
-                step.ContinuousActions.CopyTo(actions, 0);
-                for (var i = 0; i < actions.Length; i++)
-                {
-                    if (!float.IsFinite(actions[i]))
-                    {
-                        return Fail(Error.Types.Code.InvalidArgument, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"continuous_actions[{i}] (env {i / _actionSize}) is {actions[i]}; actions must be finite."));
-                    }
-                }
-
-                _env.Step(actions);
+                return refused;
             }
         }
         catch (Exception e)
@@ -182,7 +141,63 @@ public sealed class EnvSession : IDisposable
         return NonFinite($"step {_steps - 1}") ?? Batch(afterStep: true);
     }
 
-    /// <summary>An error naming the first env whose observation or reward is NaN or infinite, if any.</summary>
+    /// <summary>Checks and applies integer actions (N for Discrete, N x K for MultiDiscrete and MultiBinary); an error response when they are wrong.</summary>
+    private Response? StepIntegers(StepRequest step)
+    {
+        var n = _env.NumEnvs;
+        var space = _env.SingleActionSpace;
+        var expected = n * _actionSize;
+        if (step.ContinuousActions.Count > 0 || step.DiscreteActions.Count != expected)
+        {
+            var what = space is Discrete ? "discrete" : $"{space}";
+            var count = space is Discrete ? $"{n} discrete_actions" : $"{expected} discrete_actions ({n} envs x {_actionSize})";
+            return Fail(Error.Types.Code.InvalidArgument, $"the action space is {what}: expected {count} and no continuous_actions; got {step.DiscreteActions.Count} and {step.ContinuousActions.Count}.");
+        }
+
+        var actions = new int[expected];
+        step.DiscreteActions.CopyTo(actions, 0);
+        for (var i = 0; i < n; i++)
+        {
+            var action = actions.AsSpan(i * _actionSize, _actionSize);
+            if (space is Discrete discrete && !discrete.Contains(action[0]))
+            {
+                return Fail(Error.Types.Code.InvalidArgument, $"discrete_actions[{i}] is {action[0]}; allowed: {discrete.Start} to {discrete.Start + discrete.N - 1}.");
+            }
+
+            if (space.IntegerActionViolation(action) is { } why)
+            {
+                return Fail(Error.Types.Code.InvalidArgument, $"env {i}: action {why}.");
+            }
+        }
+
+        _env.Step((ReadOnlySpan<int>)actions);
+        return null;
+    }
+
+    /// <summary>Checks and applies box actions (N x D floats); an error response when they are wrong.</summary>
+    private Response? StepContinuous(StepRequest step)
+    {
+        var n = _env.NumEnvs;
+        if (step.DiscreteActions.Count > 0 || step.ContinuousActions.Count != n * _actionSize)
+        {
+            return Fail(Error.Types.Code.InvalidArgument, $"the action space is a box of {_actionSize}: expected {n * _actionSize} continuous_actions ({n} envs x {_actionSize}) and no discrete_actions; got {step.ContinuousActions.Count} and {step.DiscreteActions.Count}.");
+        }
+
+        var actions = new float[n * _actionSize];
+        step.ContinuousActions.CopyTo(actions, 0);
+        for (var i = 0; i < actions.Length; i++)
+        {
+            if (!float.IsFinite(actions[i]))
+            {
+                return Fail(Error.Types.Code.InvalidArgument, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"continuous_actions[{i}] (env {i / _actionSize}) is {actions[i]}; actions must be finite."));
+            }
+        }
+
+        _env.Step((ReadOnlySpan<float>)actions);
+        return null;
+    }
+
+    /// <summary>An error naming the first env whose observation or reward is NaN or infinite, or whose observation is outside an integer observation space (naming the key), if any.</summary>
     private Response? NonFinite(string when)
     {
         var size = _env.ObservationSize;
@@ -192,6 +207,18 @@ public sealed class EnvSession : IDisposable
             {
                 _ready = false;
                 return Fail(Error.Types.Code.EnvironmentFailed, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{when}: environment {i / size} returned observation[{i % size}] = {_env.Observations[i]}."));
+            }
+        }
+
+        if (_env.SingleObservationSpace.HasIntegerParts())
+        {
+            for (var i = 0; i < _env.NumEnvs; i++)
+            {
+                if (_env.SingleObservationSpace.ObservationViolation(_env.Observations.AsSpan(i * size, size)) is { } why)
+                {
+                    _ready = false;
+                    return Fail(Error.Types.Code.EnvironmentFailed, $"{when}: environment {i} returned an observation outside its space: {why}.");
+                }
             }
         }
 

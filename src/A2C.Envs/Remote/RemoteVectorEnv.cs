@@ -46,6 +46,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
     private readonly RemoteEnvOptions _options;
     private readonly string _address;
     private readonly StepBuffers _buffers;
+    private readonly bool _checkObservations;
     private bool _disposed;
 
     private RemoteVectorEnv(string address, RemoteEnvOptions options)
@@ -72,15 +73,17 @@ public sealed class RemoteVectorEnv : IVectorEnv
             EnvId = spec.EnvId;
             MaxEpisodeSteps = spec.MaxEpisodeSteps == 0 ? null : (int)spec.MaxEpisodeSteps;
             RewardThreshold = spec.HasRewardThreshold ? spec.RewardThreshold : null;
-            SingleObservationSpace = spec.ObservationSpace?.Box is { } box
-                ? new Box(box.Low.ToArray(), box.High.ToArray())
-                : throw Broken("reported an observation space that is not a box");
-            SingleActionSpace = spec.ActionSpace switch
+            try
             {
-                { Discrete: { N: > 0 } d } => new Discrete((int)d.N),
-                { Box: { } b } when b.Low.Count > 0 => new Box(b.Low.ToArray(), b.High.ToArray()),
-                _ => throw Broken("reported an action space that is neither a discrete space nor a box"),
-            };
+                SingleObservationSpace = SpaceMessages.FromMessage(spec.ObservationSpace, "the observation space");
+                SingleActionSpace = SpaceMessages.ActionSpaceFromMessage(spec.ActionSpace);
+            }
+            catch (InvalidSpaceMessageException e)
+            {
+                throw Broken($"reported a spec this client cannot use: {e.Message.TrimEnd('.')}");
+            }
+
+            _checkObservations = SingleObservationSpace.HasIntegerParts();
         }
         catch
         {
@@ -184,12 +187,23 @@ public sealed class RemoteVectorEnv : IVectorEnv
         _buffers.Episodes.Clear();
     }
 
-    /// <inheritdoc />
+    /// <summary>Steps every remote environment with its integer action: one each for Discrete, K each for MultiDiscrete or MultiBinary (env-major). The server checks the values and names the one at fault.</summary>
+    /// <param name="actions">N x action size integers.</param>
+    /// <exception cref="ArgumentException">The action space is a Box, or the count is wrong.</exception>
+    /// <exception cref="RemoteEnvironmentException">The server refused the actions, failed, or sent an invalid batch.</exception>
     public void Step(ReadOnlySpan<int> actions)
     {
-        if (actions.Length != NumEnvs)
+        var size = SingleActionSpace.FlatSize;
+        if (SingleActionSpace is Box)
         {
-            throw new ArgumentException($"expected {NumEnvs} actions; got {actions.Length}.", nameof(actions));
+            throw new ArgumentException($"the remote action space is {SingleActionSpace}; pass float vectors, not integers.", nameof(actions));
+        }
+
+        if (actions.Length != NumEnvs * size)
+        {
+            throw new ArgumentException(
+                size == 1 ? $"expected {NumEnvs} actions; got {actions.Length}." : $"expected {NumEnvs} x {size} integer action values for {SingleActionSpace}; got {actions.Length}.",
+                nameof(actions));
         }
 
         var step = new StepRequest();
@@ -197,9 +211,17 @@ public sealed class RemoteVectorEnv : IVectorEnv
         Accept(Exchange(new Request { Step = step }, "step"), afterStep: true);
     }
 
-    /// <inheritdoc />
+    /// <summary>Steps every remote environment with its box action (N x D floats, env-major).</summary>
+    /// <param name="actions">N x D floats.</param>
+    /// <exception cref="ArgumentException">The action space is not a Box, or the count is wrong.</exception>
+    /// <exception cref="RemoteEnvironmentException">The server refused the actions, failed, or sent an invalid batch.</exception>
     public void Step(ReadOnlySpan<float> actions)
     {
+        if (SingleActionSpace is not Box)
+        {
+            throw new ArgumentException($"the remote action space is {SingleActionSpace}; pass integers, not float vectors.", nameof(actions));
+        }
+
         if (actions.Length != NumEnvs * SingleActionSpace.FlatSize)
         {
             throw new ArgumentException($"expected {NumEnvs * SingleActionSpace.FlatSize} action values; got {actions.Length}.", nameof(actions));
@@ -241,7 +263,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
     }
 
     private RemoteEnvironmentException Broken(string what) =>
-        new($"the simulator at {_address} {what}; it does not speak this protocol (version {EnvSession.Version}).");
+        new($"the simulator at {_address} {what}; it does not speak this client's protocol (version {EnvSession.Version}).");
 
     /// <summary>Sends one request and waits, up to the timeout, for its response.</summary>
     private Response Exchange(Request request, string what)
@@ -274,7 +296,8 @@ public sealed class RemoteVectorEnv : IVectorEnv
         var response = _call.ResponseStream.Current;
         if (response.Version != EnvSession.Version)
         {
-            throw Broken($"answered with protocol version {response.Version}");
+            var said = response.Error is { } refusal ? $" (it said: {refusal.Message.TrimEnd('.')})" : "";
+            throw Broken($"answered with protocol version {response.Version}{said}");
         }
 
         if (response.Error is { } error)
@@ -291,13 +314,13 @@ public sealed class RemoteVectorEnv : IVectorEnv
         var batch = response.Batch ?? throw Broken("answered with something other than a batch");
         var n = NumEnvs;
         var size = ObservationSize;
-        RequireLength("observations", batch.Observations.Count, n * size);
+        RequireLength("observations", batch.Observations.Count, n * size, $", {size} per env of {SingleObservationSpace}");
         RequireLength("rewards", batch.Rewards.Count, n);
         RequireLength("terminated", batch.Terminated.Count, n);
         RequireLength("truncated", batch.Truncated.Count, n);
         if (afterStep)
         {
-            RequireLength("final_observations", batch.FinalObservations.Count, n * size);
+            RequireLength("final_observations", batch.FinalObservations.Count, n * size, $", {size} per env of {SingleObservationSpace}");
         }
 
         for (var i = 0; i < n * size; i++)
@@ -309,6 +332,17 @@ public sealed class RemoteVectorEnv : IVectorEnv
             }
 
             Observations[i] = x;
+        }
+
+        if (_checkObservations)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                if (SingleObservationSpace.ObservationViolation(Observations.AsSpan(i * size, size)) is { } why)
+                {
+                    throw new RemoteEnvironmentException($"the simulator at {_address} sent an observation for environment {i} outside the observation space: {why}.");
+                }
+            }
         }
 
         _buffers.Episodes.BeginStep();
@@ -338,11 +372,11 @@ public sealed class RemoteVectorEnv : IVectorEnv
         }
     }
 
-    private void RequireLength(string field, int actual, int expected)
+    private void RequireLength(string field, int actual, int expected, string per = "")
     {
         if (actual != expected)
         {
-            throw new RemoteEnvironmentException($"the simulator at {_address} sent {actual} values in {field}; expected {expected} ({NumEnvs} envs).");
+            throw new RemoteEnvironmentException($"the simulator at {_address} sent {actual} values in {field}; expected {expected} ({NumEnvs} envs{per}).");
         }
     }
 }

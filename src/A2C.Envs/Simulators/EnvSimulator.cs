@@ -130,6 +130,8 @@ public sealed class EnvSimulator : IObserver<SimulatorCommand>, IObservable<Simu
                 return Tick(observation, Env.Step(discrete.Action, observation));
             case ContinuousActionCommand continuous:
                 return Tick(observation, Env.Step(continuous.Action, observation));
+            case IntegerVectorActionCommand vector:
+                return Tick(observation, Env.Step((ReadOnlySpan<int>)(vector.Action ?? throw new ArgumentException("the integer-vector action is null.", nameof(command))), observation));
             default:
                 throw new ArgumentException($"unknown command {command?.GetType().Name ?? "null"}.", nameof(command));
         }

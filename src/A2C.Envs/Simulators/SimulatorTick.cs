@@ -1,3 +1,5 @@
+using A2C.Envs.Spaces;
+
 namespace A2C.Envs.Simulators;
 
 /// <summary>
@@ -11,6 +13,27 @@ namespace A2C.Envs.Simulators;
 /// <param name="Truncated">The episode was cut short (e.g. by a time limit) in a non-terminal state.</param>
 public sealed record SimulatorTick(float[] Observation, double Reward = 0, bool Terminated = false, bool Truncated = false)
 {
+    /// <summary>
+    /// A tick whose observation is a <see cref="Dict"/> space's element, built from one flat vector per
+    /// key (<see cref="Dict.Flatten"/>): the keys in the space's order, so simulator authors need not
+    /// know the layout.
+    /// </summary>
+    /// <param name="space">The observation space.</param>
+    /// <param name="parts">One flat vector per key of <paramref name="space"/>, none missing, none extra.</param>
+    /// <param name="reward">The reward of the transition.</param>
+    /// <param name="terminated">The episode reached a terminal state.</param>
+    /// <param name="truncated">The episode was cut short.</param>
+    /// <returns>The tick, with a new observation array.</returns>
+    /// <exception cref="ArgumentException">A key is missing or unknown, or a part has the wrong length; the message names the key and the space.</exception>
+    /// <example><c>SimulatorTick.FromParts(space, new Dictionary&lt;string, float[]&gt; { ["camera"] = pixels, ["speed"] = [v] }, reward: 1)</c></example>
+    public static SimulatorTick FromParts(Dict space, IReadOnlyDictionary<string, float[]> parts, double reward = 0, bool terminated = false, bool truncated = false)
+    {
+        ArgumentNullException.ThrowIfNull(space);
+        var observation = new float[space.FlatSize];
+        space.Flatten(parts, observation);
+        return new SimulatorTick(observation, reward, terminated, truncated);
+    }
+
     /// <summary>The episode is over, either way: the simulator now waits for a reset request.</summary>
     public bool Done => Terminated || Truncated;
 }
@@ -18,12 +41,12 @@ public sealed record SimulatorTick(float[] Observation, double Reward = 0, bool 
 /// <summary>
 /// What a simulator is asked to do. It answers every command with exactly one
 /// <see cref="SimulatorTick"/>: that is the lockstep contract <see cref="SimulatorVectorEnv"/> relies on.
-/// Match on the concrete type: <see cref="ResetCommand"/>, <see cref="DiscreteActionCommand"/> or
-/// <see cref="ContinuousActionCommand"/>.
+/// Match on the concrete type: <see cref="ResetCommand"/>, <see cref="DiscreteActionCommand"/>,
+/// <see cref="ContinuousActionCommand"/> or <see cref="IntegerVectorActionCommand"/>.
 /// </summary>
 public abstract record SimulatorCommand
 {
-    // Closed: the three commands below are the whole protocol.
+    // Closed: the four commands below are the whole protocol.
     private protected SimulatorCommand()
     {
     }
@@ -40,6 +63,15 @@ public sealed record DiscreteActionCommand(int Action) : SimulatorCommand;
 /// <summary>Apply a continuous action; the answer is the transition's tick.</summary>
 /// <param name="Action">A vector of the box action space's size (a new array per command).</param>
 public sealed record ContinuousActionCommand(float[] Action) : SimulatorCommand;
+
+/// <summary>Apply a MultiDiscrete or MultiBinary action; the answer is the transition's tick.</summary>
+/// <param name="Action">The action's integers: one per choice (MultiDiscrete) or switch (MultiBinary), a new array per command.</param>
+public sealed record IntegerVectorActionCommand(int[] Action) : SimulatorCommand
+{
+    /// <summary>The command with its integers, e.g. <c>IntegerVectorActionCommand { Action = [0, 2] }</c>.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString() => $"IntegerVectorActionCommand {{ Action = [{string.Join(", ", Action ?? [])}] }}";
+}
 
 /// <summary>
 /// A simulator as the adapter sees it: a name for messages, the ticks it publishes (on any thread)

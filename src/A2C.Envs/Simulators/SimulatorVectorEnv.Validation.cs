@@ -1,4 +1,5 @@
 using System.Globalization;
+using A2C.Envs.Spaces;
 
 namespace A2C.Envs.Simulators;
 
@@ -41,6 +42,11 @@ public sealed partial class SimulatorVectorEnv
             {
                 throw Fail(Invalid(i, request, string.Create(CultureInfo.InvariantCulture, $"its observation[{j}] is {tick.Observation[j]}; observations must be finite")));
             }
+        }
+
+        if (_checkObservations && SingleObservationSpace.ObservationViolation(tick.Observation) is { } why)
+        {
+            throw Fail(Invalid(i, request, $"its observation is outside the observation space: {why}"));
         }
     }
 

@@ -36,6 +36,7 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
     private readonly DiscreteActionCommand[] _discreteCommands;
     private readonly StepBuffers _buffers;
     private readonly int[] _ended;
+    private readonly bool _checkObservations;
     private long _step;
     private bool _started;
     private bool _disposed;
@@ -43,8 +44,8 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
 
     /// <summary>Connects to <paramref name="simulators"/>, which must share the given spaces, and subscribes to their ticks.</summary>
     /// <param name="simulators">The simulators, at least one.</param>
-    /// <param name="observationSpace">The observations every simulator publishes.</param>
-    /// <param name="actionSpace">The actions every simulator accepts: <see cref="Discrete"/> or <see cref="Box"/>.</param>
+    /// <param name="observationSpace">The observations every simulator publishes: any space, in its flat layout (for a <see cref="Dict"/>, <see cref="SimulatorTick.FromParts"/> builds it).</param>
+    /// <param name="actionSpace">The actions every simulator accepts: <see cref="Discrete"/>, <see cref="Box"/>, <see cref="MultiDiscrete"/> or <see cref="MultiBinary"/> (the last two as <see cref="IntegerVectorActionCommand"/>).</param>
     /// <param name="options">Options; null for the defaults.</param>
     /// <exception cref="SimulatorException">Subscribing to a simulator's ticks failed.</exception>
     public SimulatorVectorEnv(IReadOnlyList<SimulatorEndpoint> simulators, Space observationSpace, Space actionSpace, SimulatorVectorEnvOptions? options = null)
@@ -57,9 +58,9 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
             throw new ArgumentException("a simulator vector env needs at least one simulator.", nameof(simulators));
         }
 
-        if (actionSpace is not (Discrete or Box))
+        if (actionSpace is not (Discrete or Box { DType: BoxDType.Float32 } or MultiDiscrete or MultiBinary))
         {
-            throw new ArgumentException($"the action space must be Discrete or Box; got {actionSpace.GetType().Name}.", nameof(actionSpace));
+            throw new ArgumentException($"the action space must be Discrete, a float32 Box, MultiDiscrete or MultiBinary; got {actionSpace}.", nameof(actionSpace));
         }
 
         var timeout = (options ?? new SimulatorVectorEnvOptions()).Timeout;
@@ -81,6 +82,7 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
         SingleObservationSpace = observationSpace;
         SingleActionSpace = actionSpace;
         ObservationSize = observationSpace.FlatSize;
+        _checkObservations = observationSpace.HasIntegerParts();
         var n = simulators.Count;
         _buffers = new StepBuffers(n, ObservationSize);
         _ended = new int[n];
@@ -176,66 +178,6 @@ public sealed partial class SimulatorVectorEnv : IVectorEnv
 
         _buffers.Restart();
         _started = true;
-    }
-
-    /// <summary>Sends each simulator its discrete action, waits for every answer, and resets the simulators whose episode ended.</summary>
-    /// <param name="actions">One action per simulator.</param>
-    /// <exception cref="SimulatorTimeoutException">A simulator did not answer in time.</exception>
-    /// <exception cref="SimulatorException">A simulator failed or answered with an invalid tick.</exception>
-    public void Step(ReadOnlySpan<int> actions)
-    {
-        RequireStarted();
-        if (SingleActionSpace is not Discrete discrete)
-        {
-            throw new ArgumentException($"the simulators take {SingleActionSpace} actions; pass float vectors, not integers.", nameof(actions));
-        }
-
-        if (actions.Length != NumEnvs)
-        {
-            throw new ArgumentException($"expected {NumEnvs} actions, one per simulator; got {actions.Length}.", nameof(actions));
-        }
-
-        for (var i = 0; i < actions.Length; i++)
-        {
-            if (!discrete.Contains(actions[i]))
-            {
-                throw new ArgumentOutOfRangeException(nameof(actions), actions[i], $"action {actions[i]} for simulator '{_links[i].Name}' (index {i}) is outside the action space {discrete}.");
-            }
-        }
-
-        for (var i = 0; i < _links.Length; i++)
-        {
-            Send(i, _discreteCommands[actions[i] - discrete.Start], Request.Action);
-        }
-
-        Finish();
-    }
-
-    /// <summary>Sends each simulator its box action (flat, simulator-major), waits for every answer, and resets the simulators whose episode ended.</summary>
-    /// <param name="actions"><c>NumEnvs * actionSize</c> floats.</param>
-    /// <exception cref="SimulatorTimeoutException">A simulator did not answer in time.</exception>
-    /// <exception cref="SimulatorException">A simulator failed or answered with an invalid tick.</exception>
-    public void Step(ReadOnlySpan<float> actions)
-    {
-        RequireStarted();
-        if (SingleActionSpace is not Box box)
-        {
-            throw new ArgumentException($"the simulators take {SingleActionSpace} actions; pass integers, not float vectors.", nameof(actions));
-        }
-
-        var size = box.FlatSize;
-        if (actions.Length != NumEnvs * size)
-        {
-            throw new ArgumentException($"expected {NumEnvs} x {size} action values; got {actions.Length}.", nameof(actions));
-        }
-
-        for (var i = 0; i < _links.Length; i++)
-        {
-            // A new array per command: the simulator may keep it after this call returns.
-            Send(i, new ContinuousActionCommand(actions.Slice(i * size, size).ToArray()), Request.Action);
-        }
-
-        Finish();
     }
 
     /// <summary>Stops listening to the simulators and tells each one that no more commands will come (<c>Commands.OnCompleted</c>).</summary>

@@ -37,7 +37,7 @@ public sealed class MultiBinary : Space
         {
             if (value[k] is not (0 or 1))
             {
-                return $"switch {k} is {value[k]}, not 0 or 1";
+                return $"switch {k} is {value[k]}, not 0 or 1 of {this}";
             }
         }
 

@@ -237,8 +237,16 @@ let tests =
                 (env :> IHasPhysicalState).SetState(ReadOnlySpan<float>([| 0.0; 0.0; 25.0; 30.0 |]))
                 env.Step(2, Span<float32>(obs)) |> ignore
                 Expect.isTrue (env.ObservationSpace.Contains(ReadOnlySpan<float32>(obs))) $"%A{obs} inside"
-                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low [| -1f; -1f; -1f; -1f; float32 -maxVel1; float32 -maxVel2 |] "low"
-                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High [| 1f; 1f; 1f; 1f; float32 maxVel1; float32 maxVel2 |] "high"
+
+                Expect.equal
+                    (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low
+                    [| -1f; -1f; -1f; -1f; float32 -maxVel1; float32 -maxVel2 |]
+                    "low"
+
+                Expect.equal
+                    (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High
+                    [| 1f; 1f; 1f; 1f; float32 maxVel1; float32 maxVel2 |]
+                    "high"
             }
 
             test "a step that ends just above the target height terminates with reward 0; just below, it does not" {

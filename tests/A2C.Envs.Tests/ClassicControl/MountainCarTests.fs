@@ -335,8 +335,16 @@ let private continuousTests =
 
             test "spaces and registry entry are Gymnasium's" {
                 use env = new MountainCarContinuous()
-                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low [| float32 -1.2; float32 -0.07 |] "observation low"
-                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High [| float32 0.6; float32 0.07 |] "observation high"
+
+                Expect.equal
+                    (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low
+                    [| float32 -1.2; float32 -0.07 |]
+                    "observation low"
+
+                Expect.equal
+                    (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High
+                    [| float32 0.6; float32 0.07 |]
+                    "observation high"
 
                 match env.ActionSpace with
                 | :? Box as box ->

@@ -229,8 +229,16 @@ let tests =
 
             test "spaces and registry entry are Gymnasium's" {
                 use env = new Pendulum()
-                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low [| -1.0f; -1.0f; -8.0f |] "observation low"
-                Expect.equal (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High [| 1.0f; 1.0f; 8.0f |] "observation high"
+
+                Expect.equal
+                    (env.ObservationSpace :?> A2C.Envs.Spaces.Box).Low
+                    [| -1.0f; -1.0f; -8.0f |]
+                    "observation low"
+
+                Expect.equal
+                    (env.ObservationSpace :?> A2C.Envs.Spaces.Box).High
+                    [| 1.0f; 1.0f; 8.0f |]
+                    "observation high"
 
                 match env.ActionSpace with
                 | :? Box as box ->

@@ -81,7 +81,7 @@ let tests =
                 let code, message = errorOf (s.Handle(Request(Version = 7u, Spec = SpecRequest())))
                 Expect.equal code Error.Types.Code.UnsupportedVersion "code"
                 Expect.stringContains message "version 7" "the request's version"
-                Expect.stringContains message "version 1" "the server's"
+                Expect.stringContains message "version 2" "the server's"
             }
 
             test "sequence: reset before the spec, a step before the reset, a second spec" {

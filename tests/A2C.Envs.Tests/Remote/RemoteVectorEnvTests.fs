@@ -85,7 +85,7 @@ type private Misbehaving(reply: Response) =
                             ActionSpace = Space(Discrete = DiscreteSpace(N = 2u))
                         )
 
-                    do! responses.WriteAsync(Response(Version = 1u, Spec = spec))
+                    do! responses.WriteAsync(Response(Version = EnvSession.Version, Spec = spec))
                 else
                     do! responses.WriteAsync(reply)
         }
@@ -96,7 +96,7 @@ let private batch (observations: float32 list) (rewards: float32 list) =
     b.Rewards.Add rewards
     b.Terminated.Add [ false; false ]
     b.Truncated.Add [ false; false ]
-    Response(Version = 1u, Batch = b)
+    Response(Version = EnvSession.Version, Batch = b)
 
 /// The message of the RemoteEnvironmentException that `f` throws.
 let private remoteError (f: unit -> unit) =
@@ -257,17 +257,22 @@ let tests =
                     remoteError (fun () -> env.Reset(Nullable 0))
 
                 let short = refused (batch [ 0f; 0f; 0f ] [ 0f; 0f ])
-                Expect.stringContains short "sent 3 values in observations; expected 8 (2 envs)" "wrong length"
+
+                Expect.stringContains
+                    short
+                    "sent 3 values in observations; expected 8 (2 envs, 4 per env of Box(-1, 1, (4,), float32))"
+                    "wrong length"
+
                 let nan = refused (batch [ 0f; 0f; 0f; 0f; 0f; infinityf; 0f; 0f ] [ 0f; 0f ])
                 Expect.stringContains nan "observation[1] = Infinity for environment 1" "non-finite, named"
 
-                let foreign = refused (Response(Version = 2u, Batch = (batch [] []).Batch))
+                let foreign = refused (Response(Version = 1u, Batch = (batch [] []).Batch))
 
-                Expect.stringContains foreign "answered with protocol version 2" "version"
+                Expect.stringContains foreign "answered with protocol version 1" "version"
 
                 let error =
                     Response(
-                        Version = 1u,
+                        Version = EnvSession.Version,
                         Error =
                             Error(
                                 Code = Error.Types.Code.EnvironmentFailed,
