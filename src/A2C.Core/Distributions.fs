@@ -144,6 +144,7 @@ module Distributions =
     let bernoulliEntropy (logits: torch.Tensor) =
         Validation.requireRank (nameof logits) 2L logits
         -(plogp (logits.log_sigmoid ()) + plogp ((-logits).log_sigmoid())).sum(-1L)
+
     [<CompiledName("SdeEpsilon")>]
     let sdeEpsilon = 1e-6
 

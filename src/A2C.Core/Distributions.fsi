@@ -92,6 +92,7 @@ module Distributions =
     /// Example: `Distributions.bernoulliEntropy (torch.zeros(1L, 3L))` is [3 log 2] = [2.079].
     [<CompiledName("BernoulliEntropy")>]
     val bernoulliEntropy: logits: torch.Tensor -> torch.Tensor
+
     /// The small constant gSDE adds to the variance before its square root, 1e-6 (Stable-Baselines3's
     /// `StateDependentNoiseDistribution` epsilon), so that a zero latent still gives a proper Gaussian.
     [<CompiledName("SdeEpsilon")>]

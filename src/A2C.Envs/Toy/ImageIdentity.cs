@@ -81,13 +81,13 @@ public sealed class ImageIdentity : Env
 /// </summary>
 public sealed class SimpleMultiObs : Env
 {
-    private static readonly Dict Observations = new(("image", Box.Image(Quadrants.Side, Quadrants.Side, 1)), ("vec", new Box(0f, 1f, 2)));
+    private static readonly Dict _observations = new(("image", Box.Image(Quadrants.Side, Quadrants.Side, 1)), ("vec", new Box(0f, 1f, 2)));
     private int _number;
     private int _bit;
 
     /// <summary>Creates the environment.</summary>
     public SimpleMultiObs()
-        : base("SimpleMultiObs-v0", Observations, new Discrete(4))
+        : base("SimpleMultiObs-v0", _observations, new Discrete(4))
     {
     }
 
@@ -123,11 +123,11 @@ public sealed class SimpleMultiObs : Env
     {
         _number = Random.NextInt(2);
         _bit = Random.NextInt(2);
-        var image = Observations.Entry("image");
+        var image = _observations.Entry("image");
         var pixels = observation.Slice(image.Offset, image.Space.FlatSize);
         pixels.Fill(_bit == 1 ? 255f : 0f);
 
-        var vec = observation.Slice(Observations.Entry("vec").Offset, 2);
+        var vec = observation.Slice(_observations.Entry("vec").Offset, 2);
         vec.Clear();
         vec[_number] = 1f;
     }

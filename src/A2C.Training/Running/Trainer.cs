@@ -110,9 +110,11 @@ public sealed partial class Trainer : IDisposable
         }
 
         PolicySpec policySpec;
+        Engine engine;
         try
         {
             policySpec = PolicySpec.For(Env.SingleObservationSpace, Env.SingleActionSpace, options);
+            engine = EngineChoice.Resolve(options.Engine, _device, policySpec);
         }
         catch (ArgumentException e)
         {
@@ -126,7 +128,6 @@ public sealed partial class Trainer : IDisposable
         // operations, too small to share out: it keeps one intra-op thread (process-wide), which
         // stops libtorch's idle workers spinning on the other core (112 instead of 126 us per
         // update at 8 envs).
-        var engine = EngineChoice.Resolve(options.Engine, _device, policySpec);
         var model = OnTrainingThread(() =>
         {
             var threads = engine == Engine.DotNet ? 1 : get_num_threads();

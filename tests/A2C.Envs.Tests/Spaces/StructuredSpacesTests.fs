@@ -35,7 +35,8 @@ let tests =
     testList
         "structured spaces"
         [
-            test "samples of random spaces of every kind (and Dicts of them) are elements; their flat size is their layout's" {
+            test
+                "samples of random spaces of every kind (and Dicts of them) are elements; their flat size is their layout's" {
                 let rng = Rng(11L)
 
                 for _ in 1..300 do
@@ -59,8 +60,15 @@ let tests =
                 Expect.stringContains (violation m [| 0f; 4f |]) "choice 1 is 4" "names the choice"
                 Expect.stringContains (violation m [| 0f; 4f |]) "MultiDiscrete([3, 4])" "names the space"
                 Expect.isFalse (contains m [| 0.5f; 0f |]) "not an integer"
-                Expect.stringContains (violationOf (m.Violation(ReadOnlySpan [| 3; 0 |]))) "choice 0 is 3, outside [0, 2]" "integer actions too"
-                Expect.throwsT<ArgumentException> (fun () -> MultiDiscrete([| 2; 0 |]) |> ignore) "a choice with no value"
+
+                Expect.stringContains
+                    (violationOf (m.Violation(ReadOnlySpan [| 3; 0 |])))
+                    "choice 0 is 3, outside [0, 2]"
+                    "integer actions too"
+
+                Expect.throwsT<ArgumentException>
+                    (fun () -> MultiDiscrete([| 2; 0 |]) |> ignore)
+                    "a choice with no value"
             }
 
             test "MultiBinary holds zeros and ones" {
@@ -78,14 +86,28 @@ let tests =
                 let pixels = Array.create 60 255f
                 Expect.isTrue (contains image pixels) "white"
                 pixels[7] <- 12.5f
-                Expect.stringContains (violation image pixels) "component 7 is 12.5, not a whole number" "a fraction is not a uint8"
+
+                Expect.stringContains
+                    (violation image pixels)
+                    "component 7 is 12.5, not a whole number"
+                    "a fraction is not a uint8"
+
                 Expect.isFalse (Box(0f, 1f, [| 4; 5; 3 |], BoxDType.Float32).IsImage) "float32 is not an image"
                 Expect.isFalse (Box(0f, 255f, [| 20 |], BoxDType.UInt8).IsImage) "one dimension is not an image"
-                Expect.throwsT<ArgumentException> (fun () -> Box(0f, 256f, [| 2 |], BoxDType.UInt8) |> ignore) "uint8 tops at 255"
+
+                Expect.throwsT<ArgumentException>
+                    (fun () -> Box(0f, 256f, [| 2 |], BoxDType.UInt8) |> ignore)
+                    "uint8 tops at 255"
             }
 
             test "a Dict sorts its keys, lays them out in that order, and names the key at fault" {
-                let d = Dict(struct ("vec", Box(-1f, 1f, 2) :> Space), struct ("image", Box.Image(2, 2, 1)), struct ("button", Discrete(3)))
+                let d =
+                    Dict(
+                        struct ("vec", Box(-1f, 1f, 2) :> Space),
+                        struct ("image", Box.Image(2, 2, 1)),
+                        struct ("button", Discrete(3))
+                    )
+
                 Expect.sequenceEqual d.Keys [ "button"; "image"; "vec" ] "ordinal order, as Gymnasium sorts a mapping"
                 Expect.equal [ for e in d.Entries -> e.Offset ] [ 0; 1; 5 ] "offsets"
                 Expect.equal d.FlatSize 7 "1 + 4 + 2"
@@ -114,7 +136,9 @@ let tests =
             }
 
             test "a Dict's missing key is named in the message" {
-                let d = Dict(struct ("image", Box.Image(1, 1, 1) :> Space), struct ("vec", Box(0f, 1f, 1)))
+                let d =
+                    Dict(struct ("image", Box.Image(1, 1, 1) :> Space), struct ("vec", Box(0f, 1f, 1)))
+
                 let parts = Dictionary<string, float32[]>()
                 parts["image"] <- [| 3f |]
 
@@ -126,7 +150,8 @@ let tests =
                     Expect.stringContains e.Message "Dict(" "names the space"
             }
 
-            test "integer-vector actions reach a MultiDiscrete env through IEnv and VectorEnv; one outside nvec is refused, named" {
+            test
+                "integer-vector actions reach a MultiDiscrete env through IEnv and VectorEnv; one outside nvec is refused, named" {
                 use env = new IdentityMultiDiscrete()
                 let obs = env.Reset(5)
                 let right = [| int obs[0]; int obs[1] |]
@@ -134,11 +159,19 @@ let tests =
                 Expect.equal t.Reward 1.0 "repeating the state pays"
 
                 let e =
-                    Expect.throwsT<ArgumentOutOfRangeException> (fun () -> env.Step([| 0; 4 |]) |> ignore) "choice 1 = 4"
+                    Expect.throwsT<ArgumentOutOfRangeException>
+                        (fun () -> env.Step([| 0; 4 |]) |> ignore)
+                        "choice 1 = 4"
 
                 use vector = VectorEnv.Make("IdentityMultiDiscrete-v0", 3)
                 vector.Reset(1)
-                let actions = [| for i in 0..2 -> [| int vector.Observations[2 * i]; int vector.Observations[2 * i + 1] |] |] |> Array.concat
+
+                let actions =
+                    [|
+                        for i in 0..2 -> [| int vector.Observations[2 * i]; int vector.Observations[2 * i + 1] |]
+                    |]
+                    |> Array.concat
+
                 vector.Step(ReadOnlySpan actions)
                 Expect.sequenceEqual vector.Rewards [| 1f; 1f; 1f |] "every env repeated its state"
                 Expect.throwsT<ArgumentException> (fun () -> vector.Step(ReadOnlySpan [| 0; 0 |])) "N x K integers"
@@ -152,7 +185,10 @@ let tests =
                         | null -> e
                         | inner -> inner
 
-                    Expect.stringContains inner.Message "choice 0 is 3, outside [0, 2] of MultiDiscrete([3, 4])" "names the choice and the space"
+                    Expect.stringContains
+                        inner.Message
+                        "choice 0 is 3, outside [0, 2] of MultiDiscrete([3, 4])"
+                        "names the choice and the space"
             }
 
             test "the image and Dict test envs draw elements of their spaces and pay the named answer" {

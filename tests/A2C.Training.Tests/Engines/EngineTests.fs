@@ -102,7 +102,9 @@ type private Trace =
 /// the given engine; models, sampling and envs are seeded as the trainer seeds them.
 let private train (engine: Engine) (options: A2COptions) (updates: int) =
     use vec = VectorEnv.Make(options.Env, options.NEnvs)
-    let spec = PolicySpec.For(vec.SingleObservationSpace, vec.SingleActionSpace, options)
+
+    let spec =
+        PolicySpec.For(vec.SingleObservationSpace, vec.SingleActionSpace, options)
 
     torch.manual_seed (int64 options.Seed) |> ignore
     use model = new ActorCritic(spec)
@@ -190,7 +192,12 @@ let tests =
 
             // The Identity envs add one-hot observations (MultiDiscrete) and MultiCategorical and Bernoulli heads.
             for env, updates in
-                [ "CartPole-v1", 1000; "Pendulum-v1", 100; "IdentityMultiDiscrete-v0", 300; "IdentityMultiBinary-v0", 300 ] do
+                [
+                    "CartPole-v1", 1000
+                    "Pendulum-v1", 100
+                    "IdentityMultiDiscrete-v0", 300
+                    "IdentityMultiBinary-v0", 300
+                ] do
                 test
                     $"same seed, same run: the .NET engine and TorchSharp take the same actions and learn the same curve on {env}" {
                     let options = A2COptions(Env = env, Seed = 3, TotalTimesteps = 1_000_000L)

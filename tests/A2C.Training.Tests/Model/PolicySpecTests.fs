@@ -50,19 +50,31 @@ let tests =
                 Expect.equal (nonNull dict.Encoding).Policy PolicyKind.MultiInput "a Dict picks MultiInputPolicy"
                 Expect.equal dict.FeatureSize (256 + 2) "256 CNN features for the image key, the vector as it is"
                 Expect.sequenceEqual dict.NetArch [ 64; 64 ] "MultiInputPolicy keeps net_arch"
-                Expect.sequenceEqual ((nonNull dict.Encoding).NormalizableMask()) [| for i in 0..1297 -> i >= 1296 |] "only the float vector is normalized"
+
+                Expect.sequenceEqual
+                    ((nonNull dict.Encoding).NormalizableMask())
+                    [| for i in 0..1297 -> i >= 1296 |]
+                    "only the float vector is normalized"
 
                 let small = specOf "ImageIdentity-v0" (A2COptions(FeaturesDim = 32))
                 Expect.equal small.FeatureSize 32 "features_dim"
             }
 
             test "a policy that does not fit the space is refused, naming both" {
-                let cnn = message (fun () -> specOf "CartPole-v1" (A2COptions(Policy = PolicyKind.Cnn)) |> ignore)
+                let cnn =
+                    message (fun () -> specOf "CartPole-v1" (A2COptions(Policy = PolicyKind.Cnn)) |> ignore)
+
                 Expect.stringContains cnn "CnnPolicy reads images" "why"
                 Expect.stringContains cnn "Box(" "the space"
-                let dict = message (fun () -> specOf "SimpleMultiObs-v0" (A2COptions(Policy = PolicyKind.Mlp)) |> ignore)
+
+                let dict =
+                    message (fun () -> specOf "SimpleMultiObs-v0" (A2COptions(Policy = PolicyKind.Mlp)) |> ignore)
+
                 Expect.stringContains dict "needs MultiInputPolicy" "a Dict"
-                let multi = message (fun () -> specOf "CartPole-v1" (A2COptions(Policy = PolicyKind.MultiInput)) |> ignore)
+
+                let multi =
+                    message (fun () -> specOf "CartPole-v1" (A2COptions(Policy = PolicyKind.MultiInput)) |> ignore)
+
                 Expect.stringContains multi "MultiInputPolicy reads a Dict" "not a Dict"
 
                 let tiny =
@@ -73,31 +85,48 @@ let tests =
 
             test "NatureCNN has Stable-Baselines3's layers and parameter count for Atari's 84x84x4 frames" {
                 let spec =
-                    PolicySpec(84 * 84 * 4, 6, false, NetKind.Separate, [||], Activation.Tanh, true, 0f,
-                               Encoding = ObservationEncoding.For(Box.Image(84, 84, 4), PolicyKind.Cnn))
+                    PolicySpec(
+                        84 * 84 * 4,
+                        6,
+                        false,
+                        NetKind.Separate,
+                        [||],
+                        Activation.Tanh,
+                        true,
+                        0f,
+                        Encoding = ObservationEncoding.For(Box.Image(84, 84, 4), PolicyKind.Cnn)
+                    )
 
                 torch.manual_seed 1L |> ignore
                 use model = new ActorCritic(spec)
 
                 let shapes =
-                    [ for struct (name, p) in model.named_parameters () do
-                          if name.StartsWith "_features" then
-                              yield name.Split('.') |> Array.last, List.ofArray p.shape ]
+                    [
+                        for struct (name, p) in model.named_parameters () do
+                            if name.StartsWith "_features" then
+                                yield name.Split('.') |> Array.last, List.ofArray p.shape
+                    ]
 
                 Expect.equal
                     shapes
-                    [ "weight", [ 32L; 4L; 8L; 8L ]
-                      "bias", [ 32L ]
-                      "weight", [ 64L; 32L; 4L; 4L ]
-                      "bias", [ 64L ]
-                      "weight", [ 64L; 64L; 3L; 3L ]
-                      "bias", [ 64L ]
-                      "weight", [ 512L; 3136L ]
-                      "bias", [ 512L ] ]
+                    [
+                        "weight", [ 32L; 4L; 8L; 8L ]
+                        "bias", [ 32L ]
+                        "weight", [ 64L; 32L; 4L; 4L ]
+                        "bias", [ 64L ]
+                        "weight", [ 64L; 64L; 3L; 3L ]
+                        "bias", [ 64L ]
+                        "weight", [ 512L; 3136L ]
+                        "bias", [ 512L ]
+                    ]
                     "32-64-64 convolutions, then 3136 -> 512"
 
                 // SB3's NatureCNN for 84x84x4: 8,224 + 32,832 + 36,928 + 1,606,144 parameters; heads 6 x 513 and 513.
-                Expect.equal (model.ParameterCount()) (1_684_128L + 3_078L + 513L) "every parameter is in the flat vector"
+                Expect.equal
+                    (model.ParameterCount())
+                    (1_684_128L + 3_078L + 513L)
+                    "every parameter is in the flat vector"
+
                 Expect.equal (int64 model.Flat.Layout.Count) (model.ParameterCount()) "one flat vector"
             }
 
@@ -106,22 +135,37 @@ let tests =
                 torch.manual_seed 2L |> ignore
                 use model = new ActorCritic(spec)
                 use _ = torch.NewDisposeScope()
-                let obs = torch.rand(4L, int64 spec.ObservationSize).mul (torch.tensor 255f)
+                let obs = torch.rand(4L, int64 spec.ObservationSize).mul(torch.tensor 255f)
                 let struct (actor, values) = model.Evaluate obs
                 model.Flat.Gradients.zero_ () |> ignore
-                (actor.sum().add (values.sum ())).backward ()
-                let conv = model.named_parameters () |> Seq.find (fun struct (n, _) -> n.EndsWith "conv0.weight")
+                (actor.sum().add(values.sum ())).backward()
+
+                let conv =
+                    model.named_parameters ()
+                    |> Seq.find (fun struct (n, _) -> n.EndsWith "conv0.weight")
+
                 let struct (_, weight) = conv
-                Expect.isGreaterThan (weight.grad |> nonNull |> fun g -> g.abs().sum().item<float32> ()) 0f "the first convolution has a gradient"
+
+                Expect.isGreaterThan
+                    (weight.grad |> nonNull |> fun g -> g.abs().sum().item<float32>())
+                    0f
+                    "the first convolution has a gradient"
             }
 
             test "the .NET engine refuses a CNN, naming the option that runs it; auto picks TorchSharp" {
                 let spec = specOf "ImageIdentity-v0" (A2COptions())
                 Expect.equal (EngineChoice.Resolve(Engine.Auto, torch.CPU, spec)) Engine.Torch "auto"
-                let refused = message (fun () -> EngineChoice.Resolve(Engine.DotNet, torch.CPU, spec) |> ignore)
+
+                let refused =
+                    message (fun () -> EngineChoice.Resolve(Engine.DotNet, torch.CPU, spec) |> ignore)
+
                 Expect.stringContains refused "--engine torch" "names the way out"
                 Expect.stringContains refused "NatureCNN" "names what it lacks"
                 let multi = specOf "IdentityMultiDiscrete-v0" (A2COptions())
-                Expect.equal (EngineChoice.Resolve(Engine.Auto, torch.CPU, multi)) Engine.DotNet "the .NET engine runs one-hot and multi heads"
+
+                Expect.equal
+                    (EngineChoice.Resolve(Engine.Auto, torch.CPU, multi))
+                    Engine.DotNet
+                    "the .NET engine runs one-hot and multi heads"
             }
         ]
