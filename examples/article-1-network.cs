@@ -16,13 +16,8 @@ var seedPreset = A2COptions.SeedPreset(A2COptions.Defaults);   // shared trunk, 
 A2C.Training.TorchRuntime.EnsureLoadable();   // before any tensor: a clear message if libtorch cannot load
 set_num_threads(1);
 
-// The network of an env: its spaces decide the input width and the actor head.
-PolicySpec SpecFor(IEnv env, NetKind net)
-{
-    var continuous = env.ActionSpace is Box;
-    var actions = continuous ? env.ActionSpace.FlatSize : ((Discrete)env.ActionSpace).N;
-    return new PolicySpec(env.ObservationSpace.FlatSize, actions, continuous, net, seedPreset.NetArch, seedPreset.Activation, seedPreset.OrthoInit, seedPreset.LogStdInit);
-}
+// The network of an env: its spaces decide the features extractor, the input width and the actor head.
+PolicySpec SpecFor(IEnv env, NetKind net) => PolicySpec.For(env.ObservationSpace, env.ActionSpace, seedPreset with { Net = net });
 
 using (var cartPole = Registry.Make("CartPole-v1"))
 {
@@ -50,7 +45,7 @@ using (var cartPole = Registry.Make("CartPole-v1"))
 
 // Every registered env: the network's size follows its observation and action spaces.
 Console.WriteLine();
-Print($"{"env",-24} {"obs",4}  {"actions",-26} {"shared",8} {"separate",9}");
+Print($"{"env",-26} {"obs",5}  {"actions",-26} {"shared",9} {"separate",9}");
 foreach (var spec in Registry.Specs)
 {
     using var env = Registry.Make(spec.Id);
@@ -61,7 +56,7 @@ foreach (var spec in Registry.Specs)
         return model.ParameterCount();
     }
 
-    Print($"{spec.Id,-24} {env.ObservationSpace.FlatSize,4}  {env.ActionSpace,-26} {Count(NetKind.Shared),8:N0} {Count(NetKind.Separate),9:N0}");
+    Print($"{spec.Id,-26} {env.ObservationSpace.FlatSize,5}  {env.ActionSpace,-26} {Count(NetKind.Shared),9:N0} {Count(NetKind.Separate),9:N0}");
 }
 
 Console.WriteLine("(box actions add one state-independent log std per action dimension)");

@@ -42,12 +42,12 @@ Derived-v0:
   gamma: 0.95
 
 Exotic-v0:
-  policy: 'CnnPolicy'
+  policy: 'TransformerPolicy'
   env_wrapper: sb3_contrib.common.wrappers.TimeFeatureWrapper
   frame_stack: 4
   n_stepz: 5
   normalize: "{'norm_obs': True, 'norm_reward': False}"
-  policy_kwargs: "dict(optimizer_class=RMSpropTFLike, net_arch=[64, 64])"
+  policy_kwargs: "dict(optimizer_class=SGD, net_arch=[64, 64])"
   gamma: high
 """
 
@@ -103,11 +103,24 @@ let tests =
                     Expect.sequenceEqual derived.NetArch [ 32; 32 ] "net_arch=dict(pi=..., vf=...)")
             }
 
+            test "RL Zoo's CNN idioms: CnnPolicy, RMSpropTFLike with its eps, the extractor's width" {
+                let text =
+                    "Cnn-v0:\n  policy: 'CnnPolicy'\n  policy_kwargs: \"dict(optimizer_class=RMSpropTFLike, optimizer_kwargs=dict(eps=1e-5), features_extractor_kwargs=dict(features_dim=256))\"\n"
+
+                withFile text (fun path ->
+                    let options, errors = apply path "Cnn-v0"
+                    Expect.isEmpty errors "no problem"
+                    Expect.equal options.Policy PolicyKind.Cnn "policy"
+                    Expect.isTrue options.RmsPropTfLike "optimizer_class"
+                    Expect.equal options.RmsPropEps 1e-5f "optimizer_kwargs' eps"
+                    Expect.equal options.FeaturesDim 256 "features_dim")
+            }
+
             test "unknown and unsupported keys are reported by name, never dropped" {
                 withFile zooStyle (fun path ->
                     let _, errors = apply path "Exotic-v0"
                     let all = String.Join("\n", errors)
-                    Expect.stringContains all "policy: 'CnnPolicy' is not supported; only MlpPolicy" "policy"
+                    Expect.stringContains all "policy: 'TransformerPolicy'" "policy"
 
                     Expect.stringContains
                         all
@@ -122,10 +135,7 @@ let tests =
                         "normalize: '{'norm_obs': True, 'norm_reward': False}' is not true or false"
                         "normalize as a dict"
 
-                    Expect.stringContains
-                        all
-                        "policy_kwargs: not supported: policy_kwargs argument optimizer_class"
-                        "policy_kwargs"
+                    Expect.stringContains all "policy_kwargs: not supported: optimizer_class SGD" "policy_kwargs"
 
                     Expect.stringContains all "gamma: 'high' is not a number" "a wrong value"
                     Expect.equal errors.Length 7 "one message per problem"

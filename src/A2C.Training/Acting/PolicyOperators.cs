@@ -35,12 +35,34 @@ public static class PolicyOperators
     {
         ArgumentNullException.ThrowIfNull(observations);
         ArgumentNullException.ThrowIfNull(agent);
-        if (agent.Model.Spec.Continuous)
+        switch (agent.Model.Spec.Distribution)
         {
-            throw new ArgumentException("the agent's policy has box actions; use ActContinuous.", nameof(agent));
+            case ActionDistribution.Gaussian:
+                throw new ArgumentException("the agent's policy has box actions; use ActContinuous.", nameof(agent));
+            case ActionDistribution.MultiCategorical or ActionDistribution.Bernoulli:
+                throw new ArgumentException("the agent's policy has MultiDiscrete or MultiBinary actions; use ActIntegers.", nameof(agent));
         }
 
         return ActCore(observations, agent, deterministic, scheduler, normalizer, (discrete, _) => discrete[0]);
+    }
+
+    /// <summary>Chooses an integer-vector action (MultiDiscrete: one value per choice; MultiBinary: one 0 or 1 per switch) for each observation.</summary>
+    /// <param name="observations">Raw observations from the simulator, one array each, in the space's flat layout.</param>
+    /// <param name="agent">A policy over a MultiDiscrete or MultiBinary action space.</param>
+    /// <param name="deterministic">Take each choice's most likely value (the default) rather than sampling.</param>
+    /// <param name="scheduler">Where to call the agent; null calls it on the thread that delivers the observation.</param>
+    /// <param name="normalizer">The training run's observation statistics, when it normalized observations (used, not updated).</param>
+    /// <returns>One action (a new array) per observation, in order.</returns>
+    public static IObservable<int[]> ActIntegers(this IObservable<float[]> observations, Agent agent, bool deterministic = true, IScheduler? scheduler = null, Normalizer? normalizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        ArgumentNullException.ThrowIfNull(agent);
+        if (agent.Model.Spec.Distribution is not (ActionDistribution.MultiCategorical or ActionDistribution.Bernoulli))
+        {
+            throw new ArgumentException($"the agent's policy has {agent.Model.Spec.Distribution} actions; ActIntegers is for MultiDiscrete and MultiBinary ones (use Act or ActContinuous).", nameof(agent));
+        }
+
+        return ActCore(observations, agent, deterministic, scheduler, normalizer, (integers, _) => (int[])integers.Clone());
     }
 
     /// <summary>Chooses a box action for each observation.</summary>
@@ -82,7 +104,7 @@ public static class PolicyOperators
         // Scratch arrays per subscription, so two streams never share them.
         return Observable.Defer(() =>
         {
-            var discrete = new int[1];
+            var discrete = new int[spec.Continuous ? 1 : spec.ActionSize];
             var continuous = new float[spec.Continuous ? spec.ActionCount : 0];
             var values = new float[1];
             long index = 0;

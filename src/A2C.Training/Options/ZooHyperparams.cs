@@ -164,8 +164,35 @@ public static class ZooHyperparams
                 }),
                 _ when name == Hyperparameters.NetArch.Name => options with { Net = NetKind.Separate, NetArch = NetArch(value) },
                 "features_extractor_kwargs" => FeaturesExtractorKwargs(options, value),
+                "optimizer_class" => Hyperparameters.RmsPropTfLike.Set(options, value.Split('.')[^1] switch
+                {
+                    "RMSpropTFLike" => true,
+                    "RMSprop" => false,
+                    var other => throw new NotSupportedException($"optimizer_class {other} (RMSprop and RMSpropTFLike are built; use_rms_prop: false picks Adam)"),
+                }),
+                "optimizer_kwargs" => OptimizerKwargs(options, value),
                 _ => throw new NotSupportedException($"policy_kwargs argument {name}"),
             };
+        }
+
+        return options;
+    }
+
+    /// <summary>RL Zoo's <c>optimizer_kwargs=dict(eps=1e-5)</c>: the optimizer's epsilon.</summary>
+    private static A2COptions OptimizerKwargs(A2COptions options, string text)
+    {
+        var body = text.Trim();
+        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        {
+            throw new FormatException($"optimizer_kwargs '{text}' is not of the form dict(name=value, ...)");
+        }
+
+        foreach (var argument in SplitTopLevel(body[5..^1]))
+        {
+            var parts = argument.Split('=', 2);
+            options = parts[0].Trim() == "eps" && parts.Length == 2
+                ? Hyperparameters.RmsPropEps.Set(options, Hyperparameters.RmsPropEps.Parse(parts[1].Trim()))
+                : throw new NotSupportedException($"optimizer_kwargs argument {parts[0].Trim()} (eps is read)");
         }
 
         return options;

@@ -42,7 +42,7 @@ let tests =
 
                 Expect.stringContains
                     e.Message
-                    "engine dotnet does not do gSDE (use_sde); use engine torch"
+                    "engine dotnet does not compute gSDE (use_sde); use --engine torch"
                     "names the fix"
             }
 

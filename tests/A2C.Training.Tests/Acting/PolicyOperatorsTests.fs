@@ -23,6 +23,41 @@ let tests =
         "acting"
         [
             test
+                "ActIntegers gives a MultiDiscrete agent's own actions, one array per observation; Act refuses it, naming ActIntegers" {
+                use env = Registry.Make "IdentityMultiDiscrete-v0"
+                let spec = PolicySpec.For(env.ObservationSpace, env.ActionSpace, A2COptions())
+                use model = newModel spec
+                let rng = Rng 4L
+
+                let observations =
+                    [ for _ in 1..30 -> Array.init 2 (fun k -> float32 (rng.NextInt(3 + k))) ]
+
+                use viaOperator = new Agent(model, 6L, torch.CPU)
+                use direct = new Agent(model, 6L, torch.CPU)
+
+                let actual =
+                    guarded (fun () -> observations.ToObservable().ActIntegers(viaOperator, false).ToList().Wait())
+
+                let expected =
+                    [
+                        for o in observations do
+                            let action = [| 0; 0 |]
+                            direct.Act(o, 1, false, action, [||], [| 0f |])
+                            action
+                    ]
+
+                Expect.equal (List.ofSeq actual) expected "sampled, as the agent samples"
+                Expect.isTrue (actual |> Seq.forall (fun a -> a[0] < 3 && a[1] < 4)) "inside nvec"
+
+                let refused =
+                    Expect.throwsT<ArgumentException>
+                        (fun () -> observations.ToObservable().Act(viaOperator) |> ignore)
+                        "Act"
+
+                ()
+            }
+
+            test
                 "the policy operator gives the agent's own actions: sampled or not, on a scheduler or not, with a normalizer" {
                 use model =
                     newModel (PolicySpec(4, 3, false, NetKind.Separate, [| 16 |], Activation.Tanh, true, 0f))
