@@ -122,7 +122,15 @@ internal static class BenchCommand
     {
         var managedStart = GC.GetTotalMemory(forceFullCollection: true);
         var workingSetStart = Environment.WorkingSet;
-        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, net {string.Join(",", options.NetArch)}, engine {(options.Engine == Engine.Auto ? Engine.DotNet : options.Engine).ToString().ToLowerInvariant()}; one warm-up, median of {repeats}");
+        // The policy and engine as training resolves them from the env's spaces (CnnPolicy on images runs on TorchSharp).
+        string policy, arch, engine;
+        using (var probe = new Trainer(options))
+        {
+            var spec = probe.Agent.Model.Spec;
+            (policy, arch, engine) = ((spec.Encoding?.Policy ?? PolicyKind.Mlp) + "Policy", spec.NetArch.Count == 0 ? "none" : string.Join(",", spec.NetArch), probe.Agent.Engine.ToString().ToLowerInvariant());
+        }
+
+        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, {policy}, net {arch}, engine {engine}; one warm-up, median of {repeats}");
 
         // A remote env's steps are messages over the network: fewer of them, or a repeat takes minutes.
         var envSteps = RemoteVectorEnv.IsRemote(options.Env) ? steps : steps * 20;

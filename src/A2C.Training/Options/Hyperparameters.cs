@@ -179,7 +179,7 @@ public static class Hyperparameters
     };
 
     /// <summary>Who computes forward and backward passes.</summary>
-    public static Hyperparameter<Engine> Engine { get; } = new("engine", "--engine", "Who computes forward and backward passes: auto (.NET on the CPU, TorchSharp for gSDE), dotnet or torch.", ValueFormat.Choice(("auto", Training.Engine.Auto), ("dotnet", Training.Engine.DotNet), ("torch", Training.Engine.Torch)), o => o.Engine, (o, v) => o with { Engine = v })
+    public static Hyperparameter<Engine> Engine { get; } = new("engine", "--engine", "Who computes forward and backward passes: auto (.NET on the CPU; TorchSharp for CNN policies and gSDE), dotnet or torch.", ValueFormat.Choice(("auto", Training.Engine.Auto), ("dotnet", Training.Engine.DotNet), ("torch", Training.Engine.Torch)), o => o.Engine, (o, v) => o with { Engine = v })
     {
         // The .NET engine has no gSDE.
         Range = new((o, v) => !(o.UseSde && v == Training.Engine.DotNet), o => o.UseSde ? $"auto or torch with {UseSde.Name} (the .NET engine does not do gSDE; use --engine torch)" : "auto, dotnet or torch"),

@@ -1,3 +1,4 @@
+using A2C.Envs.Spaces;
 using A2C.Envs.Vector;
 
 namespace A2C.Training;
@@ -14,6 +15,7 @@ internal sealed class RolloutStepper
     private readonly float[] _values;
     private readonly float[] _rewards;
     private readonly bool[] _dones;
+    private readonly bool _checkSpace;
 
     public RolloutStepper(IVectorEnv env, IPolicy policy, Normalizer? normalizer)
     {
@@ -31,6 +33,7 @@ internal sealed class RolloutStepper
         _rewards = new float[n];
         _dones = new bool[n];
         Current = new float[n * env.ObservationSize];
+        _checkSpace = env.SingleObservationSpace.HasIntegerParts();
     }
 
     public bool Discrete { get; }
@@ -69,6 +72,19 @@ internal sealed class RolloutStepper
             if (!float.IsFinite(observations[i]))
             {
                 throw new NonFiniteEnvironmentException(i / size, step, $"observation[{i % size}]", observations[i]);
+            }
+        }
+
+        // Integer parts (Discrete, MultiDiscrete, MultiBinary, uint8 images) are checked whole: a wrong
+        // dtype or value would otherwise be one-hot encoded or scaled into nonsense without a word.
+        if (_checkSpace)
+        {
+            for (var i = 0; i < env.NumEnvs; i++)
+            {
+                if (env.SingleObservationSpace.ObservationViolation(observations.AsSpan(i * size, size)) is { } why)
+                {
+                    throw new RolloutException(i, step, new InvalidDataException($"its observation {why}."));
+                }
             }
         }
 

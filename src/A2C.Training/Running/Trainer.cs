@@ -127,10 +127,14 @@ public sealed partial class Trainer : IDisposable
         // same ones. The .NET engine leaves libtorch only the optimizer's few element-wise
         // operations, too small to share out: it keeps one intra-op thread (process-wide), which
         // stops libtorch's idle workers spinning on the other core (112 instead of 126 us per
-        // update at 8 envs).
+        // update at 8 envs). TorchSharp on the CPU does the same unless OMP_NUM_THREADS says
+        // otherwise: the batches of a rollout are too small to share out, and on 2 cores one thread
+        // ran ImageIdentity-v0's CnnPolicy 2.9x faster (docs/benchmarks.md).
         var model = OnTrainingThread(() =>
         {
-            var threads = engine == Engine.DotNet ? 1 : get_num_threads();
+            var oneThread = engine == Engine.DotNet
+                || (_device.type == TorchSharp.DeviceType.CPU && Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null);
+            var threads = oneThread ? 1 : get_num_threads();
             set_num_threads(1);
             manual_seed(options.Seed);
             var built = new ActorCritic(policySpec, _device);

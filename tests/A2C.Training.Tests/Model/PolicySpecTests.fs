@@ -19,6 +19,16 @@ let private message (f: unit -> unit) =
     with :? ArgumentException as e ->
         e.Message
 
+/// An env whose Discrete observations are not integers: what a buggy simulator might write.
+type private FractionalObservations() =
+    inherit Env("Fractional-v0", Discrete(3), Discrete(2))
+
+    override _.OnReset(observation: Span<float32>) = observation[0] <- 2.5f
+
+    override _.OnStep(_action: int, observation: Span<float32>) =
+        observation[0] <- 2.5f
+        StepResult(0.0, false, false)
+
 [<Tests>]
 let tests =
     testSequenced
@@ -150,6 +160,25 @@ let tests =
                     (weight.grad |> nonNull |> fun g -> g.abs().sum().item<float32>())
                     0f
                     "the first convolution has a gradient"
+            }
+
+            test "training stops at an observation outside its integer space, naming the env, the space and the value" {
+                use vec = new A2C.Envs.Vector.VectorEnv([| new FractionalObservations() :> IEnv |])
+
+                use trainer =
+                    new Trainer(A2COptions(Env = "Fractional-v0", NEnvs = 1, TotalTimesteps = 100L), vec)
+
+                try
+                    trainer.Run() |> ignore
+                    failtest "trained on"
+                with e ->
+                    let text = e.ToString()
+                    Expect.stringContains text "environment 0 failed at step 0" "names the env and the step"
+
+                    Expect.stringContains
+                        text
+                        "is 2.5, not an integer in [0, 2] of Discrete(3)"
+                        "names the value and the space"
             }
 
             test "the .NET engine refuses a CNN, naming the option that runs it; auto picks TorchSharp" {
