@@ -135,22 +135,8 @@ public static class ZooHyperparams
     /// <summary>RL Zoo writes policy_kwargs as Python, <c>dict(net_arch=[64, 64], ortho_init=False)</c>: the arguments this library has are read, any other is reported.</summary>
     private static A2COptions PolicyKwargs(A2COptions options, string text)
     {
-        var body = text.Trim();
-        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        foreach (var (name, value) in DictArguments(text, string.Empty))
         {
-            throw new FormatException($"'{text}' is not of the form dict(name=value, ...)");
-        }
-
-        foreach (var argument in SplitTopLevel(body[5..^1]))
-        {
-            var equals = argument.IndexOf('=', StringComparison.Ordinal);
-            if (equals < 0)
-            {
-                throw new FormatException($"'{argument}' is not name=value");
-            }
-
-            var name = argument[..equals].Trim();
-            var value = argument[(equals + 1)..].Trim();
             options = name switch
             {
                 _ when name == Hyperparameters.LogStdInit.Name => Hyperparameters.LogStdInit.Set(options, Hyperparameters.LogStdInit.Parse(value)),
@@ -181,18 +167,11 @@ public static class ZooHyperparams
     /// <summary>RL Zoo's <c>optimizer_kwargs=dict(eps=1e-5)</c>: the optimizer's epsilon.</summary>
     private static A2COptions OptimizerKwargs(A2COptions options, string text)
     {
-        var body = text.Trim();
-        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        foreach (var (name, value) in DictArguments(text, "optimizer_kwargs "))
         {
-            throw new FormatException($"optimizer_kwargs '{text}' is not of the form dict(name=value, ...)");
-        }
-
-        foreach (var argument in SplitTopLevel(body[5..^1]))
-        {
-            var parts = argument.Split('=', 2);
-            options = parts[0].Trim() == "eps" && parts.Length == 2
-                ? Hyperparameters.RmsPropEps.Set(options, Hyperparameters.RmsPropEps.Parse(parts[1].Trim()))
-                : throw new NotSupportedException($"optimizer_kwargs argument {parts[0].Trim()} (eps is read)");
+            options = name == "eps"
+                ? Hyperparameters.RmsPropEps.Set(options, Hyperparameters.RmsPropEps.Parse(value))
+                : throw new NotSupportedException($"optimizer_kwargs argument {name} (eps is read)");
         }
 
         return options;
@@ -201,21 +180,37 @@ public static class ZooHyperparams
     /// <summary>NatureCNN's <c>dict(features_dim=512)</c>, or the combined extractor's <c>dict(cnn_output_dim=256)</c>: both set <see cref="A2COptions.FeaturesDim"/>.</summary>
     private static A2COptions FeaturesExtractorKwargs(A2COptions options, string text)
     {
-        var body = text.Trim();
-        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        foreach (var (name, value) in DictArguments(text, "features_extractor_kwargs "))
         {
-            throw new FormatException($"features_extractor_kwargs '{text}' is not of the form dict(name=value, ...)");
-        }
-
-        foreach (var argument in SplitTopLevel(body[5..^1]))
-        {
-            var (name, value) = (argument.Split('=', 2)[0].Trim(), argument.Contains('=', StringComparison.Ordinal) ? argument.Split('=', 2)[1].Trim() : string.Empty);
             options = name == Hyperparameters.FeaturesDim.Name || name == "cnn_output_dim"
                 ? Hyperparameters.FeaturesDim.Set(options, Hyperparameters.FeaturesDim.Parse(value))
                 : throw new NotSupportedException($"features_extractor_kwargs argument {name} (features_dim and cnn_output_dim are read)");
         }
 
         return options;
+    }
+
+    /// <summary>The name=value arguments of Python's <c>dict(name=value, ...)</c>, nested calls kept whole.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="what">What it is, for messages ("optimizer_kwargs "), or empty.</param>
+    private static IEnumerable<(string Name, string Value)> DictArguments(string text, string what)
+    {
+        var body = text.Trim();
+        if (!body.StartsWith("dict(", StringComparison.Ordinal) || !body.EndsWith(')'))
+        {
+            throw new FormatException($"{what}'{text}' is not of the form dict(name=value, ...)");
+        }
+
+        foreach (var argument in SplitTopLevel(body[5..^1]))
+        {
+            var equals = argument.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                throw new FormatException($"'{argument}' is not name=value");
+            }
+
+            yield return (argument[..equals].Trim(), argument[(equals + 1)..].Trim());
+        }
     }
 
     private static bool PythonBool(string name, string value) => value switch
