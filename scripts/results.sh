@@ -101,8 +101,9 @@ OMP_NUM_THREADS=1 ./a2c sweep --env ENV --seeds 1-3 --parallel 1 --hyperparams h
 
 Without \`OMP_NUM_THREADS=1\`, on two cores busy with other work, the TorchSharp engine trained at
 about 1,200 env steps/s instead of 10,000 to 25,000: its intra-op threads spin waiting for each
-other on a 64x64 network (the .NET engine sets one thread itself; the TorchSharp engine keeps
-libtorch's default). Eval return and the *all* row as above; RL Zoo's numbers (one run each,
+other on a 64x64 network. (These runs predate the trainer keeping one libtorch thread for the
+TorchSharp engine on the CPU by itself, as it does for the .NET engine, unless \`OMP_NUM_THREADS\`
+is set: the variable is now the default's twin, kept so that the command reads the same.) Eval return and the *all* row as above; RL Zoo's numbers (one run each,
 mean ± std over its evaluation episodes) are in the table above.
 
 SDE
