@@ -57,7 +57,7 @@ public sealed class Learner : IDisposable
         Parameter[] flat = [agent.Model.Flat.All];
         if (options.UseRmsProp && options.RmsPropTfLike)
         {
-            _tfLike = new TfLikeRmsProp(agent.Model.Flat.All.detach(), options.RmsPropEps);
+            _tfLike = new TfLikeRmsProp(agent.Model.Flat, options.RmsPropEps);
             return;
         }
 
@@ -98,7 +98,7 @@ public sealed class Learner : IDisposable
         var lr = _options.LearningRate.ValueAt(Math.Clamp(progressRemaining, 0, 1));
         if (_tfLike is not null)
         {
-            _tfLike.Step(Agent.Model.Flat.Gradients, lr);
+            _tfLike.Step(lr);
         }
         else
         {

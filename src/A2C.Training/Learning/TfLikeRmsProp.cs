@@ -7,35 +7,63 @@ namespace A2C.Training;
 /// for A2C with CNN policies: the running average of squared gradients starts at one rather than zero, and
 /// epsilon goes inside the square root. The first updates are then about <c>lr * g</c> rather than PyTorch's
 /// <c>lr * g / |g| * 10</c>, which keeps a CNN's ReLUs alive early in training. It steps the model's one flat
-/// parameter vector, so its whole state is one tensor of the same length.
+/// parameter vector, so its whole state is one vector of the same length.
 /// </summary>
+/// <remarks>
+/// On the CPU the step runs over the parameters' .NET arrays: libtorch's element-wise kernels over a
+/// .NET array round differently in their last bit depending on where the array lies (vector body or
+/// scalar tail), which made two runs of one seed differ. Elsewhere it runs as tensor operations.
+/// </remarks>
 internal sealed class TfLikeRmsProp : IDisposable
 {
-    private const double Alpha = 0.99;
-    private readonly Tensor _parameters;
-    private readonly Tensor _squareAverage;
-    private readonly double _epsilon;
+    private const float Alpha = 0.99f;
+    private readonly FlatParameters _flat;
+    private readonly float _epsilon;
+    private readonly float[]? _hostAverage;
+    private readonly Tensor? _deviceAverage;
 
-    public TfLikeRmsProp(Tensor parameters, double epsilon)
+    public TfLikeRmsProp(FlatParameters flat, float epsilon)
     {
-        _parameters = parameters;
+        _flat = flat;
         _epsilon = epsilon;
-        _squareAverage = ones_like(parameters);
+        if (flat.Host is not null)
+        {
+            _hostAverage = new float[flat.Host.Length];
+            Array.Fill(_hostAverage, 1f);
+        }
+        else
+        {
+            _deviceAverage = ones_like(flat.All);
+        }
     }
 
     /// <summary>One step of <paramref name="learningRate"/> along the parameters' gradient.</summary>
-    public void Step(Tensor gradient, double learningRate)
+    public void Step(double learningRate)
     {
+        if (_hostAverage is { } average)
+        {
+            var (parameters, gradients, rate) = (_flat.Host!, _flat.HostGradients!, (float)learningRate);
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                var g = gradients[i];
+                average[i] = (Alpha * average[i]) + ((1 - Alpha) * g * g);
+                parameters[i] -= rate * g / MathF.Sqrt(average[i] + _epsilon);
+            }
+
+            return;
+        }
+
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        _squareAverage.mul_(Alpha).addcmul_(gradient, gradient, 1 - Alpha);
-        _parameters.addcdiv_(gradient, _squareAverage.add(_epsilon).sqrt_(), -learningRate);
+        var squares = _deviceAverage!;
+        squares.mul_(Alpha).addcmul_(_flat.Gradients, _flat.Gradients, 1 - Alpha);
+        _flat.All.detach().addcdiv_(_flat.Gradients, squares.add(_epsilon).sqrt_(), -learningRate);
     }
 
     /// <summary>Writes the running average, as float32 values after their count.</summary>
     public void Save(BinaryWriter writer)
     {
-        var values = _squareAverage.cpu().data<float>().ToArray();
+        var values = _hostAverage ?? _deviceAverage!.cpu().data<float>().ToArray();
         writer.Write(values.Length);
         foreach (var v in values)
         {
@@ -48,9 +76,10 @@ internal sealed class TfLikeRmsProp : IDisposable
     public void Load(BinaryReader reader)
     {
         var count = reader.ReadInt32();
-        if (count != _squareAverage.numel())
+        var size = _hostAverage?.Length ?? (int)_deviceAverage!.numel();
+        if (count != size)
         {
-            throw new InvalidDataException($"the optimizer state holds {count} squared-gradient averages; the model has {_squareAverage.numel()} parameters.");
+            throw new InvalidDataException($"the optimizer state holds {count} squared-gradient averages; the model has {size} parameters.");
         }
 
         var values = new float[count];
@@ -59,9 +88,15 @@ internal sealed class TfLikeRmsProp : IDisposable
             values[i] = reader.ReadSingle();
         }
 
+        if (_hostAverage is not null)
+        {
+            values.CopyTo(_hostAverage, 0);
+            return;
+        }
+
         using var loaded = tensor(values);
-        _squareAverage.copy_(loaded);
+        _deviceAverage!.copy_(loaded);
     }
 
-    public void Dispose() => _squareAverage.Dispose();
+    public void Dispose() => _deviceAverage?.Dispose();
 }
