@@ -24,6 +24,7 @@ internal sealed class DotNetEngine : IEngine
     private float[] _gradValues = [];
     private float[] _logStd = [];
     private float[] _gradLogStd = [];
+    private readonly int[] _nvec;
     private float[] _actingFeatures = [];
     private float[] _learningFeatures = [];
 
@@ -38,6 +39,7 @@ internal sealed class DotNetEngine : IEngine
 
         _gradients = model.Flat.HostGradients!;
         _acting = new MlpKernel(model.Flat.Layout, model.Spec.Activation, ActingCapacity);
+        _nvec = model.Spec.ActionNvec?.ToArray() ?? [];
     }
 
     public Engine Kind => Engine.DotNet;
@@ -61,7 +63,7 @@ internal sealed class DotNetEngine : IEngine
                 loss = LossGradients.Gaussian(options, _actor, _logStd, rollout.ContinuousActions, _values, advantages, returns, _gradActor, _gradLogStd, _gradValues);
                 break;
             case ActionDistribution.MultiCategorical:
-                loss = LossGradients.MultiCategorical(options, _actor, spec.ActionNvec!.ToArray(), rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
+                loss = LossGradients.MultiCategorical(options, _actor, _nvec, rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);
                 break;
             case ActionDistribution.Bernoulli:
                 loss = LossGradients.Bernoulli(options, _actor, rollout.DiscreteActions, _values, advantages, returns, _gradActor, _gradValues);

@@ -13,6 +13,7 @@ internal sealed class TorchEngine : IEngine
 {
     private readonly ActorCritic _model;
     private readonly Device _device;
+    private readonly int[] _nvec;
     private float[] _actor = [];
     private float[] _values = [];
     private float[] _latent = [];
@@ -22,6 +23,7 @@ internal sealed class TorchEngine : IEngine
     {
         _model = model;
         _device = device;
+        _nvec = model.Spec.ActionNvec?.ToArray() ?? [];
     }
 
     public Engine Kind => Engine.Torch;
@@ -95,9 +97,8 @@ internal sealed class TorchEngine : IEngine
                 var bits = tensor(rollout.DiscreteActions, [total, spec.ActionCount], device: _device).to(ScalarType.Float32);
                 return (Distributions.BernoulliLogProb(actor, bits), Distributions.BernoulliEntropy(actor));
             case ActionDistribution.MultiCategorical:
-                var nvec = spec.ActionNvec!.ToArray();
-                var choices = tensor(LongActions(rollout.DiscreteActions, total * nvec.Length), [total, nvec.Length], device: _device);
-                return (Distributions.MultiCategoricalLogProb(actor, nvec, choices), Distributions.MultiCategoricalEntropy(actor, nvec));
+                var choices = tensor(LongActions(rollout.DiscreteActions, total * _nvec.Length), [total, _nvec.Length], device: _device);
+                return (Distributions.MultiCategoricalLogProb(actor, _nvec, choices), Distributions.MultiCategoricalEntropy(actor, _nvec));
             default:
                 var actions = tensor(LongActions(rollout.DiscreteActions, total), device: _device);
                 return (Distributions.CategoricalLogProb(actor, actions), Distributions.CategoricalEntropy(actor));

@@ -86,7 +86,7 @@ internal static class ModelFile
                 var rank = Leb(bytes, ref at);
                 if (type != Float32 || rank is < 0 or > 8)
                 {
-                    throw new InvalidDataException($"{notModel}: tensor '{name}' has element type {type} and {rank} dimensions (a2c writes float32 tensors of 1 or 2).");
+                    throw new InvalidDataException($"{notModel}: tensor '{name}' has element type {type} and {rank} dimensions (a2c writes float32 tensors of 1 to 4: convolutions have 4).");
                 }
 
                 var shape = new long[rank];
