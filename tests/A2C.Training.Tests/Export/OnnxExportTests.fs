@@ -6,146 +6,19 @@ module A2C.Training.Tests.Export.OnnxExportTests
 open System
 open System.IO
 open System.Text.Json.Nodes
-open A2C.Envs
 open A2C.Envs.Spaces
-open A2C.Envs.Vector
 open A2C.Training
 open A2C.Training.Export
 open A2C.Training.Export.Onnx
+open A2C.Training.Tests.Export.OnnxChecks
 open Expecto
-open Microsoft.ML.OnnxRuntime
-open TorchSharp
-
-let private samples = 1000
-let private tolerance = 1e-5
-
-/// A trainer that has learned for a few thousand steps, so the weights are not the initial ones.
-let trained (options: A2COptions) =
-    let trainer = new Trainer(options)
-    trainer.Run() |> ignore
-    trainer
-
-/// count observations (raw, flat, row after row) met by acting at random in fresh envs of id.
-let rollout (id: string) (count: int) (seed: int) =
-    use env = EnvFactory.Create(id, 4)
-    let rng = Rng(int64 seed)
-    let size = env.ObservationSize
-    let seen = ResizeArray<float32>()
-    env.Reset(Nullable seed)
-
-    while seen.Count < count * size do
-        seen.AddRange env.Observations
-        let space = env.SingleActionSpace
-        let actions = Array.zeroCreate<float32>(env.NumEnvs * space.FlatSize)
-
-        for i in 0 .. env.NumEnvs - 1 do
-            space.Sample(rng, Span(actions, i * space.FlatSize, space.FlatSize))
-
-        match space with
-        | :? Box -> env.Step(ReadOnlySpan<float32> actions)
-        | _ -> env.Step(ReadOnlySpan<int>(Array.map int actions))
-
-    seen.GetRange(0, count * size).ToArray()
-
-/// The graph's input shape for count observations of space: [count, *shape].
-let inputShape (space: Space) (count: int) =
-    match space with
-    | :? Box as box -> Array.append [| int64 count |] (box.Shape |> Seq.map int64 |> Array.ofSeq)
-    | _ -> [| int64 count; int64 space.FlatSize |]
-
-/// Runs an exported file in ONNX Runtime: every output by name, as (values, shape).
-let runOnnx (bytes: byte[]) (raw: float32[]) (shape: int64[]) =
-    use session = new InferenceSession(bytes)
-    use input = OrtValue.CreateTensorValueFromMemory(raw, shape)
-    use options = new RunOptions()
-    let names = session.OutputMetadata.Keys |> Array.ofSeq
-    use outputs = session.Run(options, [| "obs" |], [| input |], names)
-
-    Seq.zip names outputs
-    |> Seq.map (fun (name, value) ->
-        name, (value.GetTensorDataAsSpan<float32>().ToArray(), value.GetTensorTypeAndShape().Shape))
-    |> Map.ofSeq
-
-/// The model's own outputs for the same raw observations: normalized by the run's normalizer, then
-/// ActorCritic.EvaluateWithLatent, with the std as the Gaussian (or gSDE) distribution computes it.
-let runEngine (model: ActorCritic) (normalizer: Normalizer | null) (raw: float32[]) (count: int) =
-    use scope = torch.NewDisposeScope()
-    use _ = torch.no_grad ()
-    let spec = model.Spec
-
-    let input =
-        match normalizer with
-        | null -> raw
-        | n -> n.Observations raw
-
-    let x = torch.tensor(input).reshape(int64 count, int64 spec.ObservationSize)
-    let struct (actor, values, latent) = model.EvaluateWithLatent x
-
-    let data (t: torch.Tensor) =
-        t.contiguous().data<float32>().ToArray()
-
-    [
-        (if spec.Continuous then "mean" else "logits"), data actor
-        "value", data values
-
-        if spec.Continuous then
-            let logStd = nonNull model.LogStd
-
-            let std =
-                if spec.UseSde then
-                    A2C.Core.Distributions.sdeStd latent logStd (int64 spec.ActionCount) false
-                else
-                    logStd.exp().expand(int64 count, int64 spec.ActionCount)
-
-            "std", data std
-    ]
-    |> Map.ofList
-
-/// Exports, runs both, and checks every output's shape and its largest difference.
-let agree
-    (label: string)
-    (exported: ExportedPolicy)
-    (model: ActorCritic)
-    (normalizer: Normalizer | null)
-    (space: Space)
-    (raw: float32[])
-    =
-    let count = raw.Length / space.FlatSize
-    let onnx = runOnnx exported.Bytes raw (inputShape space count)
-    let engine = runEngine model normalizer raw count
-    let expectedNames = Set.ofSeq engine.Keys
-    Expect.equal (Set.ofSeq onnx.Keys) expectedNames $"{label}: the graph's outputs"
-
-    for KeyValue(name, expected) in engine do
-        let actual, shape = onnx[name]
-        let width = expected.Length / count
-        Expect.equal shape [| int64 count; int64 width |] $"{label}: {name}'s shape"
-        Expect.isTrue (expected |> Array.forall Single.IsFinite) $"{label}: the engine's {name} is finite"
-        // 1e-5 absolute, or relative past magnitude 1: two float32 computations of a value near 26
-        // (NatureCNN's critic) each lie about 1e-5 from the float64 result, a few of its ulps.
-        let excess =
-            Array.map2
-                (fun (a: float32) (b: float32) -> abs (float a - float b) / max 1.0 (abs (float b)))
-                actual
-                expected
-            |> Array.max
-
-        Expect.isLessThan
-            excess
-            tolerance
-            $"{label}: max |ONNX - engine| / max(1, |engine|) of {name} over {count} observations"
-
-    // The agreement means something only if the outputs depend on the observation.
-    for KeyValue(name, values) in engine do
-        if name <> "std" || model.Spec.UseSde then
-            Expect.isGreaterThan (Array.distinct values).Length 1 $"{label}: {name} varies with the observation"
 
 /// Trains briefly, exports through the trainer, and checks ONNX Runtime against the engine.
 let trainedAgrees (label: string) (options: A2COptions) =
     use trainer = trained options
     let exported = OnnxExport.Export trainer
     let raw = rollout options.Env samples 11
-    agree label exported trainer.Agent.Model trainer.Normalizer trainer.Env.SingleObservationSpace raw
+    agree label exported.Bytes trainer.Agent.Model trainer.Normalizer trainer.Env.SingleObservationSpace raw
     exported
 
 let private short (env: string) =
@@ -296,7 +169,7 @@ let tests =
                 use model = A2C.Training.Tests.Helpers.newModel spec
                 let exported = OnnxExport.Export(model, space, Discrete(3), null, "custom")
                 let raw = Array.init samples (fun i -> float32 (i % 9 - 4))
-                agree "Discrete observation" exported model null space raw
+                agree "Discrete observation" exported.Bytes model null space raw
             }
 
             test
