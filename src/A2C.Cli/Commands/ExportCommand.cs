@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using A2C.Training.Export;
+using A2C.Training;
 
 namespace A2C.Cli;
 

@@ -1,9 +1,9 @@
 using System.Reflection;
 using A2C.Envs.Spaces;
-using A2C.Training.Export.Onnx;
+using A2C.Training.Onnx;
 using Google.Protobuf;
 
-namespace A2C.Training.Export;
+namespace A2C.Training;
 
 /// <summary>A graph input or output: its name and dimensions (<c>batch</c> for the symbolic batch).</summary>
 /// <param name="Name">The value's name (<c>obs</c>, <c>logits</c>, <c>mean</c>, <c>std</c>, <c>value</c>).</param>

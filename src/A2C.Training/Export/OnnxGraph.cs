@@ -1,7 +1,7 @@
-using A2C.Training.Export.Onnx;
+using A2C.Training.Onnx;
 using Google.Protobuf;
 
-namespace A2C.Training.Export;
+namespace A2C.Training;
 
 /// <summary>
 /// Builds an ONNX graph node by node: each call adds one node and returns the name of its output,

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using A2C.Envs.Spaces;
 using TorchSharp;
-using static A2C.Training.Export.OnnxGraph;
+using static A2C.Training.OnnxGraph;
 
-namespace A2C.Training.Export;
+namespace A2C.Training;
 
 /// <summary>
 /// Translates one <see cref="ActorCritic"/> into an ONNX graph and, in the same pass, into the JSON

@@ -8,7 +8,6 @@ open A2C.Envs
 open A2C.Envs.Spaces
 open A2C.Envs.Vector
 open A2C.Training
-open A2C.Training.Export
 open Expecto
 open Microsoft.ML.OnnxRuntime
 open TorchSharp

@@ -8,8 +8,7 @@ open System.IO
 open System.Text.Json.Nodes
 open A2C.Envs.Spaces
 open A2C.Training
-open A2C.Training.Export
-open A2C.Training.Export.Onnx
+open A2C.Training.Onnx
 open A2C.Training.Tests.Export.OnnxChecks
 open Expecto
 
