@@ -35,7 +35,7 @@ let private sameIn (a: A2COptions) (b: A2COptions) =
 
 /// Files whose quoted literal of an option's SB3 name is a field of another format, not the
 /// option: progress.csv's columns, the checkpoint's manifest, normalization.json, the summary and
-/// sweep files, the `a2c env` command and a table header.
+/// sweep files, the `a2c env` command, a table header and the exported policy's description.
 let private otherFormats =
     Map.ofList
         [
@@ -48,6 +48,7 @@ let private otherFormats =
                     "src/A2C.Cli/Sweep/SweepSummary.cs"
                     "src/A2C.Cli/Commands/EnvCommands.cs"
                     "src/A2C.Cli/Commands/PlotCommand.cs"
+                    "src/A2C.Training/Export/PolicyGraph.cs"
                 ]
             "seed",
             set
@@ -68,6 +69,9 @@ let private otherFormats =
             "learning_rate", set [ "src/A2C.Training/RunDirectory/RunFiles.cs" ]
             "value_loss", set [ "src/A2C.Training/RunDirectory/RunFiles.cs" ]
             "gamma", set [ "src/A2C.Training/Rollouts/Normalizer.cs" ]
+            // Members of the a2c.policy description in an exported policy.onnx (docs/export.md).
+            "activation", set [ "src/A2C.Training/Export/PolicyGraph.cs" ]
+            "full_std", set [ "src/A2C.Training/Export/PolicyGraph.cs" ]
         ]
 
 /// An RL Zoo file with one entry that sets every row to its value in `options`, quoted as text.
