@@ -34,7 +34,14 @@ internal static class RecordCommand
                 Checked(() => VideoFile.Check(target));
             }
 
-            using var trainer = TrainedModel.Load(path, parse.GetValue(env));
+            var other = parse.GetValue(env);
+            if (other is not null && RemoteVectorEnv.IsRemote(other))
+            {
+                // Refused before the model is loaded, which would connect to the server.
+                RequireRecordable(other);
+            }
+
+            using var trainer = TrainedModel.Load(path, other);
             var id = trainer.Options.Env;
             target ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "videos", $"{SafeName(id)}-seed{s}.gif");
             using var playing = MakeRenderable(id);

@@ -20,7 +20,7 @@ internal sealed class GifWriter : IFrameWriter
     {
         ColorTableMode = GifColorTableMode.Local,
         // Scenes are flat colours with anti-aliased edges: a palette of them, without dithering noise.
-        Quantizer = new WuQuantizer(new QuantizerOptions { Dither = null }),
+        Quantizer = new OctreeQuantizer(new QuantizerOptions { Dither = null }),
     };
 
     private readonly Stream _output;

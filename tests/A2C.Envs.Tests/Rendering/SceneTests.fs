@@ -13,13 +13,25 @@ let private withState (env: IEnv) (state: float list) =
 let private scene (env: IEnv) = (env.RequireRenderable()).Render()
 
 let private polygons (s: Scene) =
-    s.Shapes |> Seq.choose (function :? PolygonShape as p -> Some p | _ -> None) |> List.ofSeq
+    s.Shapes
+    |> Seq.choose (function
+        | :? PolygonShape as p -> Some p
+        | _ -> None)
+    |> List.ofSeq
 
 let private circles (s: Scene) =
-    s.Shapes |> Seq.choose (function :? CircleShape as c -> Some c | _ -> None) |> List.ofSeq
+    s.Shapes
+    |> Seq.choose (function
+        | :? CircleShape as c -> Some c
+        | _ -> None)
+    |> List.ofSeq
 
 let private lines (s: Scene) =
-    s.Shapes |> Seq.choose (function :? LineShape as l -> Some l | _ -> None) |> List.ofSeq
+    s.Shapes
+    |> Seq.choose (function
+        | :? LineShape as l -> Some l
+        | _ -> None)
+    |> List.ofSeq
 
 let private centre (p: PolygonShape) =
     p.Points |> Seq.averageBy (fun q -> q.X), p.Points |> Seq.averageBy (fun q -> q.Y)
@@ -45,11 +57,13 @@ let tests =
 
             test "the classic-control frames have Gymnasium's sizes and render_fps" {
                 for id, w, h, fps in
-                    [ "CartPole-v1", 600, 400, 50
-                      "Acrobot-v1", 500, 500, 15
-                      "MountainCar-v0", 600, 400, 30
-                      "MountainCarContinuous-v0", 600, 400, 30
-                      "Pendulum-v1", 500, 500, 30 ] do
+                    [
+                        "CartPole-v1", 600, 400, 50
+                        "Acrobot-v1", 500, 500, 15
+                        "MountainCar-v0", 600, 400, 30
+                        "MountainCarContinuous-v0", 600, 400, 30
+                        "Pendulum-v1", 500, 500, 30
+                    ] do
                     use env = Registry.Make id
                     let r = env.RequireRenderable()
                     Expect.equal (r.RenderWidth, r.RenderHeight, r.RenderFps) (w, h, fps) id
@@ -61,6 +75,7 @@ let tests =
                     withState env [ x; 0.0; theta; 0.0 ]
                     let s = scene env
                     Expect.equal s.Background Rgb.White "white background"
+
                     match polygons s with
                     | [ cart; pole ] ->
                         Expect.equal cart.Fill Rgb.Black "cart black"
@@ -86,20 +101,34 @@ let tests =
                         Expect.equal axle.Centre.X (Math.Truncate(x * 125.0 + 300.0)) "axle on the cart"
                     | other -> failtestf "expected one axle, got %d" other.Length
 
-                    Expect.exists (lines s) (fun l -> l.Points.[0].Y = 299.0 && l.Points.[1].Y = 299.0) "the track at row 299"
+                    Expect.exists
+                        (lines s)
+                        (fun l -> l.Points.[0].Y = 299.0 && l.Points.[1].Y = 299.0)
+                        "the track at row 299"
             }
 
             test "Acrobot: hanging down, both links point down from the centre; the joints follow the angles" {
                 use env = Registry.Make "Acrobot-v1"
                 let scale = 500.0 / 4.4
+
                 for t1, t2 in [ 0.0, 0.0; 0.5, -1.0; Math.PI, 0.3 ] do
                     withState env [ t1; t2; 0.0; 0.0 ]
                     let s = scene env
+
                     match circles s with
                     | [ pivot; middle ] ->
-                        Expect.equal (pivot.Centre.X, pivot.Centre.Y) (250.0, 249.0) "pivot at the centre (row 499 - 250)"
+                        Expect.equal
+                            (pivot.Centre.X, pivot.Centre.Y)
+                            (250.0, 249.0)
+                            "pivot at the centre (row 499 - 250)"
+
                         Expect.equal middle.Centre.X (Math.Truncate(250.0 + scale * Math.Sin t1)) "middle joint x"
-                        Expect.equal middle.Centre.Y (499.0 - Math.Truncate(250.0 - scale * Math.Cos t1)) "middle joint y"
+
+                        Expect.equal
+                            middle.Centre.Y
+                            (499.0 - Math.Truncate(250.0 - scale * Math.Cos t1))
+                            "middle joint y"
+
                         Expect.equal pivot.Fill (Rgb(204uy, 204uy, 0uy)) "joint colour"
                     | other -> failtestf "expected two joints, got %d" other.Length
 
@@ -117,10 +146,12 @@ let tests =
                     use env = Registry.Make id
                     // As Gymnasium: width over (max - min), whose float rounding decides int() at the flag.
                     let scale = 600.0 / (0.6 - -1.2)
+
                     for position in [ -0.5; -1.2; 0.3 ] do
                         withState env [ position; 0.0 ]
                         let s = scene env
                         let height p = Math.Sin(3.0 * p) * 0.45 + 0.55
+
                         match polygons s with
                         | [ car; flag ] ->
                             let bottom = (car.Points.[0], car.Points.[3])
@@ -129,18 +160,27 @@ let tests =
                             Expect.floatClose close bx ((position - -1.2) * scale) $"{id} car x"
                             Expect.floatClose close by (399.0 - (10.0 + height position * scale)) $"{id} car y"
                             Expect.equal flag.Fill (Rgb(204uy, 204uy, 0uy)) "flag colour"
-                            Expect.equal flag.Points.[0].X (Math.Truncate((goal - -1.2) * scale)) $"{id} flag at the goal"
+
+                            Expect.equal
+                                flag.Points.[0].X
+                                (Math.Truncate((goal - -1.2) * scale))
+                                $"{id} flag at the goal"
                         | other -> failtestf "expected car and flag, got %d" other.Length
 
-                        Expect.equal (circles s |> List.map (fun c -> c.Radius, c.Fill)) [ 8.0, Rgb.Grey 128uy; 8.0, Rgb.Grey 128uy ] "two grey wheels"
+                        Expect.equal
+                            (circles s |> List.map (fun c -> c.Radius, c.Fill))
+                            [ 8.0, Rgb.Grey 128uy; 8.0, Rgb.Grey 128uy ]
+                            "two grey wheels"
             }
 
             test "Pendulum: the rod points up at theta 0 and turns with theta; the torque arrow appears after a step" {
                 use env = Registry.Make "Pendulum-v1"
                 let scale = 500.0 / 4.4
+
                 for theta in [ 0.0; 1.0; -2.5 ] do
                     withState env [ theta; 0.0 ]
                     let s = scene env
+
                     match polygons s with
                     | [ rod ] ->
                         Expect.equal rod.Fill (Rgb(204uy, 77uy, 77uy)) "rod colour"
@@ -175,9 +215,11 @@ let tests =
                         member _.Reset(_: Span<float32>, _: Nullable<int>) = ()
                         member _.Step(_: int, _: Span<float32>) = StepResult(0.0, false, false)
                         member _.Step(_: ReadOnlySpan<float32>, _: Span<float32>) = StepResult(0.0, false, false)
-                        member _.Dispose() = () }
+                        member _.Dispose() = ()
+                    }
 
                 Expect.isNull (plain.Renderable()) "not renderable"
+
                 try
                     plain.RequireRenderable() |> ignore
                     failtest "a custom env without IRenderable was taken"

@@ -22,10 +22,12 @@ let private cartPoleFrame (state: float list) (caption: string | null) =
 
 /// Frames of a solid colour that changes each frame, so the encoder cannot merge them.
 let private frames count =
-    [ for k in 0 .. count - 1 ->
-          let s = Scene(30, 20, Rgb(byte (k * 20), 100uy, 200uy))
-          s.Circle(Rgb.White, A2C.Envs.Rendering.Point(15.0, 10.0), 5.0) |> ignore
-          SceneRasterizer.Rasterize s ]
+    [
+        for k in 0 .. count - 1 ->
+            let s = Scene(30, 20, Rgb(byte (k * 20), 100uy, 200uy))
+            s.Circle(Rgb.White, A2C.Envs.Rendering.Point(15.0, 10.0), 5.0) |> ignore
+            SceneRasterizer.Rasterize s
+    ]
 
 [<Tests>]
 let tests =
@@ -33,9 +35,15 @@ let tests =
     <| testList
         "recording"
         [
-            test "a rasterized CartPole frame: white background, black cart at its centre, the pole's colour on the pole, the track's row" {
+            test
+                "a rasterized CartPole frame: white background, black cart at its centre, the pole's colour on the pole, the track's row" {
                 let frame = cartPoleFrame [ 0.0; 0.0; 0.0; 0.0 ] null
-                Expect.equal (frame.Width, frame.Height, frame.Pixels.Length) (600, 400, 600 * 400 * 3) "size, H x W x 3"
+
+                Expect.equal
+                    (frame.Width, frame.Height, frame.Pixels.Length)
+                    (600, 400, 600 * 400 * 3)
+                    "size, H x W x 3"
+
                 Expect.equal frame.[10, 10] Rgb.White "background"
                 Expect.equal frame.[590, 390] Rgb.White "background far corner"
                 // The cart's middle is pixel (300, 299); the axle covers it, so look beside it, inside the cart.
@@ -53,9 +61,20 @@ let tests =
 
             test "the caption is drawn in the top-left corner and nowhere else" {
                 let plain = cartPoleFrame [ 0.0; 0.0; 0.0; 0.0 ] null
-                let captioned = cartPoleFrame [ 0.0; 0.0; 0.0; 0.0 ] (SceneRasterizer.Caption(12, 12.0))
+
+                let captioned =
+                    cartPoleFrame [ 0.0; 0.0; 0.0; 0.0 ] (SceneRasterizer.Caption(12, 12.0))
+
                 let differs x y = plain.[x, y] <> captioned.[x, y]
-                let changed = [ for y in 0..399 do for x in 0..599 do if differs x y then yield x, y ]
+
+                let changed =
+                    [
+                        for y in 0..399 do
+                            for x in 0..599 do
+                                if differs x y then
+                                    yield x, y
+                    ]
+
                 Expect.isNonEmpty changed "text drawn"
                 Expect.all changed (fun (x, y) -> x < 300 && y < 40) "only in the corner"
                 Expect.equal (SceneRasterizer.Caption(12, 12.0)) "step 12  return 12.00" "caption text"
@@ -69,6 +88,7 @@ let tests =
                 use image = Image.Load<Rgb24>(path)
                 Expect.equal image.Frames.Count 7 "frame count"
                 Expect.equal (image.Width, image.Height) (30, 20) "size"
+
                 for k in 0..6 do
                     let frame = image.Frames.[k]
                     let delay = frame.Metadata.GetGifMetadata().FrameDelay
@@ -81,12 +101,24 @@ let tests =
                 Directory.Delete(dir, true)
             }
 
-            test "a failure while frames are produced leaves no file; an unknown extension is refused before anything is written" {
+            test
+                "a failure while frames are produced leaves no file; an unknown extension is refused before anything is written" {
                 let dir = tempDir ()
                 let path = Path.Combine(dir, "clip.gif")
+
                 Expect.throwsT<InvalidOperationException>
-                    (fun () -> VideoFile.Write(path, 30, 20, 10, fun add -> add.Invoke(List.head (frames 1)); invalidOp "the env failed"))
+                    (fun () ->
+                        VideoFile.Write(
+                            path,
+                            30,
+                            20,
+                            10,
+                            fun add ->
+                                add.Invoke(List.head (frames 1))
+                                invalidOp "the env failed"
+                        ))
                     "the error comes through"
+
                 Expect.isEmpty (Directory.GetFiles dir) "nothing half-written"
                 let bad = Path.Combine(dir, "clip.avi")
                 Expect.throwsT<VideoFormatException> (fun () -> VideoFile.Check bad |> ignore) "unknown extension"
@@ -105,6 +137,7 @@ let tests =
             test "an MP4 without ffmpeg on the path: a message saying to install it or use .gif, nothing written" {
                 let dir = tempDir ()
                 let path = Path.Combine(dir, "clip.mp4")
+
                 try
                     VideoFile.Write(path, 30, 20, 10, (fun add -> frames 2 |> List.iter add.Invoke), searchPath = dir)
                     failtest "wrote an MP4 without ffmpeg"
@@ -118,7 +151,8 @@ let tests =
 
             // ffmpeg is a system program, not a package of ours: where it is not installed, the case above covers the refusal.
             (match VideoFile.FindFfmpeg() with
-             | null -> ptest "an MP4 through ffmpeg has every frame at the env's rate (ffmpeg is not installed here)" { () }
+             | null ->
+                 ptest "an MP4 through ffmpeg has every frame at the env's rate (ffmpeg is not installed here)" { () }
              | ffmpeg ->
                  test "an MP4 through ffmpeg has every frame at the env's rate" {
                      let dir = tempDir ()
@@ -126,8 +160,20 @@ let tests =
                      VideoFile.Write(path, 30, 20, 25, fun add -> frames 9 |> List.iter add.Invoke)
                      let probe = Path.Combine(Path.GetDirectoryName ffmpeg |> nonNull, "ffprobe")
                      let info = Diagnostics.ProcessStartInfo(probe, RedirectStandardOutput = true)
-                     for a in [ "-v"; "error"; "-count_frames"; "-show_entries"; "stream=nb_read_frames,r_frame_rate"; "-of"; "csv=p=0"; path ] do
+
+                     for a in
+                         [
+                             "-v"
+                             "error"
+                             "-count_frames"
+                             "-show_entries"
+                             "stream=nb_read_frames,r_frame_rate"
+                             "-of"
+                             "csv=p=0"
+                             path
+                         ] do
                          info.ArgumentList.Add a
+
                      use p = Diagnostics.Process.Start info |> nonNull
                      let out = p.StandardOutput.ReadToEnd().Trim()
                      p.WaitForExit()
