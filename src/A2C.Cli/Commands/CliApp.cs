@@ -77,6 +77,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Train(stdout, stderr, cancellation));
         root.Subcommands.Add(EvalCommand.Eval(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
+        root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));

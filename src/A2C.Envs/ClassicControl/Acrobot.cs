@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ClassicControl;
@@ -13,7 +14,7 @@ namespace A2C.Envs.ClassicControl;
 /// dtheta1, dtheta2; the observation is cos theta1, sin theta1, cos theta2, sin theta2, dtheta1,
 /// dtheta2 in float32.
 /// </summary>
-public sealed class Acrobot : PhysicalEnv
+public sealed class Acrobot : PhysicalEnv, IRenderable
 {
     /// <summary>Gravity, m/s^2.</summary>
     public const double Gravity = 9.8;
@@ -54,6 +55,12 @@ public sealed class Acrobot : PhysicalEnv
     /// <summary>Height of the tip above the fixed joint, in link lengths, beyond which the episode terminates.</summary>
     public const double TargetHeight = 1.0;
 
+    /// <summary>Side of the square frame, pixels (Gymnasium's SCREEN_DIM).</summary>
+    public const int ScreenDim = 500;
+
+    /// <summary>Pixels per metre: the frame spans the links' reach plus 0.2 m on every side of the pivot.</summary>
+    public const double Scale = ScreenDim / ((LinkLength1 + LinkLength2 + 0.2) * 2);
+
     // Shorthands in the notation of the equations of motion.
     private const double M1 = LinkMass1;
     private const double M2 = LinkMass2;
@@ -77,6 +84,60 @@ public sealed class Acrobot : PhysicalEnv
             "dtheta1",
             "dtheta2")
     {
+    }
+
+    /// <summary>The links' colour.</summary>
+    public static Rgb LinkColour => new(0, 204, 204);
+
+    /// <summary>The joints' colour.</summary>
+    public static Rgb JointColour => new(204, 204, 0);
+
+    /// <inheritdoc />
+    public int RenderWidth => ScreenDim;
+
+    /// <inheritdoc />
+    public int RenderHeight => ScreenDim;
+
+    /// <inheritdoc />
+    public int RenderFps => 15;
+
+    /// <summary>The pixel positions (Gymnasium's y-up numbers, before the flip) of the pivot, the middle joint and the tip.</summary>
+    /// <returns>Three points.</returns>
+    internal (double X, double Y)[] Joints()
+    {
+        const double offset = ScreenDim / 2.0;
+        var (t1, t2) = (State[0], State[1]);
+        // Gymnasium computes (vertical, horizontal) pairs and swaps them: theta1 = 0 hangs down.
+        var (v1, h1) = (-LinkLength1 * Math.Cos(t1) * Scale, LinkLength1 * Math.Sin(t1) * Scale);
+        var (v2, h2) = (v1 - (LinkLength2 * Math.Cos(t1 + t2) * Scale), h1 + (LinkLength2 * Math.Sin(t1 + t2) * Scale));
+        return [(offset, offset), (h1 + offset, v1 + offset), (h2 + offset, v2 + offset)];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>As Gymnasium draws it: the target line one link length above the pivot, then each
+    /// link as a bar 0.2 m wide from its joint, turned by its angle, with a disc of radius 0.1 m on
+    /// the joint.</remarks>
+    public Scene Render()
+    {
+        var canvas = new PygameCanvas(ScreenDim, ScreenDim);
+        const double offset = ScreenDim / 2.0;
+        canvas.Line(Rgb.Black, ((-2.2 * Scale) + offset, Scale + offset), ((2.2 * Scale) + offset, Scale + offset));
+        var joints = Joints();
+        double[] angles = [State[0] - HalfPi, State[0] + State[1] - HalfPi];
+        double[] lengths = [LinkLength1 * Scale, LinkLength2 * Scale];
+        for (var k = 0; k < 2; k++)
+        {
+            var (x, y) = joints[k];
+            var (left, right, top, bottom) = (0.0, lengths[k], 0.1 * Scale, -0.1 * Scale);
+            var bar = new[] { (left, bottom), (left, top), (right, top), (right, bottom) }
+                .Select(c => PygameCanvas.Rotate(c.Item1, c.Item2, angles[k]))
+                .Select(c => (c.X + x, c.Y + y))
+                .ToArray();
+            canvas.Polygon(LinkColour, bar);
+            canvas.Circle(JointColour, PygameCanvas.Truncate(x), PygameCanvas.Truncate(y), PygameCanvas.Truncate(0.1 * Scale));
+        }
+
+        return canvas.Scene;
     }
 
     /// <summary>The torque applied at the middle joint for an action: -1, 0 or +1 for actions 0, 1 and 2.</summary>

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ClassicControl;
@@ -8,7 +9,7 @@ namespace A2C.Envs.ClassicControl;
 /// for every step, the terminating one included; terminated when |x| &gt; 2.4 or |theta| &gt; 12 degrees.
 /// State (float64): x, x_dot, theta, theta_dot; the observation is the state in float32.
 /// </summary>
-public sealed class CartPole : PhysicalEnv
+public sealed class CartPole : PhysicalEnv, IRenderable
 {
     /// <summary>Gravity, m/s^2.</summary>
     public const double Gravity = 9.8;
@@ -34,6 +35,36 @@ public sealed class CartPole : PhysicalEnv
     /// <summary>Cart position beyond which the episode terminates, m.</summary>
     public const double XThreshold = 2.4;
 
+    /// <summary>Frame width, pixels (Gymnasium's screen_width).</summary>
+    public const int ScreenWidth = 600;
+
+    /// <summary>Frame height, pixels (Gymnasium's screen_height).</summary>
+    public const int ScreenHeight = 400;
+
+    /// <summary>Pixels per metre: the frame's width spans the track from -4.8 to 4.8.</summary>
+    public const double Scale = ScreenWidth / (XThreshold * 2);
+
+    /// <summary>Height of the track and of the cart's top, in Gymnasium's y-up pixels.</summary>
+    public const double CartY = 100;
+
+    /// <summary>Drawn width of the cart, pixels.</summary>
+    public const double CartWidth = 50;
+
+    /// <summary>Drawn height of the cart, pixels.</summary>
+    public const double CartHeight = 30;
+
+    /// <summary>Drawn width of the pole, pixels.</summary>
+    public const double PoleWidth = 10;
+
+    /// <summary>The cart's colour (black).</summary>
+    public static Rgb CartColour => Rgb.Black;
+
+    /// <summary>The pole's colour.</summary>
+    public static Rgb PoleColour => new(202, 152, 101);
+
+    /// <summary>The axle's colour.</summary>
+    public static Rgb AxleColour => new(129, 132, 203);
+
     private const double TotalMass = MassCart + MassPole;
     private const double PoleMassLength = MassPole * Length;
 
@@ -50,6 +81,39 @@ public sealed class CartPole : PhysicalEnv
             "theta",
             "theta_dot")
     {
+    }
+
+    /// <inheritdoc />
+    public int RenderWidth => ScreenWidth;
+
+    /// <inheritdoc />
+    public int RenderHeight => ScreenHeight;
+
+    /// <inheritdoc />
+    public int RenderFps => 50;
+
+    /// <inheritdoc />
+    /// <remarks>As Gymnasium draws it: the cart's middle at x * scale + 300, the pole (a 10-pixel
+    /// bar, 2 * length * scale long) from the axle a quarter of the cart's height above its middle,
+    /// turned by theta clockwise, the axle, and the track's line at the cart's bottom.</remarks>
+    public Scene Render()
+    {
+        var canvas = new PygameCanvas(ScreenWidth, ScreenHeight);
+        var cartX = (State[0] * Scale) + (ScreenWidth / 2.0);
+        var (left, right, top, bottom) = (-CartWidth / 2, CartWidth / 2, CartHeight / 2, -CartHeight / 2);
+        canvas.Polygon(CartColour, (cartX + left, CartY + bottom), (cartX + left, CartY + top), (cartX + right, CartY + top), (cartX + right, CartY + bottom));
+
+        var axleY = CartY + (CartHeight / 4.0);
+        var poleLength = Scale * (2 * Length);
+        (left, right, top, bottom) = (-PoleWidth / 2, PoleWidth / 2, poleLength - (PoleWidth / 2), -PoleWidth / 2);
+        var pole = new[] { (left, bottom), (left, top), (right, top), (right, bottom) }
+            .Select(c => PygameCanvas.Rotate(c.Item1, c.Item2, -State[2]))
+            .Select(c => (c.X + cartX, c.Y + axleY))
+            .ToArray();
+        canvas.Polygon(PoleColour, pole);
+        canvas.Circle(AxleColour, PygameCanvas.Truncate(cartX), PygameCanvas.Truncate(axleY), PygameCanvas.Truncate(PoleWidth / 2));
+        canvas.HorizontalLine(Rgb.Black, 0, ScreenWidth, CartY);
+        return canvas.Scene;
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ClassicControl;
@@ -11,7 +12,7 @@ namespace A2C.Envs.ClassicControl;
 /// Reward -1 every step; terminated once position &gt;= 0.5 with velocity &gt;= 0.
 /// State (float64): position, velocity; the observation is the state in float32.
 /// </summary>
-public sealed class MountainCar : PhysicalEnv
+public sealed class MountainCar : PhysicalEnv, IRenderable
 {
     /// <summary>Left end of the track (a wall).</summary>
     public const double MinPosition = MountainTrack.MinPosition;
@@ -49,6 +50,18 @@ public sealed class MountainCar : PhysicalEnv
             MountainTrack.StateNames)
     {
     }
+
+    /// <inheritdoc />
+    public int RenderWidth => MountainTrack.ScreenWidth;
+
+    /// <inheritdoc />
+    public int RenderHeight => MountainTrack.ScreenHeight;
+
+    /// <inheritdoc />
+    public int RenderFps => MountainTrack.RenderFps;
+
+    /// <inheritdoc />
+    public Scene Render() => MountainTrack.Render(State[0], GoalPosition);
 
     /// <inheritdoc />
     public override void Observe(Span<float> observation) => MountainTrack.Observe(State, observation);

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ClassicControl;
@@ -11,7 +12,7 @@ namespace A2C.Envs.ClassicControl;
 /// 0.1 action^2 every step, where (as in Gymnasium) the penalty squares the action as given,
 /// before clipping. State (float64): position, velocity; the observation is the state in float32.
 /// </summary>
-public sealed class MountainCarContinuous : PhysicalEnv
+public sealed class MountainCarContinuous : PhysicalEnv, IRenderable
 {
     /// <summary>Smallest effective action; lower actions act as this.</summary>
     public const double MinAction = -1.0;
@@ -61,6 +62,18 @@ public sealed class MountainCarContinuous : PhysicalEnv
             MountainTrack.StateNames)
     {
     }
+
+    /// <inheritdoc />
+    public int RenderWidth => MountainTrack.ScreenWidth;
+
+    /// <inheritdoc />
+    public int RenderHeight => MountainTrack.ScreenHeight;
+
+    /// <inheritdoc />
+    public int RenderFps => MountainTrack.RenderFps;
+
+    /// <inheritdoc />
+    public Scene Render() => MountainTrack.Render(State[0], GoalPosition);
 
     /// <inheritdoc />
     public override void Observe(Span<float> observation) => MountainTrack.Observe(State, observation);

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ClassicControl;
@@ -11,7 +12,7 @@ namespace A2C.Envs.ClassicControl;
 /// State (float64): theta (not wrapped), theta_dot; the observation is
 /// [cos theta, sin theta, theta_dot] in float32.
 /// </summary>
-public sealed class Pendulum : PhysicalEnv
+public sealed class Pendulum : PhysicalEnv, IRenderable
 {
     /// <summary>Largest angular speed, rad/s.</summary>
     public const double MaxSpeed = 8.0;
@@ -37,7 +38,16 @@ public sealed class Pendulum : PhysicalEnv
     /// <summary>Starting angular velocities are uniform in [-ResetThetaDot, ResetThetaDot].</summary>
     public const double ResetThetaDot = 1.0;
 
+    /// <summary>Side of the square frame, pixels (Gymnasium's screen_dim).</summary>
+    public const int ScreenDim = 500;
+
+    /// <summary>Pixels per metre: the frame spans 2.2 m on every side of the pivot.</summary>
+    public const double Scale = ScreenDim / (2.2 * 2);
+
     private const double TwoPi = 2 * Math.PI;
+
+    /// <summary>The torque of the last step, clipped (Gymnasium's last_u); null after a reset.</summary>
+    private double? _lastTorque;
 
     /// <summary>Creates the environment; call Reset before stepping.</summary>
     public Pendulum()
@@ -68,6 +78,51 @@ public sealed class Pendulum : PhysicalEnv
         return r - Math.PI;
     }
 
+    /// <summary>The rod's colour.</summary>
+    public static Rgb RodColour => new(204, 77, 77);
+
+    /// <inheritdoc />
+    public int RenderWidth => ScreenDim;
+
+    /// <inheritdoc />
+    public int RenderHeight => ScreenDim;
+
+    /// <inheritdoc />
+    public int RenderFps => 30;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// As Gymnasium draws it: the rod (1 m by 0.2 m, turned by theta + pi/2 from the pivot, so
+    /// theta = 0 points up) with discs at both ends, the torque of the last step, and the black axle.
+    /// Gymnasium shows the torque by pasting an image of a clockwise arrow (mirrored for a positive
+    /// torque) scaled to a square of scale |u| / 2 pixels; there is no image here, so an arrow of the
+    /// same size, place and sense is drawn: three quarters of a circle ending in a head.
+    /// </remarks>
+    public Scene Render()
+    {
+        var canvas = new PygameCanvas(ScreenDim, ScreenDim);
+        const double offset = ScreenDim / 2;
+        const double rodLength = 1 * Scale;
+        const double rodWidth = 0.2 * Scale;
+        var angle = State[0] + (Math.PI / 2);
+        var (left, right, top, bottom) = (0.0, rodLength, rodWidth / 2, -rodWidth / 2);
+        var rod = new[] { (left, bottom), (left, top), (right, top), (right, bottom) }
+            .Select(c => PygameCanvas.Rotate(c.Item1, c.Item2, angle))
+            .Select(c => (c.X + offset, c.Y + offset))
+            .ToArray();
+        canvas.Polygon(RodColour, rod);
+        canvas.Circle(RodColour, offset, offset, PygameCanvas.Truncate(rodWidth / 2));
+        var (endX, endY) = PygameCanvas.Rotate(rodLength, 0, angle);
+        canvas.Circle(RodColour, PygameCanvas.Truncate(endX + offset), PygameCanvas.Truncate(endY + offset), PygameCanvas.Truncate(rodWidth / 2));
+        if (_lastTorque is { } u && u != 0)
+        {
+            TorqueArrow(canvas.Scene, canvas.Flip(offset, offset), Scale * Math.Abs(u) / 2, Math.Sign(u));
+        }
+
+        canvas.Circle(Rgb.Black, offset, offset, PygameCanvas.Truncate(0.05 * Scale));
+        return canvas.Scene;
+    }
+
     /// <inheritdoc />
     public override void Observe(Span<float> observation)
     {
@@ -81,6 +136,7 @@ public sealed class Pendulum : PhysicalEnv
     {
         State[0] = Random.Uniform(-ResetTheta, ResetTheta);
         State[1] = Random.Uniform(-ResetThetaDot, ResetThetaDot);
+        _lastTorque = null;
         Observe(observation);
     }
 
@@ -90,6 +146,7 @@ public sealed class Pendulum : PhysicalEnv
         var theta = State[0];
         var thetaDot = State[1];
         var u = Math.Clamp((double)action[0], -MaxTorque, MaxTorque);
+        _lastTorque = u;
 
         var normalized = AngleNormalize(theta);
         var cost = normalized * normalized + 0.1 * (thetaDot * thetaDot) + 0.001 * (u * u);
@@ -101,5 +158,33 @@ public sealed class Pendulum : PhysicalEnv
         Observe(observation);
 
         return new StepResult(-cost, false, false);
+    }
+
+    /// <summary>
+    /// An arc of three quarters of a circle, inside a square of side <paramref name="side"/> about
+    /// <paramref name="centre"/>, with a head at its end: counter-clockwise on screen for
+    /// <paramref name="sense"/> +1 (a positive torque raises theta), clockwise for -1.
+    /// </summary>
+    private static void TorqueArrow(Scene scene, Point centre, double side, int sense)
+    {
+        var radius = side * 0.38;
+        var width = Math.Max(1.0, side * 0.08);
+        const int segments = 36;
+        const double sweep = 1.5 * Math.PI;
+        const double start = -0.25 * Math.PI;
+        // On screen y grows downwards, so a counter-clockwise angle phi sits at (cos phi, -sin phi).
+        Point At(double phi, double r) => new(centre.X + (r * Math.Cos(phi)), centre.Y - (r * Math.Sin(phi)));
+        var arc = new Point[segments + 1];
+        for (var i = 0; i <= segments; i++)
+        {
+            arc[i] = At(start + (sense * sweep * i / segments), radius);
+        }
+
+        scene.Line(Rgb.Black, width, arc);
+        var end = start + (sense * sweep);
+        var head = side * 0.16;
+        // The head's tip lies ahead of the arc's end along its direction of travel.
+        var tip = At(end + (sense * head / radius), radius);
+        scene.Polygon(Rgb.Black, At(end, radius + head), tip, At(end, radius - head));
     }
 }

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.Toy;
@@ -9,9 +10,10 @@ namespace A2C.Envs.Toy;
 /// The optimal policy is <c>argmax(observation)</c>, worth 1 per step. Never terminates; the
 /// registry's time limit ends episodes.
 /// </summary>
-public sealed class Identity : Env
+public sealed class Identity : Env, IRenderable
 {
     private int _state;
+    private int? _lastAction;
 
     /// <summary>Creates the environment with <paramref name="size"/> states and actions.</summary>
     /// <param name="size">Number of states, at least 2.</param>
@@ -22,11 +24,36 @@ public sealed class Identity : Env
     public int Size { get; }
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation) => Draw(observation);
+    public int RenderWidth => ToyScenes.WidthFor(Size);
+
+    /// <inheritdoc />
+    public int RenderHeight => 90;
+
+    /// <inheritdoc />
+    public int RenderFps => ToyScenes.Fps;
+
+    /// <inheritdoc />
+    /// <remarks>The one-hot observation as a row of cells (the shown state black), the last action marked below its cell.</remarks>
+    public Scene Render()
+    {
+        var scene = new Scene(RenderWidth, RenderHeight, Rgb.White);
+        var values = new double[Size];
+        values[_state] = 1;
+        ToyScenes.Row(scene, ToyScenes.Margin, values, k => k == _lastAction);
+        return scene;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        _lastAction = null;
+        Draw(observation);
+    }
 
     /// <inheritdoc />
     protected override StepResult OnStep(int action, Span<float> observation)
     {
+        _lastAction = action;
         var reward = action == _state ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);
@@ -65,12 +92,13 @@ public sealed class Identity : Env
 /// number in [-1, 1]; an action within <see cref="Tolerance"/> of it pays 1, any other 0; the next
 /// number is drawn uniformly. The optimal policy is <c>action = observation</c>.
 /// </summary>
-public sealed class IdentityContinuous : Env
+public sealed class IdentityContinuous : Env, IRenderable
 {
     /// <summary>How close the action must be to the observation to be paid.</summary>
     public const double Tolerance = 0.05;
 
     private float _state;
+    private float? _lastAction;
 
     /// <summary>Creates the environment.</summary>
     public IdentityContinuous()
@@ -79,11 +107,43 @@ public sealed class IdentityContinuous : Env
     }
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation) => Draw(observation);
+    public int RenderWidth => 400;
+
+    /// <inheritdoc />
+    public int RenderHeight => 100;
+
+    /// <inheritdoc />
+    public int RenderFps => ToyScenes.Fps;
+
+    /// <inheritdoc />
+    /// <remarks>The line from -1 to 1, the number shown as a black disc with its tolerance as a grey
+    /// band, and the last action as a blue tick.</remarks>
+    public Scene Render()
+    {
+        var scene = new Scene(RenderWidth, RenderHeight, Rgb.White);
+        static double X(double v) => 200 + (Math.Clamp(v, -1.2, 1.2) * 170);
+        scene.Line(Rgb.Grey(160), 2, new Point(X(-1), 50), new Point(X(1), 50));
+        scene.Line(Rgb.Grey(200), 10, new Point(X(_state - Tolerance), 50), new Point(X(_state + Tolerance), 50));
+        scene.Circle(Rgb.Black, new Point(X(_state), 50), 6);
+        if (_lastAction is { } a)
+        {
+            scene.Line(ToyScenes.ActionColour, 3, new Point(X(a), 25), new Point(X(a), 75));
+        }
+
+        return scene;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        _lastAction = null;
+        Draw(observation);
+    }
 
     /// <inheritdoc />
     protected override StepResult OnStep(ReadOnlySpan<float> action, Span<float> observation)
     {
+        _lastAction = action[0];
         var reward = Math.Abs(action[0] - (double)_state) <= Tolerance ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.Toy;
@@ -8,9 +9,10 @@ namespace A2C.Envs.Toy;
 /// the next state is drawn uniformly. Optimal: action = observation, 1 per step (a random policy
 /// earns 1/12).
 /// </summary>
-public sealed class IdentityMultiDiscrete : Env
+public sealed class IdentityMultiDiscrete : Env, IRenderable
 {
     private readonly int[] _state = new int[2];
+    private int[]? _lastAction;
 
     /// <summary>Creates the environment.</summary>
     public IdentityMultiDiscrete()
@@ -19,11 +21,42 @@ public sealed class IdentityMultiDiscrete : Env
     }
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation) => Draw(observation);
+    public int RenderWidth => ToyScenes.WidthFor(4);
+
+    /// <inheritdoc />
+    public int RenderHeight => 170;
+
+    /// <inheritdoc />
+    public int RenderFps => ToyScenes.Fps;
+
+    /// <inheritdoc />
+    /// <remarks>One row of cells a choice (3, then 4), the chosen cell black, the last action's choice marked below it.</remarks>
+    public Scene Render()
+    {
+        var scene = new Scene(RenderWidth, RenderHeight, Rgb.White);
+        int[] sizes = [3, 4];
+        for (var row = 0; row < 2; row++)
+        {
+            var values = new double[sizes[row]];
+            values[_state[row]] = 1;
+            var chosen = _lastAction?[row];
+            ToyScenes.Row(scene, ToyScenes.Margin + (row * 80), values, k => k == chosen);
+        }
+
+        return scene;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        _lastAction = null;
+        Draw(observation);
+    }
 
     /// <inheritdoc />
     protected override StepResult OnStep(ReadOnlySpan<int> action, Span<float> observation)
     {
+        _lastAction = action.ToArray();
         var reward = action.SequenceEqual(_state) ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);
@@ -56,10 +89,11 @@ public sealed class IdentityMultiDiscrete : Env
 /// four switches of <c>MultiBinary(4)</c>; an action that sets every switch as shown pays 1, any other 0.
 /// Optimal: action = observation (a random policy earns 1/16).
 /// </summary>
-public sealed class IdentityMultiBinary : Env
+public sealed class IdentityMultiBinary : Env, IRenderable
 {
     private const int Switches = 4;
     private readonly int[] _state = new int[Switches];
+    private int[]? _lastAction;
 
     /// <summary>Creates the environment.</summary>
     public IdentityMultiBinary()
@@ -68,11 +102,36 @@ public sealed class IdentityMultiBinary : Env
     }
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation) => Draw(observation);
+    public int RenderWidth => ToyScenes.WidthFor(Switches);
+
+    /// <inheritdoc />
+    public int RenderHeight => 90;
+
+    /// <inheritdoc />
+    public int RenderFps => ToyScenes.Fps;
+
+    /// <inheritdoc />
+    /// <remarks>The four switches as cells (on black), each switch the last action set on marked below it.</remarks>
+    public Scene Render()
+    {
+        var scene = new Scene(RenderWidth, RenderHeight, Rgb.White);
+        var values = _state.Select(b => (double)b).ToArray();
+        var last = _lastAction;
+        ToyScenes.Row(scene, ToyScenes.Margin, values, k => last is not null && last[k] == 1);
+        return scene;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        _lastAction = null;
+        Draw(observation);
+    }
 
     /// <inheritdoc />
     protected override StepResult OnStep(ReadOnlySpan<int> action, Span<float> observation)
     {
+        _lastAction = action.ToArray();
         var reward = action.SequenceEqual(_state) ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);

@@ -1,3 +1,4 @@
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
 namespace A2C.Envs.Toy;
@@ -29,9 +30,12 @@ internal static class Quadrants
 /// lit quadrant (0 top left, 1 top right, 2 bottom left, 3 bottom right) pays 1, any other 0. Learnable
 /// by CnnPolicy in a few thousand steps.
 /// </summary>
-public sealed class ImageIdentity : Env
+public sealed class ImageIdentity : Env, IRenderable
 {
+    private const int Zoom = 8;
+    private readonly float[] _image = new float[Quadrants.Side * Quadrants.Side];
     private int _state;
+    private int? _lastAction;
 
     /// <summary>Creates the environment.</summary>
     public ImageIdentity()
@@ -40,11 +44,42 @@ public sealed class ImageIdentity : Env
     }
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation) => Draw(observation);
+    public int RenderWidth => Quadrants.Side * Zoom;
+
+    /// <inheritdoc />
+    public int RenderHeight => Quadrants.Side * Zoom;
+
+    /// <inheritdoc />
+    public int RenderFps => ToyScenes.Fps;
+
+    /// <inheritdoc />
+    /// <remarks>The image shown, eight screen pixels to one, with the quadrant the last action named outlined in blue.</remarks>
+    public Scene Render()
+    {
+        var scene = new Scene(RenderWidth, RenderHeight, Rgb.Black);
+        scene.Pixels(ToyScenes.GreyFrame(_image, Quadrants.Side, Quadrants.Side), -0.5, -0.5, RenderWidth, RenderHeight);
+        if (_lastAction is { } a)
+        {
+            var half = RenderWidth / 2.0;
+            var (left, top) = (a % 2 * half, a / 2 * half);
+            var (l, t, r, b) = (left + 2, top + 2, left + half - 3, top + half - 3);
+            scene.Line(ToyScenes.ActionColour, 4, new Point(l, t), new Point(r, t), new Point(r, b), new Point(l, b), new Point(l, t - 2));
+        }
+
+        return scene;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        _lastAction = null;
+        Draw(observation);
+    }
 
     /// <inheritdoc />
     protected override StepResult OnStep(int action, Span<float> observation)
     {
+        _lastAction = action;
         var reward = action == _state ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);
@@ -68,6 +103,7 @@ public sealed class ImageIdentity : Env
     {
         _state = Random.NextInt(4);
         Quadrants.Paint(observation, _state, Random);
+        observation[.._image.Length].CopyTo(_image);
     }
 }
 
@@ -79,11 +115,12 @@ public sealed class ImageIdentity : Env
 /// policy must read both keys (one alone is worth at most 1/2 per step; a random policy 1/4).
 /// ImageIdentity-v0 tests the CNN's sight; this tests that both keys reach the policy.
 /// </summary>
-public sealed class SimpleMultiObs : Env
+public sealed class SimpleMultiObs : Env, IRenderable
 {
     private static readonly Dict _observations = new(("image", Box.Image(Quadrants.Side, Quadrants.Side, 1)), ("vec", new Box(0f, 1f, 2)));
     private int _number;
     private int _bit;
+    private int? _lastAction;
 
     /// <summary>Creates the environment.</summary>
     public SimpleMultiObs()
@@ -95,11 +132,48 @@ public sealed class SimpleMultiObs : Env
     public int Answer => _number + (2 * _bit);
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation) => Draw(observation);
+    public int RenderWidth => 300;
+
+    /// <inheritdoc />
+    public int RenderHeight => 170;
+
+    /// <inheritdoc />
+    public int RenderFps => ToyScenes.Fps;
+
+    /// <inheritdoc />
+    /// <remarks>The image (white or black all over) as a framed square, the vector as two cells,
+    /// and the four actions as small cells with the last one blue.</remarks>
+    public Scene Render()
+    {
+        var scene = new Scene(RenderWidth, RenderHeight, Rgb.White);
+        const double side = Quadrants.Side * 4;
+        ToyScenes.Cell(scene, ToyScenes.Margin - 2, ToyScenes.Margin - 2, side + 4, Rgb.Grey(160));
+        ToyScenes.Cell(scene, ToyScenes.Margin, ToyScenes.Margin, side, _bit == 1 ? Rgb.White : Rgb.Black);
+        const double right = (2 * ToyScenes.Margin) + side + 4;
+        for (var k = 0; k < 2; k++)
+        {
+            ToyScenes.Cell(scene, right + (k * ToyScenes.CellPitch), ToyScenes.Margin, ToyScenes.CellSide, ToyScenes.Shade(k == _number ? 1 : 0));
+        }
+
+        for (var a = 0; a < 4; a++)
+        {
+            ToyScenes.Cell(scene, right + (a * 30), 110, 25, a == _lastAction ? ToyScenes.ActionColour : Rgb.Grey(230));
+        }
+
+        return scene;
+    }
+
+    /// <inheritdoc />
+    protected override void OnReset(Span<float> observation)
+    {
+        _lastAction = null;
+        Draw(observation);
+    }
 
     /// <inheritdoc />
     protected override StepResult OnStep(int action, Span<float> observation)
     {
+        _lastAction = action;
         var reward = action == Answer ? 1.0 : 0.0;
         Draw(observation);
         return new StepResult(reward, false, false);

@@ -16,6 +16,9 @@ internal static class PlotFonts
 
     private static readonly Lazy<EmbeddedFontResolver> _resolver = new(Register, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>The embedded regular face, for text drawn with SkiaSharp directly (recordings' captions).</summary>
+    public static SKTypeface Regular => _resolver.Value.Regular;
+
     /// <summary>The font to draw <paramref name="text"/> with: the embedded one, unless it lacks a character that an installed font has.</summary>
     public static string For(string text)
     {

@@ -388,6 +388,12 @@ public sealed partial class Trainer : IDisposable
 /// <summary>Deterministic evaluation, as Stable-Baselines3's evaluate_policy: episodes spread evenly over envs.</summary>
 internal static class Evaluation
 {
+    /// <summary>How many envs evaluate <paramref name="episodes"/> episodes side by side.</summary>
+    public static int EnvsFor(int episodes) => Math.Min(episodes, 16);
+
+    /// <summary>The episodes env <paramref name="i"/> of <paramref name="n"/> owes.</summary>
+    public static int Share(int episodes, int n, int i) => episodes / n + (i < episodes % n ? 1 : 0);
+
     public static EvalResult Run(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer, bool deterministic)
     {
         // Evaluation sees observations normalized with the frozen training statistics.
@@ -413,11 +419,10 @@ internal static class Evaluation
     private static EvalResult RunEpisodes(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer, bool deterministic)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
-        var n = Math.Min(episodes, 16);
-        using var env = EnvFactory.Create(envId, n);
-        n = env.NumEnvs;
+        using var env = EnvFactory.Create(envId, EnvsFor(episodes));
+        var n = env.NumEnvs;
         // Each env owes its share, so short episodes do not crowd out long ones.
-        var targets = Enumerable.Range(0, n).Select(i => episodes / n + (i < episodes % n ? 1 : 0)).ToArray();
+        var targets = Enumerable.Range(0, n).Select(i => Share(episodes, n, i)).ToArray();
         var counts = new int[n];
         var returns = new List<double>();
         var actionSize = env.SingleActionSpace.FlatSize;

@@ -1,0 +1,213 @@
+module A2C.Cli.Tests.RecordTests
+
+open System
+open System.IO
+open System.Text.RegularExpressions
+open A2C.Cli
+open A2C.Envs
+open Expecto
+open SixLabors.ImageSharp
+
+let private run (args: string list) =
+    use stdout = new StringWriter()
+    use stderr = new StringWriter()
+    let code = CliApp.Run(List.toArray args, stdout, stderr)
+    code, stdout.ToString(), stderr.ToString()
+
+/// A CartPole agent trained as the quick start trains it, once for every test here.
+let private trained =
+    lazy
+        (let dir = Path.Combine(Path.GetTempPath(), $"a2c-record-{Guid.NewGuid():N}")
+
+         let code, _, err =
+             run
+                 [
+                     "train"
+                     "--env"
+                     "CartPole-v1"
+                     "--stop-at-threshold"
+                     "--seed"
+                     "1"
+                     "--run-dir"
+                     dir
+                 ]
+
+         if code <> 0 then
+             failwithf "training the fixture failed: %s" err
+
+         dir)
+
+let private lengths (out: string) =
+    [ for m in Regex.Matches(out, @"length (\d+)") -> int m.Groups.[1].Value ]
+
+/// A registered env with CartPole's spaces that cannot draw itself.
+type private Blind() =
+    inherit Env("Blind-v0", Spaces.Box(-10f, 10f, 4), Spaces.Discrete(2))
+    override _.OnReset(obs) = obs.Clear()
+
+    override _.OnStep(_: int, obs: Span<float32>) =
+        obs.Clear()
+        StepResult(1.0, true, false)
+
+let private blind =
+    lazy
+        (Registry.Register(
+            EnvSpec("Blind-v0", (fun () -> new Blind() :> IEnv), Nullable 10, Nullable(), "cannot render")
+        ))
+
+let private expectRefused (code, out: string, err: string) exitCode (words: string list) =
+    Expect.equal code exitCode $"exit code (stdout: {out}; stderr: {err})"
+
+    for w in words do
+        Expect.stringContains err w "the message says what was wrong"
+
+[<Tests>]
+let tests =
+    testSequenced
+    <| testList
+        "a2c record"
+        [
+            test "record writes the default GIF of the whole episode: one frame for the reset and one a step" {
+                let dir = trained.Force()
+                let code, out, err = run [ "record"; "--model"; Path.Combine(dir, "model.bin") ]
+                Expect.equal code 0 err
+                let gif = Path.Combine(dir, "videos", "CartPole-v1-seed0.gif")
+                Expect.stringContains out $"wrote {gif}" "says where"
+                Expect.stringContains out "return 500.00" "the solved agent's return"
+                let length = lengths out |> List.exactlyOne
+                use image = Image.Load gif
+                Expect.equal image.Frames.Count (length + 1) "frames = episode length + 1"
+                Expect.equal (image.Width, image.Height) (600, 400) "Gymnasium's size"
+                Expect.equal (image.Frames.RootFrame.Metadata.GetGifMetadata().FrameDelay) 2 "50 fps"
+            }
+
+            test "record of two episodes from a checkpoint into a named file holds both" {
+                let dir = trained.Force()
+                let out' = Path.Combine(dir, "two.gif")
+
+                let code, out, err =
+                    run
+                        [
+                            "record"
+                            "--model"
+                            Path.Combine(dir, "checkpoint.zip")
+                            "--episodes"
+                            "2"
+                            "--seed"
+                            "5"
+                            "--out"
+                            out'
+                        ]
+
+                Expect.equal code 0 err
+                let ls = lengths out
+                Expect.equal ls.Length 2 "two episodes reported"
+                use image = Image.Load out'
+                Expect.equal image.Frames.Count (List.sum ls + 2) "each episode's frames"
+            }
+
+            test "eval --record writes one GIF per evaluation episode beside its usual output" {
+                let dir = trained.Force()
+                let videos = Path.Combine(dir, "eval-videos")
+
+                let code, out, err =
+                    run
+                        [
+                            "eval"
+                            "--checkpoint"
+                            Path.Combine(dir, "model.bin")
+                            "--episodes"
+                            "2"
+                            "--record"
+                            videos
+                        ]
+
+                Expect.equal code 0 err
+                Expect.stringContains out "mean return" "the usual line"
+
+                for k in 1..2 do
+                    let gif = Path.Combine(videos, $"CartPole-v1-episode{k}.gif")
+                    Expect.isTrue (File.Exists gif) $"episode {k}'s file"
+
+                Expect.equal (lengths out).Length 2 "each recording reported"
+                Expect.equal (Directory.GetFiles videos).Length 2 "nothing else"
+            }
+
+            test
+                "bad input: another env's spaces, a corrupt model, an unknown extension, a served env, a non-renderable env (exit 2); an unwritable path (exit 1); no file left" {
+                let dir = trained.Force()
+                let model = Path.Combine(dir, "model.bin")
+                let scratch = Path.Combine(dir, "bad")
+                Directory.CreateDirectory scratch |> ignore
+                let gif = Path.Combine(scratch, "x.gif")
+
+                expectRefused
+                    (run [ "record"; "--model"; model; "--env"; "Acrobot-v1"; "--out"; gif ])
+                    2
+                    [ "Acrobot-v1" ]
+
+                let corrupt = Path.Combine(scratch, "corrupt")
+                Directory.CreateDirectory corrupt |> ignore
+                File.Copy(Path.Combine(dir, "config.json"), Path.Combine(corrupt, "config.json"))
+                File.WriteAllBytes(Path.Combine(corrupt, "model.bin"), [| 1uy; 2uy; 3uy |])
+
+                expectRefused
+                    (run [ "record"; "--model"; Path.Combine(corrupt, "model.bin"); "--out"; gif ])
+                    2
+                    [ "model.bin" ]
+
+                expectRefused
+                    (run [ "record"; "--model"; model; "--out"; Path.Combine(scratch, "x.avi") ])
+                    2
+                    [ "'.avi'"; ".gif" ]
+
+                expectRefused
+                    (run [ "record"; "--model"; model; "--env"; "grpc://127.0.0.1:1"; "--out"; gif ])
+                    2
+                    [ "grpc://127.0.0.1:1" ]
+
+                blind.Force()
+
+                expectRefused
+                    (run [ "record"; "--model"; model; "--env"; "Blind-v0"; "--out"; gif ])
+                    2
+                    [ "Blind-v0 cannot render" ]
+
+                // A directory that cannot be made: its parent is a file.
+                let file = Path.Combine(scratch, "a-file")
+                File.WriteAllText(file, "not a directory")
+
+                expectRefused
+                    (run [ "record"; "--model"; model; "--out"; Path.Combine(file, "x.gif") ])
+                    1
+                    [ "cannot write"; "x.gif" ]
+
+                Expect.equal
+                    (Directory.GetFiles(scratch) |> Array.map Path.GetFileName)
+                    [| "a-file" |]
+                    "no video, no temporary file"
+            }
+
+            test "an MP4 without ffmpeg on the PATH is refused with what to do (exit 2), nothing written" {
+                let dir = trained.Force()
+                let empty = Path.Combine(dir, "no-ffmpeg")
+                Directory.CreateDirectory empty |> ignore
+
+                let info =
+                    Children.a2cStartInfo
+                        [
+                            "record"
+                            "--model"
+                            Path.Combine(dir, "model.bin")
+                            "--out"
+                            Path.Combine(empty, "x.mp4")
+                        ]
+                // dotnet is started by its full path; the child's PATH holds no ffmpeg.
+                info.FileName <- Diagnostics.Process.GetCurrentProcess().MainModule |> nonNull |> _.FileName
+                info.Environment["PATH"] <- empty
+                use proc = Diagnostics.Process.Start info |> nonNull
+                let code, out, err = Children.finish proc (TimeSpan.FromMinutes 2.0)
+                expectRefused (code, out, err) 2 [ "install ffmpeg"; ".gif" ]
+                Expect.isEmpty (Directory.GetFiles empty) "nothing written"
+            }
+        ]
