@@ -65,8 +65,9 @@ public static class CliApp
     /// <param name="stdout">Where normal output goes.</param>
     /// <param name="stderr">Where errors go.</param>
     /// <param name="cancellation">Stops a running training after its current update.</param>
+    /// <param name="stdin">Where <c>a2c predict --obs -</c> reads observations (default: the console's).</param>
     /// <returns>The process exit code: 0 on success, non-zero on any error.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default, TextReader? stdin = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -78,6 +79,7 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Eval(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PredictCommand.Create(stdout, stderr, stdin ?? Console.In));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));

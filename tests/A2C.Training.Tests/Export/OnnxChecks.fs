@@ -68,35 +68,14 @@ let runOnnx (bytes: byte[]) (raw: float32[]) (shape: int64[]) =
 /// The model's own outputs for the same raw observations: normalized by the run's normalizer, then
 /// ActorCritic.EvaluateWithLatent, with the std as the Gaussian (or gSDE) distribution computes it.
 let runEngine (model: ActorCritic) (normalizer: Normalizer | null) (raw: float32[]) (count: int) =
-    use scope = torch.NewDisposeScope()
-    use _ = torch.no_grad ()
-    let spec = model.Spec
-
-    let input =
-        match normalizer with
-        | null -> raw
-        | n -> n.Observations raw
-
-    let x = torch.tensor(input).reshape(int64 count, int64 spec.ObservationSize)
-    let struct (actor, values, latent) = model.EvaluateWithLatent x
-
-    let data (t: torch.Tensor) =
-        t.contiguous().data<float32>().ToArray()
+    let outputs = PolicyOutputs.Of(model, normalizer, raw, count)
 
     [
-        (if spec.Continuous then "mean" else "logits"), data actor
-        "value", data values
-
-        if spec.Continuous then
-            let logStd = nonNull model.LogStd
-
-            let std =
-                if spec.UseSde then
-                    A2C.Core.Distributions.sdeStd latent logStd (int64 spec.ActionCount) false
-                else
-                    logStd.exp().expand(int64 count, int64 spec.ActionCount)
-
-            "std", data std
+        (if model.Spec.Continuous then "mean" else "logits"), outputs.Actor
+        "value", outputs.Values
+        match outputs.Std with
+        | null -> ()
+        | std -> "std", std
     ]
     |> Map.ofList
 

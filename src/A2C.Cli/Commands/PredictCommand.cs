@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using A2C.Envs.Spaces;
+using A2C.Training;
+
+namespace A2C.Cli;
+
+/// <summary>
+/// <c>a2c predict</c>: the action a trained model takes at an observation, its distribution's
+/// parameters and the critic's value, as one JSON line (for scripts, and for checking an export
+/// against the model it came from).
+/// </summary>
+internal static class PredictCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr, TextReader stdin)
+    {
+        var model = new Option<string>("--model") { Description = "A run's model.bin (with config.json, and normalization.json if used, beside it), or its checkpoint.zip.", Required = true };
+        var obs = new Option<string>("--obs") { Description = "One raw observation as JSON (an array, nested as its shape or flat; an object of arrays for a Dict space), or - to read one a line from stdin.", Required = true };
+        var deterministic = new Option<bool>("--deterministic") { Description = "Take the most likely action (the default); --deterministic false samples.", DefaultValueFactory = _ => true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the sampling generator when --deterministic false (default 0).", DefaultValueFactory = _ => 0 };
+        var command = new Command("predict", "Print a trained model's action, distribution parameters and value at an observation, as one JSON line.") { model, obs, deterministic, seed };
+        command.SetAction(parse => CliErrors.Run("a2c predict", stderr, () =>
+        {
+            var given = parse.GetValue(obs)!;
+            using var trainer = TrainedModel.Load(parse.GetValue(model)!);
+            var predictor = new Predictor(trainer, parse.GetValue(deterministic), parse.GetValue(seed));
+            if (given != "-")
+            {
+                stdout.WriteLine(predictor.Line(ObservationJson.Read(given, predictor.ObservationSpace)));
+                return 0;
+            }
+
+            var number = 0;
+            while (stdin.ReadLine() is { } line)
+            {
+                number++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                float[] observation;
+                try
+                {
+                    observation = ObservationJson.Read(line, predictor.ObservationSpace);
+                }
+                catch (CliException e)
+                {
+                    throw CliErrors.Usage($"stdin line {number}: {e.Message}", e);
+                }
+
+                stdout.WriteLine(predictor.Line(observation));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Acts for one observation at a time with a loaded run's agent.</summary>
+    private sealed class Predictor
+    {
+        private readonly Trainer _trainer;
+        private readonly Agent _agent;
+        private readonly bool _deterministic;
+        private readonly int[] _integers;
+        private readonly float[] _continuous;
+        private readonly float[] _value = new float[1];
+
+        public Predictor(Trainer trainer, bool deterministic, int seed)
+        {
+            _trainer = trainer;
+            _deterministic = deterministic;
+            // A generator of the given seed, not the run's: the same command samples the same action.
+            _agent = deterministic ? trainer.Agent : new Agent(trainer.Agent.Model, seed, trainer.Agent.Device, trainer.Agent.Engine);
+            var width = trainer.Env.SingleActionSpace.FlatSize;
+            _integers = new int[width];
+            _continuous = new float[width];
+        }
+
+        public Space ObservationSpace => _trainer.Env.SingleObservationSpace;
+
+        public string Line(float[] observation)
+        {
+            var outputs = PolicyOutputs.Of(_agent.Model, _trainer.Normalizer, observation, 1);
+            var normalized = _trainer.Normalizer?.Observations(observation) ?? observation;
+            _agent.Act(normalized, 1, _deterministic, _integers, _continuous, _value);
+
+            var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                var actions = _trainer.Env.SingleActionSpace;
+                json.WritePropertyName("action");
+                switch (actions)
+                {
+                    case Box box:
+                        // What the env is given, as SB3's predict clips a sample into the Box.
+                        var clipped = (float[])_continuous.Clone();
+                        box.Clip(clipped);
+                        Numbers(json, clipped);
+                        break;
+                    case Discrete:
+                        json.WriteNumberValue(_integers[0]);
+                        break;
+                    default:
+                        Integers(json, _integers);
+                        break;
+                }
+
+                json.WritePropertyName(actions is Box ? "mean" : "logits");
+                Numbers(json, outputs.Actor);
+                if (outputs.Std is { } std)
+                {
+                    json.WritePropertyName("std");
+                    Numbers(json, std);
+                }
+
+                json.WriteNumber("value", outputs.Values[0]);
+                json.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.ToArray());
+        }
+
+        private static void Numbers(Utf8JsonWriter json, float[] values)
+        {
+            json.WriteStartArray();
+            foreach (var v in values)
+            {
+                json.WriteNumberValue(v);
+            }
+
+            json.WriteEndArray();
+        }
+
+        private static void Integers(Utf8JsonWriter json, int[] values)
+        {
+            json.WriteStartArray();
+            foreach (var v in values)
+            {
+                json.WriteNumberValue(v);
+            }
+
+            json.WriteEndArray();
+        }
+    }
+}
