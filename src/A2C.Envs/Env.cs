@@ -51,7 +51,14 @@ public abstract class Env : IEnv, ISnapshotable
     public IEnv Unwrapped => this;
 
     /// <summary>The generator for reset distributions and any noise; seeded by <see cref="Reset"/>.</summary>
-    protected Rng Random => _rng ??= Rng.FromEntropy();
+    protected Rng Random => _rng ??= SeedsAsGymnasium ? Rng.NumpyFromEntropy() : Rng.FromEntropy();
+
+    /// <summary>
+    /// Whether <see cref="Reset"/> seeds <see cref="Random"/> as Gymnasium seeds <c>np_random</c>
+    /// (numpy's PCG64 through SeedSequence), so that a seed starts the episode Gymnasium's env
+    /// starts: true for the ports of Gymnasium's envs, false (xoshiro256**) for our own.
+    /// </summary>
+    protected virtual bool SeedsAsGymnasium => false;
 
     /// <inheritdoc />
     public void Reset(Span<float> observation, int? seed = null)
@@ -59,7 +66,7 @@ public abstract class Env : IEnv, ISnapshotable
         RequireObservationBuffer(observation);
         if (seed is { } s)
         {
-            _rng = new Rng(s);
+            _rng = SeedsAsGymnasium ? Rng.Numpy(s) : new Rng(s);
         }
 
         OnReset(observation);
@@ -137,7 +144,8 @@ public abstract class Env : IEnv, ISnapshotable
     /// <inheritdoc />
     public long[] SaveSnapshot()
     {
-        var data = new List<long> { (long)_phase, _rng is null ? 0 : 1 };
+        // The generator's kind: 0 none yet, 1 xoshiro256**, 2 numpy's PCG64.
+        var data = new List<long> { (long)_phase, _rng is null ? 0 : _rng.IsNumpy ? 2 : 1 };
         data.AddRange(_rng?.SaveSnapshot() ?? new long[6]);
         var extra = SaveExtraState();
         data.Add(extra.Length);
@@ -150,7 +158,7 @@ public abstract class Env : IEnv, ISnapshotable
     {
         var reader = new SnapshotReader(snapshot, Name);
         var phase = reader.Long();
-        var hasRng = reader.Long() != 0;
+        var generator = reader.Long();
         Span<long> rng = stackalloc long[6];
         for (var i = 0; i < 6; i++)
         {
@@ -164,9 +172,19 @@ public abstract class Env : IEnv, ISnapshotable
             throw new ArgumentException($"{Name}: the snapshot's episode phase {phase} is not valid.", nameof(snapshot));
         }
 
+        if (generator is < 0 or > 2)
+        {
+            throw new ArgumentException($"{Name}: the snapshot's generator kind {generator} is not valid (0 none, 1 xoshiro256**, 2 numpy's PCG64).", nameof(snapshot));
+        }
+
         LoadExtraState(extra);
         _phase = (EpisodePhase)phase;
-        _rng = hasRng ? Rng.FromSnapshot(rng) : null;
+        _rng = generator switch
+        {
+            1 => Rng.FromSnapshot(rng),
+            2 => Rng.FromNumpySnapshot(rng),
+            _ => null,
+        };
     }
 
     /// <summary>Releases resources; our built-in environments hold none.</summary>

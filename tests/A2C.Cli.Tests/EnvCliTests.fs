@@ -76,6 +76,99 @@ let tests =
                     "reward and flags"
             }
 
+            test "env trace --seed 42 prints the episode Gymnasium 1.4's CartPole-v1 plays after reset(seed=42)" {
+                // tests/reference/numpy_streams.py: numpy's draws for the reset, Gymnasium's step for the rest.
+                let expected =
+                    [|
+                        [|
+                            0.02727336250245571f
+                            -0.20172953605651855f
+                            0.036254528909921646f
+                            0.32351475954055786f
+                        |]
+                        [|
+                            0.02323877066373825f
+                            -0.007142078131437302f
+                            0.04272482171654701f
+                            0.042481862008571625f
+                        |]
+                        [|
+                            0.023095929995179176f
+                            0.18734200298786163f
+                            0.043574459850788116f
+                            -0.23642075061798096f
+                        |]
+                        [|
+                            0.026842769235372543f
+                            -0.008374536409974098f
+                            0.03884604573249817f
+                            0.06968221813440323f
+                        |]
+                        [|
+                            0.026675278320908546f
+                            0.1861695796251297f
+                            0.040239688009023666f
+                            -0.2104959487915039f
+                        |]
+                        [|
+                            0.030398670583963394f
+                            -0.009503934532403946f
+                            0.03602977097034454f
+                            0.0946040078997612f
+                        |]
+                        [|
+                            0.030208591371774673f
+                            -0.20512327551841736f
+                            0.03792184963822365f
+                            0.39843302965164185f
+                        |]
+                        [|
+                            0.026106126606464386f
+                            -0.010559244081377983f
+                            0.04589051008224487f
+                            0.1179431676864624f
+                        |]
+                        [|
+                            0.02589494176208973f
+                            0.183876171708107f
+                            0.04824937507510185f
+                            -0.15991583466529846f
+                        |]
+                        [|
+                            0.029572464525699615f
+                            0.3782753348350525f
+                            0.045051056891679764f
+                            -0.43699541687965393f
+                        |]
+                    |]
+
+                let code, out, err =
+                    run
+                        [
+                            "env"
+                            "trace"
+                            "--env"
+                            "CartPole-v1"
+                            "--seed"
+                            "42"
+                            "--actions"
+                            "[0, 1, 1, 0, 1, 0, 0, 1, 1, 1]"
+                        ]
+
+                Expect.equal code 0 err
+
+                let observed =
+                    lines out
+                    |> Array.map (fun line ->
+                        use doc = JsonDocument.Parse line
+
+                        [|
+                            for v in doc.RootElement.GetProperty("obs").EnumerateArray() -> v.GetSingle()
+                        |])
+
+                Expect.equal observed expected "bit for bit, step by step"
+            }
+
             test "env trace stops at the first terminated step" {
                 let actions = "[" + String.Join(",", Array.create 50 "1") + "]"
 

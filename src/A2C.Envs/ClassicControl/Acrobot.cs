@@ -163,6 +163,9 @@ public sealed class Acrobot : PhysicalEnv, IRenderable
     }
 
     /// <inheritdoc />
+    protected override bool SeedsAsGymnasium => true;
+
+    /// <inheritdoc />
     /// <remarks>Gymnasium stores the freshly drawn state as float32, so each draw is rounded to float32 here too.</remarks>
     protected override void OnReset(Span<float> observation)
     {

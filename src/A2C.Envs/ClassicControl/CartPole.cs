@@ -126,6 +126,9 @@ public sealed class CartPole : PhysicalEnv, IRenderable
     }
 
     /// <inheritdoc />
+    protected override bool SeedsAsGymnasium => true;
+
+    /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
         for (var i = 0; i < 4; i++)

@@ -67,6 +67,9 @@ public sealed class MountainCar : PhysicalEnv, IRenderable
     public override void Observe(Span<float> observation) => MountainTrack.Observe(State, observation);
 
     /// <inheritdoc />
+    protected override bool SeedsAsGymnasium => true;
+
+    /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
         MountainTrack.Reset(Random, State);

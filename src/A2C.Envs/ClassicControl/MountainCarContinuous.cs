@@ -79,6 +79,9 @@ public sealed class MountainCarContinuous : PhysicalEnv, IRenderable
     public override void Observe(Span<float> observation) => MountainTrack.Observe(State, observation);
 
     /// <inheritdoc />
+    protected override bool SeedsAsGymnasium => true;
+
+    /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
         MountainTrack.Reset(Random, State);

@@ -132,6 +132,9 @@ public sealed class Pendulum : PhysicalEnv, IRenderable
     }
 
     /// <inheritdoc />
+    protected override bool SeedsAsGymnasium => true;
+
+    /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
         State[0] = Random.Uniform(-ResetTheta, ResetTheta);
