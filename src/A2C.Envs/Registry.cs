@@ -1,5 +1,6 @@
 using A2C.Envs.ClassicControl;
 using A2C.Envs.Toy;
+using A2C.Envs.ToyText;
 using A2C.Envs.Wrappers;
 
 namespace A2C.Envs;
@@ -17,6 +18,8 @@ public static class Registry
         Register(new EnvSpec("MountainCar-v0", () => new MountainCar(), 200, -110.0, "Rock an under-powered car up the right hill."));
         Register(new EnvSpec("MountainCarContinuous-v0", () => new MountainCarContinuous(), 999, 90.0, "Continuous-push mountain car."));
         Register(new EnvSpec("Pendulum-v1", () => new Pendulum(), 200, null, "Swing a pendulum upright and keep it there."));
+        Register(new EnvSpec("FrozenLake-v1", () => new FrozenLake(), 100, 0.70, "Cross a slippery 4x4 lake from S to G without falling into a hole (Discrete observations)."));
+        Register(new EnvSpec("FrozenLake8x8-v1", () => new FrozenLake(mapName: "8x8"), 200, 0.85, "FrozenLake on Gymnasium's 8x8 map."));
         Register(new EnvSpec("LineWalk-v0", () => new LineWalk(), 100, 1.0, "The seed preset's corridor: walk past +1 for reward 1."));
         Register(new EnvSpec("Identity-v0", () => new Identity(), 100, 95.0, "Name the one-hot state shown (optimal: argmax)."));
         Register(new EnvSpec("IdentityContinuous-v0", () => new IdentityContinuous(), 100, 95.0, "Repeat the number shown, within 0.05."));

@@ -97,3 +97,52 @@ for a in ACTIONS:
     x, x_dot = x + TAU * x_dot, x_dot + TAU * xacc
     theta, theta_dot = theta + TAU * theta_dot, theta_dot + TAU * thetaacc
     print("    " + fs_f32([x, x_dot, theta, theta_dot]))
+
+print("// FrozenLake-v1 (Gymnasium 1.4's table: slip to a-1, a, a+1; categorical_sample on random()),")
+print("// reset(seed) then the actions: (state, reward, terminated) after each step until the episode ends")
+MAPS = {"4x4": ["SFFF", "FHFH", "FFFH", "HFFG"],
+        "8x8": ["SFFFFFFF", "FFFFFFFF", "FFFHFFFF", "FFFFFHFF", "FFFHFFFF", "FHHFFFHF", "FHFFHFHF", "FFFHFFFG"]}
+
+
+def categorical(probs, rng):
+    return int(np.argmax(np.cumsum(np.asarray(probs)) > rng.random()))
+
+
+def lake_episode(name, slippery, success, seed, actions):
+    desc = MAPS[name]
+    nrow, ncol = len(desc), len(desc[0])
+    rng = np.random.default_rng(seed)
+    initial = np.array([c == "S" for row in desc for c in row], dtype=np.float64)
+    s = categorical(initial / initial.sum(), rng)
+    out = [s]
+    for a in actions:
+        moves = [(a - 1) % 4, a, (a + 1) % 4] if slippery else [a]
+        probs = [success if b == a else (1.0 - success) / 2.0 for b in moves] if slippery else [1.0]
+        b = moves[categorical(probs, rng)]
+        row, col = divmod(s, ncol)
+        if b == 0:
+            col = max(col - 1, 0)
+        elif b == 1:
+            row = min(row + 1, nrow - 1)
+        elif b == 2:
+            col = min(col + 1, ncol - 1)
+        else:
+            row = max(row - 1, 0)
+        s = row * ncol + col
+        letter = desc[row][col]
+        out.append((s, 1.0 if letter == "G" else 0.0, letter in "GH"))
+        if letter in "GH":
+            break
+    return out
+
+
+LAKE_ACTIONS = [1, 2, 2, 1, 1, 2, 1, 2, 2, 1, 1, 2, 2, 1, 2, 2, 1, 1, 2, 2]
+for name, slippery, success, seed in [("4x4", True, 1.0 / 3.0, 0), ("4x4", True, 1.0 / 3.0, 7), ("4x4", False, 1.0, 3),
+                                      ("8x8", True, 1.0 / 3.0, 42), ("4x4", True, 0.8, 5)]:
+    episode = lake_episode(name, slippery, success, seed, LAKE_ACTIONS)
+    steps = "; ".join(f"{s}, {r!r}, {str(t).lower()}" for s, r, t in episode[1:])
+    print(f'    "{name}", {str(slippery).lower()}, {success!r}, {seed}, {episode[0]}, [ {steps} ]')
+
+print("// FrozenLake-v1, not slippery, the shortest path to the goal: [1, 1, 2, 2, 1, 2]")
+episode = lake_episode("4x4", False, 1.0, 0, [1, 1, 2, 2, 1, 2])
+print("    " + "; ".join(f"{s}, {r!r}, {str(t).lower()}" for s, r, t in episode[1:]))

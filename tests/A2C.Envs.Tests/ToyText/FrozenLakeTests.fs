@@ -1,0 +1,159 @@
+/// FrozenLake-v1 as Gymnasium 1.4 plays it: seeded slippery episodes recorded by
+/// tests/reference/numpy_streams.py (a transcription of Gymnasium's transition table driven by a real
+/// numpy), the transition law, and refused maps.
+module A2C.Envs.Tests.ToyText.FrozenLakeTests
+
+open System
+open A2C.Envs
+open A2C.Envs.ToyText
+open Expecto
+open FsCheck
+open FsCheck.FSharp
+
+let private lakeActions =
+    [| 1; 2; 2; 1; 1; 2; 1; 2; 2; 1; 1; 2; 2; 1; 2; 2; 1; 1; 2; 2 |]
+
+/// (map, slippery, success rate, seed, first state, [(state, reward, terminated)] until the end).
+let private recorded =
+    [
+        "4x4",
+        true,
+        0.3333333333333333,
+        0,
+        0,
+        [
+            0, 0.0, false
+            4, 0.0, false
+            8, 0.0, false
+            9, 0.0, false
+            10, 0.0, false
+            11, 0.0, true
+        ]
+        "4x4", true, 0.3333333333333333, 7, 0, [ 1, 0.0, false; 1, 0.0, false; 5, 0.0, true ]
+        "4x4", false, 1.0, 3, 0, [ 4, 0.0, false; 5, 0.0, true ]
+        "8x8",
+        true,
+        0.3333333333333333,
+        42,
+        0,
+        [
+            8, 0.0, false
+            0, 0.0, false
+            0, 0.0, false
+            0, 0.0, false
+            1, 0.0, false
+            1, 0.0, false
+            2, 0.0, false
+            10, 0.0, false
+            11, 0.0, false
+            19, 0.0, true
+        ]
+        "4x4", true, 0.8, 5, 0, [ 4, 0.0, false; 5, 0.0, true ]
+    ]
+
+let private play (env: IEnv) (seed: int) (actions: int seq) =
+    let observation = [| 0f |]
+    env.Reset(Span observation, Nullable seed)
+    let first = int observation[0]
+
+    let steps =
+        [
+            use e = actions.GetEnumerator()
+            let mutable ended = false
+
+            while not ended && e.MoveNext() do
+                let result = env.Step(e.Current, Span observation)
+                ended <- result.Terminated || result.Truncated
+                yield int observation[0], result.Reward, result.Terminated
+        ]
+
+    first, steps
+
+[<Tests>]
+let tests =
+    testList
+        "FrozenLake"
+        [
+            test "seeded episodes are Gymnasium's: slippery 4x4 and 8x8, another success_rate, not slippery" {
+                for map, slippery, rate, seed, first, expected in recorded do
+                    use env = new FrozenLake(mapName = map, isSlippery = slippery, successRate = rate)
+                    let start, steps = play env seed lakeActions
+                    Expect.equal start first $"{map} slippery={slippery} rate={rate} seed={seed}: first state"
+                    Expect.equal steps expected $"{map} slippery={slippery} rate={rate} seed={seed}: steps"
+            }
+
+            test "not slippery, the shortest path reaches the goal: reward 1 on the last step only" {
+                use env = new FrozenLake(isSlippery = false)
+                let _, steps = play env 0 [ 1; 1; 2; 2; 1; 2 ]
+
+                Expect.equal
+                    steps
+                    [
+                        4, 0.0, false
+                        8, 0.0, false
+                        9, 0.0, false
+                        10, 0.0, false
+                        14, 0.0, false
+                        15, 1.0, true
+                    ]
+                    "recorded"
+            }
+
+            test "registered as Gymnasium registers them: spaces, time limits and thresholds" {
+                let spec = Registry.Spec "FrozenLake-v1"
+                Expect.equal (spec.MaxEpisodeSteps, spec.RewardThreshold) (Nullable 100, Nullable 0.70) "4x4"
+                let spec8 = Registry.Spec "FrozenLake8x8-v1"
+                Expect.equal (spec8.MaxEpisodeSteps, spec8.RewardThreshold) (Nullable 200, Nullable 0.85) "8x8"
+                use env = Registry.Make "FrozenLake8x8-v1"
+                Expect.equal (string env.ObservationSpace) "Discrete(64)" "one state a tile"
+                Expect.equal (string env.ActionSpace) "Discrete(4)" "left, down, right, up"
+            }
+
+            testProperty
+                "slippery moves go where intended or perpendicular, never backwards, at the success rate's odds"
+            <| fun (seed: uint16) ->
+                use env = new FrozenLake(isSlippery = true, successRate = 0.6)
+                let observation = [| 0f |]
+                env.Reset(Span observation, Nullable(int seed))
+                // From the start (0, 0), right (2) lands on 1 (intended), 4 (down) or stays at 0 (up, off the grid).
+                let result = env.Step(2, Span observation)
+                Expect.contains [ 1f; 4f; 0f ] observation[0] "right, down or up"
+                Expect.isFalse result.Terminated "none of them is a hole"
+
+            test "over many seeds, the intended move happens at the success rate" {
+                use env = new FrozenLake(isSlippery = true, successRate = 0.6)
+                let observation = [| 0f |]
+                let n = 4000
+
+                let intended =
+                    [ 0 .. n - 1 ]
+                    |> List.filter (fun seed ->
+                        env.Reset(Span observation, Nullable seed)
+                        env.Step(2, Span observation) |> ignore
+                        observation[0] = 1f)
+                    |> List.length
+
+                // Binomial(4000, 0.6): std 31; five of them either way.
+                Expect.isLessThan (abs (float intended - 0.6 * float n)) 155.0 $"{intended} of {n}"
+            }
+
+            test "a bad map is refused naming what is wrong" {
+                let message (f: unit -> FrozenLake) =
+                    try
+                        f () |> ignore
+                        "no exception"
+                    with :? ArgumentException as e ->
+                        e.Message
+
+                Expect.stringContains (message (fun () -> new FrozenLake(mapName = "5x5"))) "\"5x5\"" "unknown map name"
+                Expect.stringContains (message (fun () -> new FrozenLake(desc = [ "SF"; "F" ]))) "one length" "ragged"
+                Expect.stringContains (message (fun () -> new FrozenLake(desc = [ "SX"; "FG" ]))) "'X'" "bad letter"
+
+                Expect.stringContains
+                    (message (fun () -> new FrozenLake(desc = [ "FF"; "FG" ])))
+                    "start tile"
+                    "no start"
+
+                Expect.stringContains (message (fun () -> new FrozenLake(successRate = 1.5))) "[0, 1]" "rate"
+            }
+        ]
