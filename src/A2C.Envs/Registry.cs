@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using A2C.Envs.ClassicControl;
 using A2C.Envs.Toy;
 using A2C.Envs.ToyText;
@@ -18,8 +19,16 @@ public static class Registry
         Register(new EnvSpec("MountainCar-v0", () => new MountainCar(), 200, -110.0, "Rock an under-powered car up the right hill."));
         Register(new EnvSpec("MountainCarContinuous-v0", () => new MountainCarContinuous(), 999, 90.0, "Continuous-push mountain car."));
         Register(new EnvSpec("Pendulum-v1", () => new Pendulum(), 200, null, "Swing a pendulum upright and keep it there."));
-        Register(new EnvSpec("FrozenLake-v1", () => new FrozenLake(), 100, 0.70, "Cross a slippery 4x4 lake from S to G without falling into a hole (Discrete observations)."));
-        Register(new EnvSpec("FrozenLake8x8-v1", () => new FrozenLake(mapName: "8x8"), 200, 0.85, "FrozenLake on Gymnasium's 8x8 map."));
+        Register(new EnvSpec("FrozenLake-v1", () => new FrozenLake(), 100, 0.70, "Cross a slippery 4x4 lake from S to G without falling into a hole (Discrete observations).")
+        {
+            KwargNames = FrozenLake.KwargNames,
+            KwargsEntryPoint = kwargs => FrozenLake.FromKwargs(kwargs),
+        });
+        Register(new EnvSpec("FrozenLake8x8-v1", () => new FrozenLake(mapName: "8x8"), 200, 0.85, "FrozenLake on Gymnasium's 8x8 map.")
+        {
+            KwargNames = FrozenLake.KwargNames,
+            KwargsEntryPoint = kwargs => FrozenLake.FromKwargs(kwargs, "8x8"),
+        });
         Register(new EnvSpec("LineWalk-v0", () => new LineWalk(), 100, 1.0, "The seed preset's corridor: walk past +1 for reward 1."));
         Register(new EnvSpec("Identity-v0", () => new Identity(), 100, 95.0, "Name the one-hot state shown (optimal: argmax)."));
         Register(new EnvSpec("IdentityContinuous-v0", () => new IdentityContinuous(), 100, 95.0, "Repeat the number shown, within 0.05."));
@@ -77,11 +86,37 @@ public static class Registry
     /// <param name="maxEpisodeSteps">Overrides the registered time limit.</param>
     /// <returns>The environment; the caller disposes it.</returns>
     /// <exception cref="UnknownEnvironmentException">No such id; the message lists the known ones.</exception>
-    public static IEnv Make(string id, int? maxEpisodeSteps = null)
+    public static IEnv Make(string id, int? maxEpisodeSteps = null) => Make(id, null, maxEpisodeSteps);
+
+    /// <summary>Makes a new instance as <c>gym.make(id, **kwargs)</c> does, wrapped in its time limit.</summary>
+    /// <param name="id">The id, e.g. <c>FrozenLake-v1</c>.</param>
+    /// <param name="kwargs">Keyword arguments by Gymnasium's names (null or empty: the registered defaults).</param>
+    /// <param name="maxEpisodeSteps">Overrides the registered time limit.</param>
+    /// <returns>The environment; the caller disposes it.</returns>
+    /// <exception cref="UnknownEnvironmentException">No such id; the message lists the known ones.</exception>
+    /// <exception cref="ArgumentException">A keyword the env does not take, or a value it cannot use; the message names it and what the env takes.</exception>
+    public static IEnv Make(string id, JsonObject? kwargs, int? maxEpisodeSteps = null)
     {
         var spec = Spec(id);
-        var env = spec.EntryPoint();
+        var env = kwargs is null || kwargs.Count == 0 ? spec.EntryPoint() : WithKwargs(spec, kwargs);
         var limit = maxEpisodeSteps ?? spec.MaxEpisodeSteps;
         return limit is { } steps ? new TimeLimit(env, steps) : env;
+    }
+
+    /// <summary>Checks <paramref name="kwargs"/> against what <paramref name="id"/> takes, by making one instance.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Make(string, JsonObject?, int?)"/>.</exception>
+    public static void CheckKwargs(string id, JsonObject? kwargs) => Make(id, kwargs).Dispose();
+
+    private static IEnv WithKwargs(EnvSpec spec, JsonObject kwargs)
+    {
+        if (spec.KwargsEntryPoint is null)
+        {
+            throw new ArgumentException($"{spec.Id} takes no env kwargs; got {string.Join(", ", kwargs.Select(p => p.Key))}.", nameof(kwargs));
+        }
+
+        var unknown = kwargs.Select(p => p.Key).Where(k => !spec.KwargNames.Contains(k)).ToArray();
+        return unknown.Length > 0
+            ? throw new ArgumentException($"{spec.Id} has no env kwarg{(unknown.Length == 1 ? string.Empty : "s")} {string.Join(", ", unknown)}; it takes {string.Join(", ", spec.KwargNames)}.", nameof(kwargs))
+            : spec.KwargsEntryPoint(kwargs);
     }
 }

@@ -169,6 +169,46 @@ let tests =
                 Expect.equal observed expected "bit for bit, step by step"
             }
 
+            test
+                "env trace --env-kwargs makes the env as gym.make(id, **kwargs): a non-slippery lake walked to its goal" {
+                let code, out, err =
+                    run
+                        [
+                            "env"
+                            "trace"
+                            "--env"
+                            "FrozenLake-v1"
+                            "--env-kwargs"
+                            "{\"is_slippery\": false}"
+                            "--actions"
+                            "[1, 1, 2, 2, 1, 2]"
+                        ]
+
+                Expect.equal code 0 err
+                let last = (lines out) |> Array.last
+
+                Expect.equal
+                    last
+                    "{\"t\":5,\"obs\":15,\"reward\":1.0,\"terminated\":true,\"truncated\":false}"
+                    "a Discrete observation prints as an integer"
+
+                let code, _, err =
+                    run
+                        [
+                            "env"
+                            "trace"
+                            "--env"
+                            "CartPole-v1"
+                            "--env-kwargs"
+                            "{\"x\": 1}"
+                            "--actions"
+                            "[1]"
+                        ]
+
+                Expect.equal code CliApp.UsageError "CartPole-v1 takes no kwargs"
+                Expect.stringContains err "CartPole-v1 takes no env kwargs" err
+            }
+
             test "env trace stops at the first terminated step" {
                 let actions = "[" + String.Join(",", Array.create 50 "1") + "]"
 

@@ -430,6 +430,62 @@ let training =
             }
 
             test
+                "--env-kwargs '{\"is_slippery\": false}' makes FrozenLake-v1 solvable at once; config.json keeps the kwargs; bad kwargs are exit 2 and write nothing" {
+                let dir = tempDir ()
+                let summary = dir + "-summary.json"
+
+                let code, out, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "FrozenLake-v1"
+                            "--env-kwargs"
+                            "{\"is_slippery\": false}"
+                            "--stop-at-threshold"
+                            "--run-dir"
+                            dir
+                            "--summary-json"
+                            summary
+                        ]
+
+                Expect.equal code 0 err
+                let json = Text.Json.JsonDocument.Parse(File.ReadAllText summary).RootElement
+                Expect.isTrue (json.GetProperty("solved").GetBoolean()) out
+
+                Expect.equal
+                    (json.GetProperty("eval_mean_return").GetDouble())
+                    1.0
+                    "the deterministic policy walks the shortest path every time"
+
+                let config =
+                    Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement
+
+                Expect.equal
+                    (config.GetProperty("env_kwargs").GetRawText())
+                    "{\n    \"is_slippery\": false\n  }"
+                    "config.json"
+
+                Directory.Delete(dir, true)
+                File.Delete summary
+
+                for kwargs, words in
+                    [
+                        "{\"slippery\": false}", "has no env kwarg slippery; it takes desc, map_name, is_slippery"
+                        "{\"map_name\": \"9x9\"}", "\"9x9\""
+                        "[1]", "a JSON object"
+                    ] do
+                    let bad = tempDir ()
+
+                    let code, _, err =
+                        runTrain [ "train"; "--env"; "FrozenLake-v1"; "--env-kwargs"; kwargs; "--run-dir"; bad ]
+
+                    Expect.equal code A2C.Cli.CliApp.UsageError $"exit 2 for {kwargs}"
+                    Expect.stringContains err words "names what is wrong"
+                    Expect.isFalse (Directory.Exists bad) "no run dir"
+            }
+
+            test
                 "FrozenLake-v1 (slippery, Discrete observations read one-hot) reaches 0.70 over 100 deterministic episodes" {
                 let dir = tempDir ()
                 let summary = dir + "-summary.json"

@@ -28,14 +28,15 @@ internal static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Measured repeats after one warm-up; the median is reported.", DefaultValueFactory = _ => 5 };
         var netArch = new Option<string>("--net-arch") { Description = "Hidden sizes.", DefaultValueFactory = _ => "64,64" };
         var engine = new HyperparameterOption(Hyperparameters.Engine);
+        var envKwargs = new HyperparameterOption(Hyperparameters.EnvKwargs);
         var json = new Option<string?>("--json") { Description = "Also write the figures, the machine and the options to this JSON file." };
-        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, nEnvs, nSteps, steps, repeats, netArch, engine.Option, json };
+        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, envKwargs.Option, nEnvs, nSteps, steps, repeats, netArch, engine.Option, json };
         command.SetAction(parse => CliErrors.Run("a2c bench", stderr, () =>
         {
             var errors = new List<string>();
             var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
             var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps) };
-            options = engine.Apply(options with { NetArch = arch ?? options.NetArch }, parse, errors);
+            options = envKwargs.Apply(engine.Apply(options with { NetArch = arch ?? options.NetArch }, parse, errors), parse, errors);
             var stepCount = parse.GetValue(steps);
             var repeatCount = parse.GetValue(repeats);
             if (stepCount < (long)options.NEnvs * options.NSteps)
@@ -66,7 +67,7 @@ internal static class BenchCommand
             if (RemoteVectorEnv.IsRemote(options.Env))
             {
                 // The server decides how many envs a session has. (Its address was checked above.)
-                using var probe = EnvFactory.Create(options.Env, options.NEnvs);
+                using var probe = EnvFactory.Create(options.Env, options.NEnvs, kwargs: options.EnvKwargs);
                 options = options with { NEnvs = probe.NumEnvs, TotalTimesteps = Math.Max(stepCount, (long)probe.NumEnvs * options.NSteps) };
             }
 
@@ -162,7 +163,7 @@ internal static class BenchCommand
 
     private static double EnvOnly(A2COptions options, long steps)
     {
-        using var vec = EnvFactory.Create(options.Env, options.NEnvs);
+        using var vec = EnvFactory.Create(options.Env, options.NEnvs, kwargs: options.EnvKwargs);
         vec.Reset(0);
         var rng = new Rng(1);
         var vectorSteps = Math.Max(1, steps / options.NEnvs);

@@ -123,6 +123,29 @@ public static class CliApp
         problems.Select(problem => problem.Describe(problem.Option.Cli));
 
     /// <summary>
+    /// The <c>--env-kwargs</c> of a command that makes <paramref name="env"/> itself (serve, env
+    /// trace), checked against what the env takes; a problem is added to <paramref name="errors"/>.
+    /// </summary>
+    /// <returns>The keyword arguments, or null for none (or when they were refused).</returns>
+    internal static System.Text.Json.Nodes.JsonObject? EnvKwargs(HyperparameterOption option, string env, ParseResult parse, List<string> errors)
+    {
+        var count = errors.Count;
+        var options = option.Apply(A2COptions.Defaults with { Env = env }, parse, errors);
+        if (errors.Count > count)
+        {
+            return null;
+        }
+
+        if (Hyperparameters.EnvKwargs.Check(options) is { } problem)
+        {
+            errors.Add(problem.Describe(problem.Option.Cli));
+            return null;
+        }
+
+        return EnvFactory.Kwargs(options.EnvKwargs);
+    }
+
+    /// <summary>
     /// Checks <c>--env</c> of train and bench: a registered id, or a well-formed grpc://HOST:PORT
     /// (whether a server answers there is found out later); a problem is added to <paramref name="errors"/>.
     /// </summary>

@@ -74,17 +74,23 @@ internal static class EnvCommands
             Required = true,
         };
         var seedOption = new Option<int>("--seed") { Description = "Seed of the reset before the state is set.", DefaultValueFactory = _ => 0 };
-        var command = new Command("trace", "Replay actions from a state and print one JSON line per step.") { envOption, stateOption, actionsOption, seedOption };
-        command.SetAction(parse => CliErrors.Run(
-            "a2c env trace",
-            stderr,
-            () => RunTrace(parse.GetValue(envOption)!, parse.GetValue(stateOption), parse.GetValue(actionsOption)!, parse.GetValue(seedOption), stdout)));
+        var kwargsOption = new HyperparameterOption(A2C.Training.Hyperparameters.EnvKwargs, "The env's keyword arguments as a JSON object, as gym.make takes them, e.g. '{\"map_name\": \"8x8\"}'.");
+        var command = new Command("trace", "Replay actions from a state and print one JSON line per step.") { envOption, kwargsOption.Option, stateOption, actionsOption, seedOption };
+        command.SetAction(parse => CliErrors.Run("a2c env trace", stderr, () =>
+        {
+            var id = parse.GetValue(envOption)!;
+            var errors = new List<string>();
+            var kwargs = CliApp.EnvKwargs(kwargsOption, id, parse, errors);
+            return errors.Count > 0
+                ? throw CliErrors.Usage(string.Join(" ", errors))
+                : RunTrace(id, kwargs, parse.GetValue(stateOption), parse.GetValue(actionsOption)!, parse.GetValue(seedOption), stdout);
+        }));
         return command;
     }
 
-    private static int RunTrace(string id, string? stateJson, string actionsArgument, int seed, TextWriter stdout)
+    private static int RunTrace(string id, System.Text.Json.Nodes.JsonObject? kwargs, string? stateJson, string actionsArgument, int seed, TextWriter stdout)
     {
-        using var env = Registry.Make(id);
+        using var env = Registry.Make(id, kwargs);
         var observation = new float[env.ObservationSpace.FlatSize];
         env.Reset(observation, seed);
         if (stateJson is not null)

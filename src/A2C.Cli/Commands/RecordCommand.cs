@@ -44,7 +44,7 @@ internal static class RecordCommand
             using var trainer = TrainedModel.Load(path, other);
             var id = trainer.Options.Env;
             target ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "videos", $"{SafeName(id)}-seed{s}.gif");
-            using var playing = MakeRenderable(id);
+            using var playing = MakeRenderable(id, trainer.Options.EnvKwargs);
             var recorded = Checked(() => trainer.Record(playing, target, s, count));
             stdout.WriteLine($"wrote {target}");
             foreach (var (episode, k) in recorded.Select((e, k) => (e, k + 1)))
@@ -68,17 +68,17 @@ internal static class RecordCommand
     }
 
     /// <summary>Refuses, with a message that names it, an env that cannot be recorded.</summary>
-    public static void RequireRecordable(string id) => MakeRenderable(id).Dispose();
+    public static void RequireRecordable(string id) => MakeRenderable(id, null).Dispose();
 
     /// <summary>A single env of <paramref name="id"/> that can draw itself, or a message that names it.</summary>
-    private static IEnv MakeRenderable(string id)
+    private static IEnv MakeRenderable(string id, string? kwargs)
     {
         if (RemoteVectorEnv.IsRemote(id))
         {
             throw CliErrors.Usage($"{id} is a served env; recording one needs frames over the protocol, which this a2c does not ask for yet. Record a registered env with --env.");
         }
 
-        var made = Registry.Make(id);
+        var made = EnvFactory.CreateOne(id, kwargs);
         if (made.Renderable() is null)
         {
             made.Dispose();

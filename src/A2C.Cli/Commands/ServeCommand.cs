@@ -27,7 +27,8 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "TCP port (0: any free port; the chosen one is printed).", DefaultValueFactory = _ => 50051 };
         var bind = new Option<string>("--bind") { Description = "Address to listen on: 127.0.0.1 (default: this machine only), 0.0.0.0 (every interface), or any IP address.", DefaultValueFactory = _ => "127.0.0.1" };
         var maxMessage = new Option<int>("--max-message-bytes") { Description = "Largest message accepted or sent (default 4 MiB).", DefaultValueFactory = _ => 4 * 1024 * 1024 };
-        var command = new Command("serve", "Serve an environment to learners in other processes over gRPC (docs/protocol.md).") { env, nEnvs, port, bind, maxMessage };
+        var envKwargs = new HyperparameterOption(A2C.Training.Hyperparameters.EnvKwargs, "The served env's keyword arguments as a JSON object, as gym.make takes them, e.g. '{\"is_slippery\": false}'.");
+        var command = new Command("serve", "Serve an environment to learners in other processes over gRPC (docs/protocol.md).") { env, envKwargs.Option, nEnvs, port, bind, maxMessage };
         command.SetAction(parse => CliErrors.Run("a2c serve", stderr, () =>
         {
             var errors = new List<string>();
@@ -43,6 +44,7 @@ internal static class ServeCommand
                 errors.Add("--env: " + e.Message);
             }
 
+            var kwargs = CliApp.EnvKwargs(envKwargs, id, parse, errors);
             var n = parse.GetValue(nEnvs);
             if (n is < 1 or > 4096)
             {
@@ -72,19 +74,19 @@ internal static class ServeCommand
                 return CliApp.ReportUsageErrors(stderr, "a2c serve", errors);
             }
 
-            return Serve(spec!, n, address!, portNumber, limit, stdout, stderr, cancellation);
+            return Serve(spec!, kwargs, n, address!, portNumber, limit, stdout, stderr, cancellation);
         }));
         return command;
     }
 
-    private static int Serve(EnvSpec spec, int n, IPAddress address, int port, int maxMessageBytes, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static int Serve(EnvSpec spec, System.Text.Json.Nodes.JsonObject? kwargs, int n, IPAddress address, int port, int maxMessageBytes, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var log = TextWriter.Synchronized(stderr);
         RemoteServer server;
         try
         {
             server = RemoteServer.Start(
-                () => new EnvSession(VectorEnv.Make(spec.Id, n), spec.Id, spec.MaxEpisodeSteps, spec.RewardThreshold),
+                () => new EnvSession(VectorEnv.Make(spec.Id, n, kwargs), spec.Id, spec.MaxEpisodeSteps, spec.RewardThreshold),
                 address,
                 port,
                 maxMessageBytes,

@@ -17,7 +17,7 @@ namespace A2C.Envs.ToyText;
 /// <c>categorical_sample</c> (the first cumulative probability above the draw), so a seed plays
 /// Gymnasium's episode.
 /// </remarks>
-public sealed class FrozenLake : Env, IRenderable
+public sealed partial class FrozenLake : Env, IRenderable
 {
     /// <summary>Gymnasium's "4x4" map.</summary>
     public static readonly IReadOnlyList<string> Map4x4 = ["SFFF", "FHFH", "FFFH", "HFFG"];

@@ -82,11 +82,19 @@ public sealed class VectorEnv : IVectorEnv, ISnapshotable
     /// <param name="numEnvs">How many, at least 1.</param>
     /// <param name="options">Options; null for the defaults.</param>
     /// <returns>The vector env.</returns>
-    public static VectorEnv Make(string id, int numEnvs, VectorEnvOptions? options = null)
+    public static VectorEnv Make(string id, int numEnvs, VectorEnvOptions? options = null) => Make(id, numEnvs, null, options);
+
+    /// <summary>Makes <paramref name="numEnvs"/> instances of <c>gym.make(id, **kwargs)</c>, each with its time limit.</summary>
+    /// <param name="id">Registered id, e.g. <c>FrozenLake-v1</c>.</param>
+    /// <param name="numEnvs">How many, at least 1.</param>
+    /// <param name="kwargs">Keyword arguments by Gymnasium's names, or null.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    /// <returns>The vector env.</returns>
+    public static VectorEnv Make(string id, int numEnvs, System.Text.Json.Nodes.JsonObject? kwargs, VectorEnvOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numEnvs, 1);
         var spec = global::A2C.Envs.Registry.Spec(id);
-        return new VectorEnv(Enumerable.Range(0, numEnvs).Select(_ => global::A2C.Envs.Registry.Make(spec.Id)).ToArray(), options);
+        return new VectorEnv(Enumerable.Range(0, numEnvs).Select(_ => global::A2C.Envs.Registry.Make(spec.Id, kwargs)).ToArray(), options);
     }
 
     /// <summary>

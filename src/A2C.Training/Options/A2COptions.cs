@@ -30,6 +30,10 @@ public sealed record A2COptions
     /// <value>Default CartPole-v1.</value>
     public string Env { get; init; } = "CartPole-v1";
 
+    /// <summary>The env's keyword arguments, as <c>gym.make(env, **env_kwargs)</c> takes them (RL Zoo's env_kwargs): a JSON object, written compactly.</summary>
+    /// <value>Default <c>{}</c>: the registered defaults.</value>
+    public string EnvKwargs { get; init; } = "{}";
+
     /// <summary>Parallel environments (n_envs).</summary>
     /// <value>Default 8; 1 to 4096.</value>
     public int NEnvs { get; init; } = 8;

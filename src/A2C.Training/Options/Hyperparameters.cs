@@ -23,6 +23,14 @@ public static class Hyperparameters
         OnResume = ResumeRule.Shape,
     };
 
+    /// <summary>The env's keyword arguments (RL Zoo's env_kwargs), checked against what the registered env takes.</summary>
+    public static Hyperparameter<string> EnvKwargs { get; } = new("env_kwargs", "--env-kwargs", "The env's keyword arguments as a JSON object, as gym.make takes them (RL Zoo's env_kwargs), e.g. '{\"is_slippery\": false}'.", ValueFormat.JsonObjectText, o => o.EnvKwargs, (o, v) => o with { EnvKwargs = v })
+    {
+        Range = new((o, v) => EnvKwargsProblem(o.Env, v) is null, o => EnvKwargsProblem(o.Env, o.EnvKwargs) ?? "the env's keyword arguments"),
+        OnResume = ResumeRule.Shape,
+        OptionalInConfig = true,
+    };
+
     /// <summary>Parallel environments.</summary>
     public static Hyperparameter<int> NEnvs { get; } = new("n_envs", "--n-envs", "Parallel environments.", ValueFormat.Whole, o => o.NEnvs, (o, v) => o with { NEnvs = v })
     {
@@ -202,9 +210,53 @@ public static class Hyperparameters
     /// <summary>Every row, in config.json's order (validation reports problems in this order too).</summary>
     public static IReadOnlyList<Hyperparameter> All { get; } =
     [
-        Env, NEnvs, TotalTimesteps, Seed, Policy, FeaturesDim, Net, NetArch, Activation, OrthoInit, LogStdInit, UseSde, SdeSampleFreq, FullStd, LearningRate, NSteps,
+        Env, EnvKwargs, NEnvs, TotalTimesteps, Seed, Policy, FeaturesDim, Net, NetArch, Activation, OrthoInit, LogStdInit, UseSde, SdeSampleFreq, FullStd, LearningRate, NSteps,
         Gamma, GaeLambda, EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, RmsPropTfLike, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
     ];
+
+    /// <summary>Why <paramref name="kwargs"/> cannot make <paramref name="env"/>, or null (also for an id the env row refuses).</summary>
+    private static string? EnvKwargsProblem(string env, string kwargs)
+    {
+        System.Text.Json.Nodes.JsonObject? parsed;
+        try
+        {
+            parsed = System.Text.Json.Nodes.JsonNode.Parse(kwargs) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            parsed = null;
+        }
+
+        if (parsed is null)
+        {
+            return "a JSON object such as {\"is_slippery\": false}";
+        }
+
+        if (parsed.Count == 0)
+        {
+            return null;
+        }
+
+        if (A2C.Envs.Remote.RemoteVectorEnv.IsRemote(env))
+        {
+            return $"{{}} for a served env (its server makes the env: give the kwargs to a2c serve)";
+        }
+
+        try
+        {
+            A2C.Envs.Registry.CheckKwargs(env, parsed);
+            return null;
+        }
+        catch (A2C.Envs.UnknownEnvironmentException)
+        {
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            var why = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+            return $"what {env} takes, and {why.TrimEnd('.')}";
+        }
+    }
 
     /// <summary>Named sets of choices on top of the defaults: <c>seed</c> is <see cref="A2COptions.SeedPreset"/>.</summary>
     public static IReadOnlyDictionary<string, Func<A2COptions, A2COptions>> Presets { get; } = new Dictionary<string, Func<A2COptions, A2COptions>>

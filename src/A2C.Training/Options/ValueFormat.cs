@@ -43,6 +43,27 @@ internal static class ValueFormat
         Read = (fields, name) => fields.Text(name),
     };
 
+    /// <summary>A JSON object ("{\"is_slippery\": false}"), kept as compact text; equal when the objects are.</summary>
+    public static ValueFormat<string> JsonObjectText { get; } = new()
+    {
+        CliType = typeof(string),
+        Parse = text =>
+        {
+            try
+            {
+                return JsonNode.Parse(text) is JsonObject o ? o.ToJsonString() : throw HyperparameterFormatException.NotA(text, "a JSON object such as {\"is_slippery\": false}");
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                throw HyperparameterFormatException.NotA(text, "a JSON object such as {\"is_slippery\": false}");
+            }
+        },
+        Format = value => value,
+        Write = value => JsonNode.Parse(value),
+        Read = (fields, name) => fields.ObjectText(name),
+        Equal = (a, b) => JsonNode.DeepEquals(JsonNode.Parse(a), JsonNode.Parse(b)),
+    };
+
     public static ValueFormat<int> Whole { get; } = new()
     {
         CliType = typeof(int),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using YamlDotNet.RepresentationModel;
 
 namespace A2C.Training;
@@ -18,7 +19,6 @@ public static class ZooHyperparams
         ["vec_env_wrapper"] = "Python env wrappers do not apply to .NET envs",
         ["frame_stack"] = "frame stacking is not built",
         ["callback"] = "Python callbacks do not apply",
-        ["env_kwargs"] = "env constructor arguments are not supported",
     };
 
     /// <summary>Applies the entry for <paramref name="envId"/> in <paramref name="path"/> to <paramref name="options"/>.</summary>
@@ -66,6 +66,7 @@ public static class ZooHyperparams
                 {
                     "n_timesteps" => Hyperparameters.TotalTimesteps.Set(options, Hyperparameters.TotalTimesteps.Parse(Text(value))),
                     "policy_kwargs" => PolicyKwargs(options, Text(value)),
+                    _ when key == Hyperparameters.EnvKwargs.Name => Hyperparameters.EnvKwargs.Set(options, EnvKwargs(value).ToJsonString()),
                     _ when Hyperparameters.Find(key) is { } option => Apply(options, option, value, envId),
                     _ when _unsupported.TryGetValue(key, out var why) => throw new NotSupportedException(why),
                     _ => throw new KeyNotFoundException("unknown key (not an A2C hyperparameter RL Zoo or this library knows)"),
@@ -211,6 +212,51 @@ public static class ZooHyperparams
 
             yield return (argument[..equals].Trim(), argument[(equals + 1)..].Trim());
         }
+    }
+
+    /// <summary>env_kwargs as a YAML mapping, a JSON object in a string, or as RL Zoo's Python <c>dict(map_name="8x8", is_slippery=False)</c>: a JSON object for <c>gym.make</c>.</summary>
+    private static JsonObject EnvKwargs(YamlNode value)
+    {
+        if (value is YamlScalarNode { Value: { } json } && json.TrimStart().StartsWith('{'))
+        {
+            // A JSON object in a string, as config.json and --env-kwargs write it.
+            return JsonNode.Parse(Hyperparameters.EnvKwargs.Parse(json))!.AsObject();
+        }
+
+        var kwargs = new JsonObject();
+        var pairs = value is YamlMappingNode mapping
+            ? mapping.Children.Select(p => (Text(p.Key), p.Value))
+            : DictArguments(Text(value), string.Empty).Select(a => (a.Name, (YamlNode)new YamlScalarNode(a.Value)));
+        foreach (var (name, node) in pairs)
+        {
+            kwargs[name] = PythonLiteral(name, node);
+        }
+
+        return kwargs;
+    }
+
+    /// <summary>A YAML or Python literal (True/False, a number, a quoted string, a list of them) as JSON.</summary>
+    private static JsonNode? PythonLiteral(string name, YamlNode node)
+    {
+        if (node is YamlSequenceNode sequence)
+        {
+            return new JsonArray(sequence.Children.Select(item => PythonLiteral(name, item)).ToArray());
+        }
+
+        var text = Text(node).Trim();
+        if (text.StartsWith('[') && text.EndsWith(']'))
+        {
+            return new JsonArray(SplitTopLevel(text[1..^1]).Where(item => item.Trim().Length > 0).Select(item => PythonLiteral(name, new YamlScalarNode(item.Trim()))).ToArray());
+        }
+
+        return text switch
+        {
+            "True" or "true" => JsonValue.Create(true),
+            "False" or "false" => JsonValue.Create(false),
+            _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+            _ when text.Length >= 2 && (text[0] is '"' or '\'') && text[^1] == text[0] => JsonValue.Create(text[1..^1]),
+            _ => JsonValue.Create(text),
+        };
     }
 
     private static bool PythonBool(string name, string value) => value switch

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using A2C.Envs;
 using A2C.Envs.Remote;
 using A2C.Envs.Vector;
@@ -13,16 +14,25 @@ public static class EnvFactory
     /// <param name="remote">Deadlines and limits for a server.</param>
     /// <param name="stepTimeout">For in-process envs: when set, every reset and step runs under this time limit (<see cref="WatchdogVectorEnv"/>).</param>
     /// <returns>The vector env; the caller disposes it.</returns>
-    public static IVectorEnv Create(string id, int numEnvs, RemoteEnvOptions? remote = null, TimeSpan? stepTimeout = null)
+    /// <param name="kwargs">The env's keyword arguments as a JSON object (<see cref="A2COptions.EnvKwargs"/>); null or "{}" for none. A server makes its own envs, so it takes none.</param>
+    public static IVectorEnv Create(string id, int numEnvs, RemoteEnvOptions? remote = null, TimeSpan? stepTimeout = null, string? kwargs = null)
     {
+        var parsed = Kwargs(kwargs);
         if (RemoteVectorEnv.IsRemote(id))
         {
-            return RemoteVectorEnv.Connect(id, remote);
+            return parsed is null ? RemoteVectorEnv.Connect(id, remote) : throw new ArgumentException($"{id} is served: its server makes the env, so env kwargs go to a2c serve, not here.", nameof(kwargs));
         }
 
-        var local = VectorEnv.Make(id, numEnvs);
+        var local = VectorEnv.Make(id, numEnvs, parsed);
         return stepTimeout is { } limit && limit > TimeSpan.Zero ? new WatchdogVectorEnv(local, limit) : local;
     }
+
+    /// <summary>One env of <paramref name="id"/> made with <paramref name="kwargs"/> (JSON object text, or null), with its time limit.</summary>
+    public static IEnv CreateOne(string id, string? kwargs) => Registry.Make(id, Kwargs(kwargs));
+
+    /// <summary>The kwargs object, or null for none.</summary>
+    internal static JsonObject? Kwargs(string? kwargs) =>
+        kwargs is null || JsonNode.Parse(kwargs) is not JsonObject { Count: > 0 } o ? null : o;
 
     /// <summary>The registration of <paramref name="env"/>: the registry's for an in-process env, the server's spec for a remote one.</summary>
     /// <param name="id">The env id.</param>

@@ -82,6 +82,10 @@ internal sealed class ConfigFields(JsonObject node, string label)
         }
     }
 
+    /// <summary>A JSON object field, as compact text.</summary>
+    public string ObjectText(string name) =>
+        node[name] is JsonObject o ? o.ToJsonString() : throw (node.ContainsKey(name) ? WrongType(name, "a JSON object") : Missing(name, "a JSON object"));
+
     public IReadOnlyList<int> Sizes(string name)
     {
         if (node[name] is not JsonArray array)

@@ -11,7 +11,7 @@ internal static class Evaluation
     /// <summary>The episodes env <paramref name="i"/> of <paramref name="n"/> owes.</summary>
     public static int Share(int episodes, int n, int i) => episodes / n + (i < episodes % n ? 1 : 0);
 
-    public static EvalResult Run(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer, bool deterministic)
+    public static EvalResult Run(Agent agent, string envId, string? envKwargs, int episodes, int seed, Normalizer? normalizer, bool deterministic)
     {
         // Evaluation sees observations normalized with the frozen training statistics.
         var wasTraining = normalizer?.Training ?? false;
@@ -22,7 +22,7 @@ internal static class Evaluation
 
         try
         {
-            return RunEpisodes(agent, envId, episodes, seed, normalizer, deterministic);
+            return RunEpisodes(agent, envId, envKwargs, episodes, seed, normalizer, deterministic);
         }
         finally
         {
@@ -33,10 +33,10 @@ internal static class Evaluation
         }
     }
 
-    private static EvalResult RunEpisodes(Agent agent, string envId, int episodes, int seed, Normalizer? normalizer, bool deterministic)
+    private static EvalResult RunEpisodes(Agent agent, string envId, string? envKwargs, int episodes, int seed, Normalizer? normalizer, bool deterministic)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
-        using var env = EnvFactory.Create(envId, EnvsFor(episodes));
+        using var env = EnvFactory.Create(envId, EnvsFor(episodes), kwargs: envKwargs);
         var n = env.NumEnvs;
         // Each env owes its share, so short episodes do not crowd out long ones.
         var targets = Enumerable.Range(0, n).Select(i => Share(episodes, n, i)).ToArray();

@@ -44,7 +44,7 @@ public sealed partial class Trainer
         var recorded = new List<RecordedEpisode>();
         for (var i = 0; i < n; i++)
         {
-            using var env = Registry.Make(Options.Env);
+            using var env = EnvFactory.CreateOne(Options.Env, Options.EnvKwargs);
             for (var j = 0; j < Evaluation.Share(episodes, n, i); j++)
             {
                 var path = Path.Combine(directory, $"{Options.Env}-episode{recorded.Count + 1}.gif");

@@ -73,7 +73,7 @@ public sealed partial class Trainer : IDisposable
     /// <exception cref="IncompatibleOptionsException">An option does not fit the env (use_sde with discrete actions).</exception>
     /// <exception cref="A2C.Envs.Remote.RemoteEnvironmentException">The remote simulator cannot be reached or does not speak the protocol.</exception>
     public Trainer(A2COptions options, Device? device = null, A2C.Envs.Remote.RemoteEnvOptions? remote = null)
-        : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote, options.EnvStepTimeout > 0 ? TimeSpan.FromSeconds(options.EnvStepTimeout) : null), null, device)
+        : this(Validated(options), EnvFactory.Create(options.Env, options.NEnvs, remote, options.EnvStepTimeout > 0 ? TimeSpan.FromSeconds(options.EnvStepTimeout) : null, options.EnvKwargs), null, device)
     {
     }
 
@@ -332,7 +332,7 @@ public sealed partial class Trainer : IDisposable
     /// <param name="deterministic">Most likely actions (the default) rather than samples.</param>
     /// <returns>Their returns.</returns>
     public EvalResult Evaluate(int episodes, int seed, bool deterministic = true) =>
-        OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, episodes, seed, Normalizer, deterministic));
+        OnTrainingThread(() => Evaluation.Run(Agent, Options.Env, Options.EnvKwargs, episodes, seed, Normalizer, deterministic));
 
     /// <summary>Releases envs, model, optimizer and the training thread.</summary>
     public void Dispose()

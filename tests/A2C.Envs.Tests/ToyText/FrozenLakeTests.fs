@@ -4,6 +4,7 @@
 module A2C.Envs.Tests.ToyText.FrozenLakeTests
 
 open System
+open System.Text.Json.Nodes
 open A2C.Envs
 open A2C.Envs.ToyText
 open Expecto
@@ -135,6 +136,64 @@ let tests =
 
                 // Binomial(4000, 0.6): std 31; five of them either way.
                 Expect.isLessThan (abs (float intended - 0.6 * float n)) 155.0 $"{intended} of {n}"
+            }
+
+            test "gym.make's kwargs through the registry: is_slippery, map_name, desc and reward_schedule" {
+                let make (json: string) =
+                    Registry.Make("FrozenLake-v1", (nonNull (JsonNode.Parse json)).AsObject())
+
+                use steady = make """{"is_slippery": false}"""
+                let _, steps = play steady 0 [ 1; 1; 2; 2; 1; 2 ]
+                Expect.equal (List.last steps) (15, 1.0, true) "not slippery: the shortest path reaches the goal"
+                use big = make """{"map_name": "8x8"}"""
+                Expect.equal (string big.ObservationSpace) "Discrete(64)" "8x8"
+
+                use custom =
+                    make """{"desc": ["SH", "FG"], "is_slippery": false, "reward_schedule": [2, -1, 0.5]}"""
+
+                let _, intoHole = play custom 0 [ 2 ]
+                Expect.equal intoHole [ 1, -1.0, true ] "a hole pays the schedule's -1"
+                let _, toGoal = play custom 0 [ 1; 2 ]
+                Expect.equal toGoal [ 2, 0.5, false; 3, 2.0, true ] "frozen 0.5, then the goal's 2"
+
+                Expect.equal
+                    ((Registry.Spec "FrozenLake-v1").KwargNames |> List.ofSeq)
+                    [ "desc"; "map_name"; "is_slippery"; "success_rate"; "reward_schedule" ]
+                    "Gymnasium's names"
+            }
+
+            test "a kwarg the env does not take, or a value of the wrong type, is refused naming it" {
+                let refusal (id: string) (json: string) =
+                    try
+                        use _ = Registry.Make(id, (nonNull (JsonNode.Parse json)).AsObject())
+                        "no exception"
+                    with :? ArgumentException as e ->
+                        e.Message
+
+                Expect.stringContains
+                    (refusal "FrozenLake-v1" """{"slippery": false}""")
+                    "no env kwarg slippery; it takes desc, map_name"
+                    "unknown name"
+
+                Expect.stringContains
+                    (refusal "CartPole-v1" """{"x": 1}""")
+                    "CartPole-v1 takes no env kwargs"
+                    "an env without kwargs"
+
+                Expect.stringContains
+                    (refusal "FrozenLake-v1" """{"is_slippery": "no"}""")
+                    "is_slippery is true or false; got \"no\""
+                    "a wrong type"
+
+                Expect.stringContains
+                    (refusal "FrozenLake-v1" """{"reward_schedule": [1, 0]}""")
+                    "three numbers"
+                    "a short schedule"
+
+                Expect.stringContains
+                    (refusal "FrozenLake-v1" """{"desc": "SFFG"}""")
+                    "a list of row strings"
+                    "desc as one string"
             }
 
             test "a bad map is refused naming what is wrong" {

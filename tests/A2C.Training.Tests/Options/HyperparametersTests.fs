@@ -152,6 +152,68 @@ let tests =
                     "names the file and field"
             }
 
+            test
+                "env_kwargs: config.json keeps the object; RL Zoo's YAML mapping, Python dict() and JSON forms read alike; a kwarg the env does not take is an option problem" {
+                let options =
+                    Hyperparameters.EnvKwargs.Set(A2COptions(Env = "FrozenLake-v1"), "{\"is_slippery\":false}")
+
+                let json = RunFiles.ConfigJson(options, "cpu")
+
+                Expect.equal
+                    ((nonNull json["env_kwargs"]).ToJsonString())
+                    "{\"is_slippery\":false}"
+                    "an object in config.json"
+
+                Expect.equal
+                    (RunFiles.ParseConfig(json.ToJsonString(), "config.json").EnvKwargs)
+                    "{\"is_slippery\":false}"
+                    "read back"
+
+                let old = json.AsObject()
+                old.Remove "env_kwargs" |> ignore
+
+                Expect.equal
+                    (RunFiles.ParseConfig(old.ToJsonString(), "config.json").EnvKwargs)
+                    "{}"
+                    "a run from before env_kwargs reads as none"
+
+                for form in
+                    [
+                        "  env_kwargs:\n    is_slippery: False\n    map_name: '8x8'\n"
+                        "  env_kwargs: \"dict(is_slippery=False, map_name='8x8')\"\n"
+                        "  env_kwargs: '{\"is_slippery\": false, \"map_name\": \"8x8\"}'\n"
+                    ] do
+                    let path =
+                        Path.Combine(Path.GetTempPath(), $"a2c-zoo-kwargs-{Guid.NewGuid():N}.yml")
+
+                    File.WriteAllText(path, "FrozenLake-v1:\n" + form)
+
+                    try
+                        let errors = ResizeArray()
+
+                        let read =
+                            ZooHyperparams.Apply(A2COptions(Env = "FrozenLake-v1"), path, "FrozenLake-v1", errors)
+
+                        Expect.isEmpty errors form
+                        Expect.equal read.EnvKwargs "{\"is_slippery\":false,\"map_name\":\"8x8\"}" form
+                    finally
+                        File.Delete path
+
+                let problems =
+                    Hyperparameters.EnvKwargs.Set(A2COptions.Defaults, "{\"is_slippery\":false}").Validate()
+
+                Expect.equal problems.Count 1 "CartPole-v1 takes none"
+                Expect.stringContains (string problems[0]) "CartPole-v1 takes no env kwargs" (string problems[0])
+
+                let remote =
+                    Hyperparameters.EnvKwargs.Set(A2COptions(Env = "grpc://127.0.0.1:5000"), "{\"a\":1}")
+
+                Expect.stringContains
+                    (string (remote.Validate()[0]))
+                    "give the kwargs to a2c serve"
+                    "a served env's kwargs go to its server"
+            }
+
             test "validation names each option and its range, in the table's order, as before" {
                 let options =
                     A2COptions.Defaults
@@ -313,7 +375,7 @@ let tests =
 
                     Expect.stringContains
                         error.Message
-                        "env, n_envs, policy, features_dim, net, net_arch, use_sde, full_std, normalize cannot change on resume"
+                        "env, env_kwargs, n_envs, policy, features_dim, net, net_arch, use_sde, full_std, normalize cannot change on resume"
                         "the rule"
 
                     use resumed = Trainer.Resume(path, (fun o -> Hyperparameters.Gamma.Set(o, 0.9f)))

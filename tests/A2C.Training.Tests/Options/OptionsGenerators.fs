@@ -80,9 +80,22 @@ let candidates (t: Type) : Gen<obj> =
     else
         failwith $"no generator for {t.Name}: add one for the new row's type"
 
+/// Candidates of a row whose text has a grammar of its own, else of its value type.
+let private candidatesOf (row: Hyperparameter) =
+    if row.Name = Hyperparameters.EnvKwargs.Name then
+        Gen.elements
+            [
+                "{}"
+                "{\"is_slippery\":false}"
+                "{\"map_name\":\"8x8\",\"success_rate\":0.5}"
+            ]
+        |> box'
+    else
+        candidates row.ValueType
+
 /// A value of `row` that its range allows next to `options`.
 let validIn (options: A2COptions) (row: Hyperparameter) =
-    candidates row.ValueType
+    candidatesOf row
     |> Gen.filter (fun v -> isNull (row.Check(row.SetValue(options, v))))
 
 /// `options` with a value drawn for each of `rows` that `redraw` picks, in range next to `context options`.
