@@ -74,6 +74,37 @@ let private stopServe (proc: Diagnostics.Process) =
         proc.Kill true
         proc.WaitForExit()
 
+/// The repository's root, from the test app's bin directory.
+let private root =
+    Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."))
+
+/// Starts the Python bridge (Debian's python3, which has grpcio) with `args` on a free port: the process and its grpc:// address.
+let private startBridge (args: string list) =
+    let python =
+        if File.Exists "/usr/bin/python3" then
+            "/usr/bin/python3"
+        else
+            "python3"
+
+    let info =
+        Diagnostics.ProcessStartInfo(
+            python,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = root
+        )
+
+    [ "bridges/python/gym_server.py"; "--port"; "0" ] @ args |> List.iter info.ArgumentList.Add
+    let proc = nonNull (Diagnostics.Process.Start info)
+    let line = proc.StandardOutput.ReadLineAsync()
+
+    if not (line.Wait(TimeSpan.FromSeconds 60.0)) || isNull line.Result then
+        proc.Kill true
+        failtestf "the bridge did not start: %s" (proc.StandardError.ReadToEnd())
+
+    let text = nonNull line.Result
+    proc, "grpc://" + text.Substring(text.LastIndexOf ' ' + 1)
+
 /// A GIF's frames as RGB24 pixel rows, decoded back by ImageSharp.
 let private gifFrames (path: string) =
     use image = Image.Load<PixelFormats.Rgb24> path
@@ -349,6 +380,66 @@ let tests =
                         Expect.equal image.Frames.Count (length + 1) $"{gif}: episode length + 1 frames"
                 finally
                     stopServe serve
+            }
+
+            test "record --env grpc:// of gym_server.py --render (the pure-Python CartPole): its frames, one for the reset and one a step" {
+                let dir = trained.Force()
+                let bridge, address =
+                    startBridge [ "--env"; "bridges/python/envs/cartpole.py:make"; "--n-envs"; "2"; "--render" ]
+
+                let gif = Path.Combine(dir, "bridge.gif")
+
+                try
+                    let code, out, err =
+                        run [ "record"; "--model"; Path.Combine(dir, "model.bin"); "--env"; address; "--out"; gif ]
+
+                    Expect.equal code 0 err
+                    let length = lengths out |> List.exactlyOne
+                    let frames = gifFrames gif
+                    Expect.equal frames.Length (length + 1) "frames = episode length + 1"
+
+                    for (w, h, _) in frames do
+                        Expect.equal (w, h) (600, 400) "the bridge's 600x400"
+
+                    let (_, _, first) = frames.Head
+                    // The pole's colour, which the bridge's CartPole paints: the picture came over the wire.
+                    Expect.isTrue
+                        (first |> Array.exists (fun p -> p.R = 202uy && p.G = 152uy && p.B = 101uy))
+                        "the pole is in the first frame"
+                finally
+                    stopServe bridge
+            }
+
+            test "a server of the protocol before rendering (gym_server.py with the frozen pre-render .proto) still serves; record refuses it naming the address (exit 2)" {
+                let dir = trained.Force()
+
+                let bridge, address =
+                    startBridge
+                        [
+                            "--env"
+                            "bridges/python/envs/cartpole.py:make"
+                            "--n-envs"
+                            "2"
+                            "--proto"
+                            "bridges/python/testdata/a2c_env_before_render.proto"
+                        ]
+
+                try
+                    use remote = A2C.Envs.Remote.RemoteVectorEnv.Connect address
+                    Expect.isFalse remote.CanRender "no render info from an old server"
+                    remote.Reset(Nullable 0)
+                    remote.Step(ReadOnlySpan [| 0; 1 |])
+                    Expect.equal remote.Rewards [| 1f; 1f |] "it steps as ever"
+                    let gif = Path.Combine(dir, "old-server.gif")
+
+                    expectRefused
+                        (run [ "record"; "--model"; Path.Combine(dir, "model.bin"); "--env"; address; "--out"; gif ])
+                        2
+                        [ $"{address} cannot render"; "no render info" ]
+
+                    Expect.isFalse (File.Exists gif) "nothing written"
+                finally
+                    stopServe bridge
             }
 
             test "an MP4 without ffmpeg on the PATH is refused with what to do (exit 2), nothing written" {
