@@ -23,6 +23,8 @@ first use and cached; no generated gRPC stubs are needed (the service is registe
 NumPy is optional: observations may be numbers, nested lists or tuples, or anything with `.tolist()`
 (Dict observations: a mapping of those).
 Gymnasium is imported only when --env names a Gymnasium id.
+With --render, envs are made with render_mode="rgb_array" and RenderRequest is answered with
+env.render() (an (H, W, 3) uint8 array), each ended episode's last frame drawn before its reset.
 """
 
 from __future__ import annotations

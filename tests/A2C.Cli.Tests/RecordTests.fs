@@ -94,7 +94,9 @@ let private startBridge (args: string list) =
             WorkingDirectory = root
         )
 
-    [ "bridges/python/gym_server.py"; "--port"; "0" ] @ args |> List.iter info.ArgumentList.Add
+    [ "bridges/python/gym_server.py"; "--port"; "0" ] @ args
+    |> List.iter info.ArgumentList.Add
+
     let proc = nonNull (Diagnostics.Process.Start info)
     let line = proc.StandardOutput.ReadLineAsync()
 
@@ -382,8 +384,10 @@ let tests =
                     stopServe serve
             }
 
-            test "record --env grpc:// of gym_server.py --render (the pure-Python CartPole): its frames, one for the reset and one a step" {
+            test
+                "record --env grpc:// of gym_server.py --render (the pure-Python CartPole): its frames, one for the reset and one a step" {
                 let dir = trained.Force()
+
                 let bridge, address =
                     startBridge [ "--env"; "bridges/python/envs/cartpole.py:make"; "--n-envs"; "2"; "--render" ]
 
@@ -391,7 +395,16 @@ let tests =
 
                 try
                     let code, out, err =
-                        run [ "record"; "--model"; Path.Combine(dir, "model.bin"); "--env"; address; "--out"; gif ]
+                        run
+                            [
+                                "record"
+                                "--model"
+                                Path.Combine(dir, "model.bin")
+                                "--env"
+                                address
+                                "--out"
+                                gif
+                            ]
 
                     Expect.equal code 0 err
                     let length = lengths out |> List.exactlyOne
@@ -410,7 +423,8 @@ let tests =
                     stopServe bridge
             }
 
-            test "a server of the protocol before rendering (gym_server.py with the frozen pre-render .proto) still serves; record refuses it naming the address (exit 2)" {
+            test
+                "a server of the protocol before rendering (gym_server.py with the frozen pre-render .proto) still serves; record refuses it naming the address (exit 2)" {
                 let dir = trained.Force()
 
                 let bridge, address =
@@ -433,7 +447,16 @@ let tests =
                     let gif = Path.Combine(dir, "old-server.gif")
 
                     expectRefused
-                        (run [ "record"; "--model"; Path.Combine(dir, "model.bin"); "--env"; address; "--out"; gif ])
+                        (run
+                            [
+                                "record"
+                                "--model"
+                                Path.Combine(dir, "model.bin")
+                                "--env"
+                                address
+                                "--out"
+                                gif
+                            ])
                         2
                         [ $"{address} cannot render"; "no render info" ]
 

@@ -42,7 +42,8 @@ let tests =
     <| testList
         "remote"
         [
-            test "a client of protocol version 2 from before rendering (old_peer.py) is served by a2c serve, which renders, as before" {
+            test
+                "a client of protocol version 2 from before rendering (old_peer.py) is served by a2c serve, which renders, as before" {
                 let serve, address = startServe "CartPole-v1" 2
 
                 try
@@ -56,9 +57,18 @@ let tests =
                             "python3"
 
                     let info =
-                        ProcessStartInfo(python, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root)
+                        ProcessStartInfo(
+                            python,
+                            RedirectStandardOutput = true,
+                            RedirectStandardError = true,
+                            WorkingDirectory = root
+                        )
 
-                    [ "bridges/python/testdata/old_peer.py"; address.Substring "grpc://".Length; "3" ]
+                    [
+                        "bridges/python/testdata/old_peer.py"
+                        address.Substring "grpc://".Length
+                        "3"
+                    ]
                     |> List.iter info.ArgumentList.Add
 
                     use peer = nonNull (Process.Start info)

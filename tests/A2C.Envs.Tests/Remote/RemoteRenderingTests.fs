@@ -15,14 +15,19 @@ open A2C.Envs.Tests.Remote.TestServer
 /// first corner of the scene's first polygon (CartPole's cart, which moves) in the first pixel,
 /// so two frames are equal exactly when they show the same state.
 let private fakeRasterize (scene: Scene) =
-    let pixels = Array.zeroCreate<byte> (scene.Width * scene.Height * 3)
+    let pixels = Array.zeroCreate<byte>(scene.Width * scene.Height * 3)
 
-    for i in 0 .. 3 .. pixels.Length - 3 do
+    for i in 0..3 .. pixels.Length - 3 do
         pixels.[i] <- scene.Background.R
         pixels.[i + 1] <- scene.Background.G
         pixels.[i + 2] <- scene.Background.B
 
-    match scene.Shapes |> Seq.tryPick (function :? PolygonShape as p -> Some p | _ -> None) with
+    match
+        scene.Shapes
+        |> Seq.tryPick (function
+            | :? PolygonShape as p -> Some p
+            | _ -> None)
+    with
     | Some polygon ->
         let x = BitConverter.GetBytes(float32 polygon.Points.[0].X)
         pixels.[0] <- x.[0]
@@ -76,7 +81,8 @@ let private messageOf<'E when 'E :> exn> (f: unit -> unit) =
     with :? 'E as e ->
         e.Message
 
-let private pixelsOf (renderable: IRenderable) = (fakeRasterize (renderable.Render())).Pixels
+let private pixelsOf (renderable: IRenderable) =
+    (fakeRasterize (renderable.Render())).Pixels
 
 [<Tests>]
 let tests =
@@ -102,7 +108,8 @@ let tests =
                 Expect.equal (s.Handle(step [ 0; 1 ])).KindCase Response.KindOneofCase.Batch "and steps on"
             }
 
-            test "render refusals: before the spec, before the first reset, an env out of range, a final frame where no episode ended" {
+            test
+                "render refusals: before the spec, before the first reset, an env out of range, a final frame where no episode ended" {
                 use s = cartPole 3 true
                 Expect.equal (fst (errorOf (s.Handle(render 0u false)))) Error.Types.Code.BadSequence "before the spec"
                 s.Handle spec |> ignore
@@ -117,13 +124,27 @@ let tests =
                 Expect.equal code Error.Types.Code.BadSequence "a final frame after a reset"
                 Expect.stringContains message "env 1's episode did not end" "names the env"
                 s.Handle(step [ 0; 0; 0 ]) |> ignore
-                Expect.equal (fst (errorOf (s.Handle(render 1u true)))) Error.Types.Code.BadSequence "a final frame mid-episode"
+
+                Expect.equal
+                    (fst (errorOf (s.Handle(render 1u true))))
+                    Error.Types.Code.BadSequence
+                    "a final frame mid-episode"
+
                 let frame = (s.Handle(render 2u false)).Frame
-                Expect.equal (frame.Width, frame.Height, frame.Rgb.Length) (600u, 400u, 600 * 400 * 3) "a frame of the spec's size"
-                Expect.equal (s.Handle(step [ 1; 1; 1 ])).KindCase Response.KindOneofCase.Batch "refusals change nothing"
+
+                Expect.equal
+                    (frame.Width, frame.Height, frame.Rgb.Length)
+                    (600u, 400u, 600 * 400 * 3)
+                    "a frame of the spec's size"
+
+                Expect.equal
+                    (s.Handle(step [ 1; 1; 1 ])).KindCase
+                    Response.KindOneofCase.Batch
+                    "refusals change nothing"
             }
 
-            test "RemoteVectorEnv's frames are the served envs' states: current ones, and the final one of an ended episode" {
+            test
+                "RemoteVectorEnv's frames are the served envs' states: current ones, and the final one of an ended episode" {
                 use server = serveSessions (fun () -> cartPole 2 true) (4 * 1024 * 1024)
                 use remote = RemoteVectorEnv.Connect(server.Address)
                 Expect.equal remote.Rendering (RemoteRendering(600, 400, 50)) "the spec's frames"
@@ -143,9 +164,18 @@ let tests =
                     if not ended then
                         Expect.equal (remote.RenderFrame(0).Pixels) (pixelsOf drawing) "each step's state"
 
-                Expect.equal (remote.RenderFrame(0, true).Pixels) (pixelsOf drawing) "the final frame: where the episode ended"
+                Expect.equal
+                    (remote.RenderFrame(0, true).Pixels)
+                    (pixelsOf drawing)
+                    "the final frame: where the episode ended"
+
                 local.Reset(Span obs)
-                Expect.equal (remote.RenderFrame(0).Pixels) (pixelsOf drawing) "the current frame: the next episode's start"
+
+                Expect.equal
+                    (remote.RenderFrame(0).Pixels)
+                    (pixelsOf drawing)
+                    "the current frame: the next episode's start"
+
                 Expect.throwsT<ArgumentOutOfRangeException> (fun () -> remote.RenderFrame 2 |> ignore) "env 2 of 2"
             }
 
@@ -154,13 +184,14 @@ let tests =
                 use remote = RemoteVectorEnv.Connect(server.Address)
 
                 let e =
-                    messageOf<RemoteEnvironmentException> (fun () -> remote.RenderFrame 0 |> ignore)
+                    messageOf<RemoteEnvironmentException>(fun () -> remote.RenderFrame 0 |> ignore)
 
                 Expect.stringContains e server.Address "names the server"
                 Expect.stringContains e "before the first reset" "and why"
             }
 
-            test "a server that cannot render (one of the protocol before rendering sends the same spec) still serves; frames are refused naming it" {
+            test
+                "a server that cannot render (one of the protocol before rendering sends the same spec) still serves; frames are refused naming it" {
                 use server = serveSessions (fun () -> cartPole 2 false) (4 * 1024 * 1024)
                 use remote = RemoteVectorEnv.Connect(server.Address)
                 Expect.isFalse remote.CanRender "no render info"
@@ -168,8 +199,7 @@ let tests =
                 remote.Step(ReadOnlySpan [| 0; 1 |])
                 Expect.equal remote.Rewards [| 1f; 1f |] "steps as ever"
 
-                let e =
-                    messageOf<NotRenderableException> (fun () -> remote.RenderFrame 0 |> ignore)
+                let e = messageOf<NotRenderableException>(fun () -> remote.RenderFrame 0 |> ignore)
 
                 Expect.stringContains e $"{server.Address} cannot render" "names the server"
                 Expect.stringContains e "no render info" "and why"
