@@ -16,7 +16,7 @@ internal static class RecordCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes to record, one after another in one video (default 1).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the env's first reset (default 0).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "The video: FILE.gif, or FILE.mp4 with ffmpeg installed (default RUN/videos/ENV-seedS.gif)." };
-        var env = new Option<string?>("--env") { Description = "Another env id to play in (same spaces); default: the run's own." };
+        var env = new Option<string?>("--env") { Description = "Another env id to play in (same spaces), or grpc://HOST:PORT of a server that renders (its env 0 is recorded); default: the run's own." };
         var command = new Command("record", "Record a trained agent's deterministic episodes as a GIF or MP4.") { model, episodes, seed, output, env };
         command.SetAction(parse => CliErrors.Run("a2c record", stderr, () =>
         {
