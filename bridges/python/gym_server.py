@@ -23,6 +23,8 @@ first use and cached; no generated gRPC stubs are needed (the service is registe
 NumPy is optional: observations may be numbers, nested lists or tuples, or anything with `.tolist()`
 (Dict observations: a mapping of those).
 Gymnasium is imported only when --env names a Gymnasium id.
+With --render, envs are made with render_mode="rgb_array" and RenderRequest is answered with
+env.render() (an (H, W, 3) uint8 array), each ended episode's last frame drawn before its reset.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import dataclasses
 import hashlib
 import importlib
 import importlib.util
+import inspect
 import math
 import numbers
 import os
@@ -675,6 +678,43 @@ def box_action(layout: EnvLayout, values: list[float]):
 
 
 # ---------------------------------------------------------------------------------------------
+# Frames: Gymnasium's rgb_array renders as the protocol's Frame
+# ---------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class RenderLayout:
+    """What a rendering server's frames are (the spec's RenderInfo)."""
+    width: int
+    height: int
+    fps: int
+
+
+def frame_bytes(frame, where: str, expected: RenderLayout | None = None) -> tuple[int, int, bytes]:
+    """(width, height, RGB bytes) of what env.render() returned in rgb_array mode: an (H, W, 3)
+    uint8 array (NumPy's, or anything with its `shape`, `dtype` and `tobytes()`); EnvFailure naming
+    what is wrong otherwise, or when its size is not `expected`'s."""
+    shape = getattr(frame, "shape", None)
+    if frame is None or shape is None or not callable(getattr(frame, "tobytes", None)):
+        raise EnvFailure(f"{where}: render() returned {type(frame).__name__}, not an (H, W, 3) uint8 "
+                         f"array (make the env with render_mode='rgb_array')")
+    shape = tuple(int(d) for d in shape)
+    dtype = str(getattr(frame, "dtype", ""))
+    if len(shape) != 3 or shape[2] != 3 or shape[0] < 1 or shape[1] < 1 or dtype != "uint8":
+        raise EnvFailure(f"{where}: render() returned an array of shape {shape} and dtype {dtype or '?'}; "
+                         f"expected (H, W, 3) uint8")
+    height, width = shape[0], shape[1]
+    if expected is not None and (width, height) != (expected.width, expected.height):
+        raise EnvFailure(f"{where}: render() returned a {width}x{height} frame; this server's frames "
+                         f"are {expected.width}x{expected.height}")
+    if numpy is not None and isinstance(frame, numpy.ndarray):
+        frame = numpy.ascontiguousarray(frame)  # a flipped or sliced view's bytes in row-major order
+    data = frame.tobytes()
+    if len(data) != width * height * 3:
+        raise EnvFailure(f"{where}: render() returned {len(data)} bytes for a {width}x{height} RGB frame")
+    return width, height, data
+
+
+# ---------------------------------------------------------------------------------------------
 # Environments: resolving --env
 # ---------------------------------------------------------------------------------------------
 
@@ -684,8 +724,11 @@ class EnvSource:
     factory: Callable[[], Any]  # returns one new environment per call
 
 
-def resolve_env(env_arg: str) -> EnvSource:
+def resolve_env(env_arg: str, render: bool = False) -> EnvSource:
     """--env as a factory: `path/to/file.py:factory`, `module:factory`, or a Gymnasium id.
+
+    With `render` (--render), environments are made to draw: a Gymnasium id with
+    `render_mode="rgb_array"`, a factory called with that keyword argument (which it must accept).
 
     The part after the last colon decides: a Python identifier names a factory in the file or module
     before it; anything else (`LunarLander-v3`, `ale_py:ALE/Pong-v5`) is a Gymnasium id, given to
@@ -693,8 +736,23 @@ def resolve_env(env_arg: str) -> EnvSource:
     """
     module_part, colon, attribute = env_arg.rpartition(":")
     if colon and attribute.isidentifier() and module_part:
-        return EnvSource(env_arg, _load_factory(module_part, attribute, env_arg))
-    return EnvSource(env_arg, _gymnasium_factory(env_arg))
+        factory = _load_factory(module_part, attribute, env_arg)
+        if not render:
+            return EnvSource(env_arg, factory)
+        if not _accepts_render_mode(factory):
+            raise BridgeError(f"--render: {env_arg} takes no render_mode argument; a factory that serves "
+                              f"frames is called as factory(render_mode=\"rgb_array\")", 2)
+        return EnvSource(env_arg, lambda: factory(render_mode="rgb_array"))
+    return EnvSource(env_arg, _gymnasium_factory(env_arg, render))
+
+
+def _accepts_render_mode(factory) -> bool:
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return True
+    return any(p.name == "render_mode" and p.kind != p.POSITIONAL_ONLY or p.kind == p.VAR_KEYWORD
+               for p in parameters)
 
 
 def _load_factory(module_part: str, attribute: str, env_arg: str) -> Callable[[], Any]:
@@ -732,7 +790,7 @@ def _load_factory(module_part: str, attribute: str, env_arg: str) -> Callable[[]
     return factory
 
 
-def _gymnasium_factory(env_id: str) -> Callable[[], Any]:
+def _gymnasium_factory(env_id: str, render: bool = False) -> Callable[[], Any]:
     try:
         import gymnasium
     except ImportError as error:
@@ -746,6 +804,8 @@ def _gymnasium_factory(env_id: str) -> Callable[[], Any]:
     except Exception as error:
         raise BridgeError(f"--env {env_id}: not a registered Gymnasium environment "
                           f"({type(error).__name__}: {error})", 2) from error
+    if render:
+        return lambda: gymnasium.make(env_id, render_mode="rgb_array")
     return lambda: gymnasium.make(env_id)
 
 
@@ -761,6 +821,7 @@ class ServerConfig:
     messages: Any  # the generated module
     seed_offset: int = 0
     stopping: threading.Event = dataclasses.field(default_factory=threading.Event)
+    render: RenderLayout | None = None  # set with --render: the frames' size and pace
 
 
 def _describe_exception(error: BaseException) -> str:
@@ -786,6 +847,9 @@ class Session:
         self.failed_since_reset = False
         self.step_count = 0  # StepRequests since the last reset
         self.episode_steps: list[int] = []
+        # With --render: each env's last frame of the episode it ended in the last step, drawn
+        # before its same-step reset (None where no episode ended).
+        self.final_frames: list = []
 
     # Responses -------------------------------------------------------------------------------
 
@@ -802,6 +866,9 @@ class Session:
                        max_episode_steps=layout.max_episode_steps)
         if layout.reward_threshold is not None:
             spec.reward_threshold = layout.reward_threshold
+        render = self.config.render
+        if render is not None:
+            spec.render.CopyFrom(pb.RenderInfo(width=render.width, height=render.height, fps=render.fps))
         return pb.Response(version=PROTOCOL_VERSION, spec=spec)
 
     # Requests --------------------------------------------------------------------------------
@@ -819,7 +886,9 @@ class Session:
                 return self._on_reset(request.reset)
             if kind == "step":
                 return self._on_step(request.step)
-            return self._error("INVALID_ARGUMENT", "the request sets none of spec, reset and step")
+            if kind == "render":
+                return self._on_render(request.render)
+            return self._error("INVALID_ARGUMENT", "the request sets none of spec, reset, step and render")
         except Exception as error:  # a bug in the bridge must not end the session or the server
             log(f"session {self.peer}: internal error: {traceback.format_exc().strip()}")
             return self._error("UNSPECIFIED", f"internal error in the bridge: {_describe_exception(error)}")
@@ -858,6 +927,7 @@ class Session:
         self.failed_since_reset = False
         self.step_count = 0
         self.episode_steps = [0] * len(self.envs)
+        self.final_frames = [None] * len(self.envs)
         n = len(self.envs)
         # final_observations stays empty after a reset, as the protocol says.
         batch = self.pb.Batch(observations=observations, rewards=[0.0] * n,
@@ -950,6 +1020,7 @@ class Session:
         truncated_flags: list[bool] = []
         # N x O after every step, zeros except where an episode ended (the protocol's layout).
         finals = [0.0] * (n * size)
+        self.final_frames = [None] * n
         for index, (env, action) in enumerate(zip(self.envs, actions)):
             self.episode_steps[index] += 1
             when = (f"in step {self.step_count} since the last reset "
@@ -979,6 +1050,9 @@ class Session:
                     # Same-step reset: the ended episode's last observation goes to
                     # final_observations, the new episode's first to observations.
                     finals[index * size:(index + 1) * size] = obs
+                    if self.config.render is not None:
+                        self.final_frames[index] = self._render(env, index, f"env {index} at the end "
+                                                                            f"of its episode {when}")
                     obs = self._reset_env(env, index, None,
                                           f"env {index} returned from its automatic reset after step "
                                           f"{self.step_count}")
@@ -992,6 +1066,45 @@ class Session:
         batch = self.pb.Batch(observations=observations, rewards=rewards, terminated=terminated_flags,
                               truncated=truncated_flags, final_observations=finals)
         return self.pb.Response(version=PROTOCOL_VERSION, batch=batch)
+
+    def _render(self, env, index: int, where: str) -> tuple[int, int, bytes]:
+        try:
+            frame = env.render()
+        except Exception as error:
+            raise EnvFailure(f"{where}: render() raised {_describe_exception(error)}") from error
+        return frame_bytes(frame, where, self.config.render)
+
+    def _on_render(self, render):
+        if self.envs is None:
+            return self._error("BAD_SEQUENCE", "RenderRequest before the SpecRequest: a session's first "
+                                               "request must be a SpecRequest")
+        if self.config.render is None:
+            return self._error("NOT_RENDERABLE", f"this server cannot render {self.config.layout.env_id}: "
+                                                 f"it was started without --render, so its spec has no "
+                                                 f"render info")
+        if not self.ready:
+            after = " (or after an environment failure)" if self.failed_since_reset else ""
+            return self._error("BAD_SEQUENCE", f"RenderRequest before the first ResetRequest{after}: "
+                                               f"send a ResetRequest first")
+        n, index = len(self.envs), render.env
+        if index >= n:
+            return self._error("INVALID_ARGUMENT", f"env is {index}; allowed: 0 to {n - 1}")
+        if render.final:
+            frame = self.final_frames[index]
+            if frame is None:
+                return self._error("BAD_SEQUENCE", f"env {index}'s episode did not end in the last step, so "
+                                                   f"it has no final frame: ask with final = false for its "
+                                                   f"current state")
+        else:
+            try:
+                frame = self._render(self.envs[index], index, f"env {index}")
+            except EnvFailure as failure:
+                # A drawing that failed leaves the env's state as it was: the session goes on.
+                log(f"session {self.peer}: {failure}")
+                return self._error("ENVIRONMENT_FAILED", str(failure))
+        width, height, data = frame
+        return self.pb.Response(version=PROTOCOL_VERSION,
+                                frame=self.pb.Frame(width=width, height=height, rgb=data))
 
     def close(self) -> None:
         envs, self.envs = self.envs, None
@@ -1109,6 +1222,37 @@ def probe(source: EnvSource, n_envs: int, max_message_bytes: int) -> EnvLayout:
     return layout
 
 
+def probe_render(source: EnvSource, max_message_bytes: int) -> RenderLayout:
+    """For --render: makes one environment, resets it and renders, to learn the frames' size (which
+    Gymnasium does not declare) and pace (its metadata's render_fps, else 30), and to fail now."""
+    try:
+        env = source.factory()
+    except Exception as error:
+        raise BridgeError(f"--env {source.name}: creating an environment failed: "
+                          f"{_describe_exception(error)}") from error
+    try:
+        try:
+            env.reset(seed=0)
+            frame = env.render()
+        except Exception as error:
+            raise BridgeError(f"--render: {source.name} cannot render: {_describe_exception(error)}", 2) from error
+        try:
+            width, height, _ = frame_bytes(frame, f"--render: {source.name}")
+        except EnvFailure as failure:
+            raise BridgeError(str(failure), 2) from failure
+        metadata = getattr(env, "metadata", None) or {}
+        fps = metadata.get("render_fps") if isinstance(metadata, dict) else None
+        fps = int(fps) if isinstance(fps, numbers.Real) and 1 <= fps <= 1000 else 30
+    finally:
+        _close_all([env], "startup")
+    frame_message = width * height * 3 + 64
+    if frame_message > max_message_bytes:
+        raise BridgeError(f"--render: {source.name}'s {width}x{height} frames make messages of "
+                          f"{frame_message} bytes, over --max-message-bytes {max_message_bytes}: raise it "
+                          f"(the client must allow as much)", 2)
+    return RenderLayout(width=width, height=height, fps=fps)
+
+
 # ---------------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------------
@@ -1136,6 +1280,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "seed serve different episodes")
     parser.add_argument("--max-sessions", type=int, default=4, metavar="S",
                         help="concurrent sessions; more are refused (default 4)")
+    parser.add_argument("--render", action="store_true",
+                        help="serve frames: make the envs with render_mode='rgb_array' and answer "
+                             "RenderRequest with env.render()")
     parser.add_argument("--proto", type=Path, default=None, metavar="PATH",
                         help="the protocol file (default: proto/a2c_env.proto of this repository)")
     return parser
@@ -1160,10 +1307,14 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         messages = load_messages(args.proto)
-        source = resolve_env(args.env)
+        source = resolve_env(args.env, render=args.render)
         layout = probe(source, args.n_envs, args.max_message_bytes)
+        render = probe_render(source, args.max_message_bytes) if args.render else None
+        if render is not None and not hasattr(messages, "RenderInfo"):
+            raise BridgeError(f"--render: the protocol file {args.proto} has no RenderInfo (it is older "
+                              f"than rendering)", 2)
         config = ServerConfig(source=source, n_envs=args.n_envs, layout=layout, messages=messages,
-                              seed_offset=args.seed_offset)
+                              seed_offset=args.seed_offset, render=render)
         server, port = start_server(config, args.bind, args.port, args.max_message_bytes, args.max_sessions)
     except BridgeError as error:
         if error.exit_code == 2:
@@ -1172,7 +1323,8 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
 
     if not stop.is_set():  # a signal during startup: stop without announcing
-        print(f"serving {args.env} ({args.n_envs} envs) on {format_host(args.bind)}:{port}", flush=True)
+        frames = f", {render.width}x{render.height} frames" if render is not None else ""
+        print(f"serving {args.env} ({args.n_envs} envs{frames}) on {format_host(args.bind)}:{port}", flush=True)
     while not stop.wait(0.5):
         pass
     config.stopping.set()

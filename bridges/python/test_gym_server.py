@@ -10,6 +10,7 @@ misbehaving server fails a test instead of hanging it.
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
 import queue
@@ -269,6 +270,10 @@ class Client:
         step = pb.StepRequest(discrete_actions=list(discrete), continuous_actions=list(continuous))
         return self.send(pb.Request(version=gym_server.PROTOCOL_VERSION, step=step))
 
+    def render(self, env=0, final=False):
+        return self.send(pb.Request(version=gym_server.PROTOCOL_VERSION,
+                                    render=pb.RenderRequest(env=env, final=final)))
+
     def finish(self):
         """Ends our side of the stream and waits for the server to end its side."""
         self._requests.put(None)
@@ -284,11 +289,12 @@ class Served:
     """An in-process server for `factory` on a free port, and a channel to it."""
 
     def __init__(self, factory, n_envs, name="test-env", seed_offset=0,
-                 max_message_bytes=gym_server.DEFAULT_MAX_MESSAGE_BYTES, max_sessions=4):
+                 max_message_bytes=gym_server.DEFAULT_MAX_MESSAGE_BYTES, max_sessions=4, render=False):
         source = gym_server.EnvSource(name, factory)
         layout = gym_server.probe(source, n_envs, max_message_bytes)
+        frames = gym_server.probe_render(source, max_message_bytes) if render else None
         self.config = gym_server.ServerConfig(source=source, n_envs=n_envs, layout=layout,
-                                              messages=pb, seed_offset=seed_offset)
+                                              messages=pb, seed_offset=seed_offset, render=frames)
         self.server, self.port = gym_server.start_server(self.config, "127.0.0.1", 0, max_message_bytes,
                                                          max_sessions)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
@@ -863,6 +869,95 @@ class ConnectionTests(BridgeTestCase):
 # Helpers: flatten, message generation, --env resolution
 # ---------------------------------------------------------------------------------------------
 
+def drawing_cartpole():
+    return cartpole.make(render_mode="rgb_array")
+
+
+def local_frame(seed, actions, reset_after=False):
+    """The frame of a CartPole drawn here: seeded, pushed with `actions`, then reset unseeded."""
+    env = drawing_cartpole()
+    env.reset(seed=seed)
+    for action in actions:
+        env.step(action)
+    if reset_after:
+        env.reset()
+    return env.render().tobytes()
+
+
+class RenderTests(BridgeTestCase):
+    def test_spec_carries_the_frames_size_and_fps_with_render_only(self):
+        spec = self.serve(drawing_cartpole, 2, render=True).session().spec().spec
+        self.assertTrue(spec.HasField("render"))
+        self.assertEqual((spec.render.width, spec.render.height, spec.render.fps), (600, 400, 50))
+        plain = self.serve(cartpole.make, 2).session()
+        self.assertFalse(plain.spec().spec.HasField("render"))
+        plain.reset(seed=0)
+        self.assert_error(plain.render(0), Code.NOT_RENDERABLE, "cannot render", "--render")
+
+    def test_frames_are_the_envs_states_current_and_final(self):
+        client = self.serve(drawing_cartpole, 2, render=True).session()
+        client.spec()
+        client.reset(seed=4)
+        frame = client.render(1).frame
+        self.assertEqual((frame.width, frame.height, len(frame.rgb)), (600, 400, 600 * 400 * 3))
+        self.assertEqual(frame.rgb, local_frame(5, []), "env 1 is seeded 4 + 1")
+        actions = []
+        while True:
+            actions.append(1)
+            batch = client.step(discrete=[1, 0]).batch
+            if batch.terminated[0] or batch.truncated[0]:
+                break
+            self.assertEqual(client.render(0).frame.rgb, local_frame(4, actions))
+        self.assertEqual(client.render(0, final=True).frame.rgb, local_frame(4, actions),
+                         "the final frame: where the episode ended, before the same-step reset")
+        self.assertEqual(client.render(0).frame.rgb, local_frame(4, actions, reset_after=True),
+                         "the current frame: the next episode's start")
+
+    def test_render_refusals_change_nothing(self):
+        client = self.serve(drawing_cartpole, 3, render=True).session()
+        self.assert_error(client.render(0), Code.BAD_SEQUENCE, "before the SpecRequest")
+        client.spec()
+        self.assert_error(client.render(0), Code.BAD_SEQUENCE, "before the first ResetRequest")
+        client.reset(seed=0)
+        self.assert_error(client.render(3), Code.INVALID_ARGUMENT, "env is 3; allowed: 0 to 2")
+        self.assert_error(client.render(1, final=True), Code.BAD_SEQUENCE, "env 1's episode did not end")
+        self.assert_batch(client.step(discrete=[0, 0, 0]))
+        self.assert_error(client.render(2, final=True), Code.BAD_SEQUENCE, "no final frame")
+        self.assertEqual(client.render(2).WhichOneof("kind"), "frame")
+
+    def test_a_factory_without_render_mode_and_a_render_that_returns_no_array_are_refused_at_startup(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            module = Path(scratch) / "plain_factory.py"
+            module.write_text("def make():\n    return None\n")
+            with self.assertRaises(gym_server.BridgeError) as raised:
+                gym_server.resolve_env(f"{module}:make", render=True)
+            self.assertEqual(raised.exception.exit_code, 2)
+            self.assertIn("takes no render_mode argument", str(raised.exception))
+
+        class Blank(CountingEnv):
+            def render(self):
+                return None
+
+        with self.assertRaises(gym_server.BridgeError) as raised:
+            gym_server.probe_render(gym_server.EnvSource("blank", Blank), 1 << 22)
+        self.assertEqual(raised.exception.exit_code, 2)
+        self.assertIn("not an (H, W, 3) uint8 array", str(raised.exception))
+        with self.assertRaises(gym_server.BridgeError) as raised:
+            gym_server.probe_render(gym_server.EnvSource("big", drawing_cartpole), 500_000)
+        self.assertIn("over --max-message-bytes 500000", str(raised.exception))
+
+    def test_a_client_from_before_rendering_is_served_as_before(self):
+        served = self.serve(drawing_cartpole, 2, render=True)
+        result = subprocess.run([sys.executable, str(HERE / "testdata" / "old_peer.py"),
+                                 f"127.0.0.1:{served.port}", "3"],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual((summary["env_id"], summary["num_envs"]), ("CartPole-v1", 2))
+        self.assertEqual(summary["rewards"], [[1.0, 1.0]] * 3)
+        self.assertGreater(summary["unknown_spec_bytes"], 0, "the render info it does not know, skipped")
+
+
 class ArrayLike:
     def __init__(self, nested):
         self.nested = nested
@@ -962,7 +1057,7 @@ class CommandLineTests(unittest.TestCase):
             line = lines.get(timeout=CALL_TIMEOUT)
         except queue.Empty:
             self.fail("the server printed nothing within the timeout")
-        match = re.fullmatch(r"serving (\S+) \((\d+) envs\) on 127\.0\.0\.1:(\d+)\n", line)
+        match = re.fullmatch(r"serving (\S+) \((\d+) envs(?:, \d+x\d+ frames)?\) on 127\.0\.0\.1:(\d+)\n", line)
         self.assertIsNotNone(match, f"unexpected first line {line!r}; stderr: {self._stderr(process)}")
         return process, int(match.group(3))
 

@@ -42,6 +42,46 @@ let tests =
     <| testList
         "remote"
         [
+            test
+                "a client of protocol version 2 from before rendering (old_peer.py) is served by a2c serve, which renders, as before" {
+                let serve, address = startServe "CartPole-v1" 2
+
+                try
+                    let root =
+                        Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."))
+
+                    let python =
+                        if File.Exists "/usr/bin/python3" then
+                            "/usr/bin/python3"
+                        else
+                            "python3"
+
+                    let info =
+                        ProcessStartInfo(
+                            python,
+                            RedirectStandardOutput = true,
+                            RedirectStandardError = true,
+                            WorkingDirectory = root
+                        )
+
+                    [
+                        "bridges/python/testdata/old_peer.py"
+                        address.Substring "grpc://".Length
+                        "3"
+                    ]
+                    |> List.iter info.ArgumentList.Add
+
+                    use peer = nonNull (Process.Start info)
+                    let code, out, err = finish peer (TimeSpan.FromMinutes 1.0)
+                    Expect.equal code 0 (out + err)
+                    let json = Text.Json.JsonDocument.Parse(out).RootElement
+                    Expect.equal (json.GetProperty("env_id").GetString()) "CartPole-v1" "the spec"
+                    Expect.equal (json.GetProperty("rewards").GetArrayLength()) 3 "three steps"
+                    Expect.isGreaterThan (json.GetProperty("unknown_spec_bytes").GetInt32()) 0 "render info it skips"
+                finally
+                    stop serve
+            }
+
             test "a2c serve + a2c train --env grpc://: CartPole solves over loopback" {
                 let serve, address = startServe "CartPole-v1" 8
                 let dir = Path.Combine(Path.GetTempPath(), $"a2c-remote-{Guid.NewGuid():N}")

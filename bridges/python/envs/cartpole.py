@@ -11,6 +11,11 @@ step, the terminating one included. The episode terminates when |x| > 2.4 m or |
 is truncated after 500 steps (Gymnasium's TimeLimit, folded into the env here). Reset draws the four
 state variables uniformly from [-0.05, 0.05] with a `random.Random` seeded by `reset(seed=...)`; the
 numbers therefore differ from Gymnasium's NumPy generator for the same seed, the dynamics do not.
+
+`make(render_mode="rgb_array")` also draws: `render()` paints Gymnasium's 600x400 picture (cart,
+pole, axle, track, in its colours and geometry) without anti-aliasing, in pure Python, and returns
+it as an (H, W, 3) uint8 array (NumPy's when installed, else `RgbArray`, which has the same
+`shape`, `dtype` and `tobytes()`).
 """
 
 from __future__ import annotations
@@ -82,10 +87,14 @@ class CartPoleEnv:
     theta_threshold_radians = 12 * 2 * math.pi / 360
     x_threshold = 2.4
 
-    metadata = {"render_modes": []}
-    render_mode = None
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+    screen_width = 600
+    screen_height = 400
 
-    def __init__(self, max_episode_steps: int = 500):
+    def __init__(self, max_episode_steps: int = 500, render_mode: str | None = None):
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}")
+        self.render_mode = render_mode
         # Twice the termination bounds, as Gymnasium does, so that a failing observation still lies
         # inside the space; the velocities are unbounded (float32's largest value).
         high = [self.x_threshold * 2, FLOAT32_MAX, self.theta_threshold_radians * 2, FLOAT32_MAX]
@@ -149,10 +158,93 @@ class CartPoleEnv:
                      and self._elapsed_steps >= self._max_episode_steps)
         return list(self.state), reward, terminated, truncated, {}
 
+    def render(self):
+        """The current state as Gymnasium's CartPole draws it: (400, 600, 3) uint8, row 0 at the top."""
+        if self.render_mode != "rgb_array":
+            raise RuntimeError("make the env with render_mode='rgb_array' to render it")
+        if self.state is None:
+            raise RuntimeError("call reset before render")
+        width, height = self.screen_width, self.screen_height
+        canvas = Canvas(width, height)
+        scale = width / (self.x_threshold * 2)
+        pole_width, pole_length = 10.0, scale * (2 * self.length)
+        cart_width, cart_height = 50.0, 30.0
+        cart_x, cart_y = self.state[0] * scale + width / 2.0, 100.0
+        axle_offset = cart_height / 4.0
+        # Gymnasium's coordinates: y up from the bottom row (it flips the picture at the end).
+        canvas.polygon([(cart_x + x, cart_y + y) for x, y in
+                        ((-cart_width / 2, -cart_height / 2), (-cart_width / 2, cart_height / 2),
+                         (cart_width / 2, cart_height / 2), (cart_width / 2, -cart_height / 2))], (0, 0, 0))
+        angle = -self.state[2]  # pygame's Vector2.rotate_rad(-theta)
+        corners = ((-pole_width / 2, -pole_width / 2), (-pole_width / 2, pole_length - pole_width / 2),
+                   (pole_width / 2, pole_length - pole_width / 2), (pole_width / 2, -pole_width / 2))
+        canvas.polygon([(x * math.cos(angle) - y * math.sin(angle) + cart_x,
+                         x * math.sin(angle) + y * math.cos(angle) + cart_y + axle_offset)
+                        for x, y in corners], (202, 152, 101))
+        canvas.circle(cart_x, cart_y + axle_offset, int(pole_width / 2), (129, 132, 203))
+        canvas.row(int(cart_y), (0, 0, 0))
+        return canvas.image()
+
     def close(self) -> None:
         pass
 
 
-def make(max_episode_steps: int = 500) -> CartPoleEnv:
-    """The factory the bridge calls, once per served environment."""
-    return CartPoleEnv(max_episode_steps=max_episode_steps)
+class RgbArray:
+    """An (H, W, 3) uint8 picture without NumPy: `shape`, `dtype` and `tobytes()` as an ndarray's."""
+
+    dtype = "uint8"
+
+    def __init__(self, height: int, width: int, data: bytes):
+        self.shape = (height, width, 3)
+        self._data = bytes(data)
+
+    def tobytes(self) -> bytes:
+        return self._data
+
+
+class Canvas:
+    """White RGB pixels drawn with y up from the bottom row, as pygame draws Gymnasium's frames
+    before flipping them; shapes are filled where a pixel's centre lies inside them."""
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.pixels = bytearray(b"\xff" * (width * height * 3))
+
+    def _span(self, y: int, x0: int, x1: int, colour) -> None:
+        x0, x1 = max(x0, 0), min(x1, self.width - 1)
+        if 0 <= y < self.height and x0 <= x1:
+            start = ((self.height - 1 - y) * self.width + x0) * 3
+            self.pixels[start:start + (x1 - x0 + 1) * 3] = bytes(colour) * (x1 - x0 + 1)
+
+    def polygon(self, points, colour) -> None:
+        """A convex polygon: on each row, the pixels between its edges."""
+        ys = [y for _, y in points]
+        for y in range(max(math.ceil(min(ys)), 0), min(math.floor(max(ys)), self.height - 1) + 1):
+            crossings = []
+            for (xa, ya), (xb, yb) in zip(points, points[1:] + points[:1]):
+                if ya != yb and min(ya, yb) <= y <= max(ya, yb):
+                    crossings.append(xa + (y - ya) * (xb - xa) / (yb - ya))
+            if crossings:
+                self._span(y, math.ceil(min(crossings)), math.floor(max(crossings)), colour)
+
+    def circle(self, cx: float, cy: float, radius: int, colour) -> None:
+        cx, cy = int(cx), int(cy)
+        for dy in range(-radius, radius + 1):
+            half = int(math.sqrt(radius * radius - dy * dy))
+            self._span(cy + dy, cx - half, cx + half, colour)
+
+    def row(self, y: int, colour) -> None:
+        self._span(y, 0, self.width - 1, colour)
+
+    def image(self):
+        try:
+            import numpy
+        except ImportError:
+            return RgbArray(self.height, self.width, self.pixels)
+        return numpy.frombuffer(bytes(self.pixels), dtype=numpy.uint8).reshape(self.height, self.width, 3)
+
+
+def make(max_episode_steps: int = 500, render_mode: str | None = None) -> CartPoleEnv:
+    """The factory the bridge calls, once per served environment (with render_mode="rgb_array"
+    when it serves frames)."""
+    return CartPoleEnv(max_episode_steps=max_episode_steps, render_mode=render_mode)

@@ -16,7 +16,7 @@ internal static class RecordCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes to record, one after another in one video (default 1).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the env's first reset (default 0).", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "The video: FILE.gif, or FILE.mp4 with ffmpeg installed (default RUN/videos/ENV-seedS.gif)." };
-        var env = new Option<string?>("--env") { Description = "Another env id to play in (same spaces); default: the run's own." };
+        var env = new Option<string?>("--env") { Description = "Another env id to play in (same spaces), or grpc://HOST:PORT of a server that renders (its env 0 is recorded); default: the run's own." };
         var command = new Command("record", "Record a trained agent's deterministic episodes as a GIF or MP4.") { model, episodes, seed, output, env };
         command.SetAction(parse => CliErrors.Run("a2c record", stderr, () =>
         {
@@ -35,17 +35,32 @@ internal static class RecordCommand
             }
 
             var other = parse.GetValue(env);
-            if (other is not null && RemoteVectorEnv.IsRemote(other))
+            // A served env is asked for frames before the model is loaded, so a server that cannot
+            // render is refused before any other work.
+            var served = other is not null && RemoteVectorEnv.IsRemote(other) ? ConnectRecordable(other) : null;
+            IReadOnlyList<RecordedEpisode> recorded;
+            try
             {
-                // Refused before the model is loaded, which would connect to the server.
-                RequireRecordable(other);
+                using var trainer = TrainedModel.Load(path, other);
+                var id = trainer.Options.Env;
+                served ??= RemoteVectorEnv.IsRemote(id) ? ConnectRecordable(id) : null;
+                var name = served is null ? id : (served.EnvId.Length > 0 ? served.EnvId : id);
+                target ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "videos", $"{Trainer.FileNameOf(name)}-seed{s}.gif");
+                if (served is not null)
+                {
+                    recorded = Checked(() => trainer.Record(served, target, s, count));
+                }
+                else
+                {
+                    using var playing = MakeRenderable(id, trainer.Options.EnvKwargs);
+                    recorded = Checked(() => trainer.Record(playing, target, s, count));
+                }
+            }
+            finally
+            {
+                served?.Dispose();
             }
 
-            using var trainer = TrainedModel.Load(path, other);
-            var id = trainer.Options.Env;
-            target ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "videos", $"{SafeName(id)}-seed{s}.gif");
-            using var playing = MakeRenderable(id, trainer.Options.EnvKwargs);
-            var recorded = Checked(() => trainer.Record(playing, target, s, count));
             stdout.WriteLine($"wrote {target}");
             foreach (var (episode, k) in recorded.Select((e, k) => (e, k + 1)))
             {
@@ -68,16 +83,21 @@ internal static class RecordCommand
     }
 
     /// <summary>Refuses, with a message that names it, an env that cannot be recorded.</summary>
-    public static void RequireRecordable(string id) => MakeRenderable(id, null).Dispose();
-
-    /// <summary>A single env of <paramref name="id"/> that can draw itself, or a message that names it.</summary>
-    private static IEnv MakeRenderable(string id, string? kwargs)
+    public static void RequireRecordable(string id)
     {
         if (RemoteVectorEnv.IsRemote(id))
         {
-            throw CliErrors.Usage($"{id} is a served env; recording one needs frames over the protocol, which this a2c does not ask for yet. Record a registered env with --env.");
+            ConnectRecordable(id).Dispose();
         }
+        else
+        {
+            MakeRenderable(id, null).Dispose();
+        }
+    }
 
+    /// <summary>A single env of the registered <paramref name="id"/> (made with the run's env kwargs) that can draw itself, or a message that names it.</summary>
+    private static IEnv MakeRenderable(string id, string? kwargs)
+    {
         var made = EnvFactory.CreateOne(id, kwargs);
         if (made.Renderable() is null)
         {
@@ -86,6 +106,32 @@ internal static class RecordCommand
         }
 
         return made;
+    }
+
+    /// <summary>A session with the server at <paramref name="address"/>, which sends frames; a server that cannot render is bad input (exit 2), one that cannot be reached a failure (exit 1).</summary>
+    private static RemoteVectorEnv ConnectRecordable(string address)
+    {
+        RemoteVectorEnv remote;
+        try
+        {
+            remote = RemoteVectorEnv.Connect(address);
+        }
+        catch (ArgumentException e)
+        {
+            throw CliErrors.Usage(e.Message, e);
+        }
+
+        try
+        {
+            remote.RequireRendering();
+        }
+        catch (NotRenderableException e)
+        {
+            remote.Dispose();
+            throw CliErrors.Usage($"{e.Message.TrimEnd('.')}, so there is nothing to record. Serve it with rendering, or record a registered env with --env.", e);
+        }
+
+        return remote;
     }
 
     private static T Checked<T>(Func<T> work)
@@ -99,6 +145,4 @@ internal static class RecordCommand
             throw CliErrors.Usage(e.Message, e);
         }
     }
-
-    private static string SafeName(string id) => string.Concat(id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 }

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Net;
 using A2C.Envs;
 using A2C.Envs.Remote;
-using A2C.Envs.Vector;
+using A2C.Envs.Rendering;
+using A2C.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,7 +17,8 @@ namespace A2C.Cli;
 /// <summary>
 /// <c>a2c serve</c>: serves a registered env over the environment protocol (proto/a2c_env.proto)
 /// on gRPC, so that a learner in another process (<c>a2c train --env grpc://HOST:PORT</c>) can
-/// train on it. Each client session gets N fresh envs.
+/// train on it. Each client session gets N fresh envs. An env that draws itself is served with
+/// its frames (rasterized here by <see cref="SceneRasterizer"/>), so a client can record it.
 /// </summary>
 internal static class ServeCommand
 {
@@ -82,11 +84,17 @@ internal static class ServeCommand
     private static int Serve(EnvSpec spec, System.Text.Json.Nodes.JsonObject? kwargs, int n, IPAddress address, int port, int maxMessageBytes, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var log = TextWriter.Synchronized(stderr);
+        bool rendering;
+        using (var probe = Registry.Make(spec.Id))
+        {
+            rendering = probe.Renderable() is not null;
+        }
+
         RemoteServer server;
         try
         {
             server = RemoteServer.Start(
-                () => new EnvSession(VectorEnv.Make(spec.Id, n, kwargs), spec.Id, spec.MaxEpisodeSteps, spec.RewardThreshold),
+                () => EnvSession.ForRegistered(spec, n, scene => SceneRasterizer.Rasterize(scene), kwargs),
                 address,
                 port,
                 maxMessageBytes,
@@ -99,7 +107,7 @@ internal static class ServeCommand
 
         using (server)
         {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"a2c serve: serving {spec.Id} ({n} envs per session) on {server.Address}; Ctrl+C stops"));
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"a2c serve: serving {spec.Id} ({n} envs per session{(rendering ? ", with frames" : "")}) on {server.Address}; Ctrl+C stops"));
             stdout.Flush();
             try
             {

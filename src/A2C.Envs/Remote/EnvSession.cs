@@ -1,6 +1,8 @@
 using A2C.Envs.Remote.Protocol;
+using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 using A2C.Envs.Vector;
+using RenderedFrame = A2C.Envs.Rendering.Frame;
 
 namespace A2C.Envs.Remote;
 
@@ -8,7 +10,8 @@ namespace A2C.Envs.Remote;
 /// One protocol session on the server side: answers each request of a client against its own
 /// vector env, with the protocol's sequence rules and validation. Every request gets exactly one
 /// response; bad requests and env failures get an <see cref="Error"/> that names what was wrong,
-/// and the session stays usable (after an env failure the client must reset first).
+/// and the session stays usable (after an env failure the client must reset first). Given a
+/// rasterizer, a session over renderable envs also answers render requests with their pixels.
 /// </summary>
 public sealed class EnvSession : IDisposable
 {
@@ -20,8 +23,10 @@ public sealed class EnvSession : IDisposable
     private readonly int? _maxEpisodeSteps;
     private readonly double? _rewardThreshold;
     private readonly int _actionSize;
+    private readonly SessionFrames? _frames;
     private bool _specSent;
     private bool _ready;
+    private bool _stepped;
     private long _steps;
 
     /// <summary>Serves <paramref name="env"/> (owned by the session) as <paramref name="envId"/>.</summary>
@@ -29,7 +34,13 @@ public sealed class EnvSession : IDisposable
     /// <param name="envId">The id reported in the spec.</param>
     /// <param name="maxEpisodeSteps">The time limit reported in the spec, if any.</param>
     /// <param name="rewardThreshold">The reward threshold reported in the spec, if any.</param>
-    public EnvSession(IVectorEnv env, string envId, int? maxEpisodeSteps, double? rewardThreshold)
+    /// <param name="rasterizer">
+    /// Turns a scene into pixels (A2C.Training's <c>SceneRasterizer.Rasterize</c>, which <c>a2c serve</c>
+    /// passes). With it, when <paramref name="env"/> is a <see cref="VectorEnv"/> whose envs all draw
+    /// themselves, the spec says the session renders and render requests get frames; final frames
+    /// need envs made by <see cref="ForRegistered"/>. Without it, render requests get NOT_RENDERABLE.
+    /// </param>
+    public EnvSession(IVectorEnv env, string envId, int? maxEpisodeSteps, double? rewardThreshold, Func<Scene, RenderedFrame>? rasterizer = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         _env = env;
@@ -37,6 +48,35 @@ public sealed class EnvSession : IDisposable
         _maxEpisodeSteps = maxEpisodeSteps;
         _rewardThreshold = rewardThreshold;
         _actionSize = env.SingleActionSpace.FlatSize;
+        _frames = rasterizer is null ? null : SessionFrames.For(env, rasterizer);
+    }
+
+    /// <summary>Whether render requests get frames (the spec carries their size).</summary>
+    public bool CanRender => _frames is not null;
+
+    /// <summary>
+    /// A session over <paramref name="numEnvs"/> fresh envs of <paramref name="spec"/> (each with
+    /// its time limit), as <c>a2c serve</c> serves them. With a rasterizer and an env that draws
+    /// itself it renders, final frames included: each env keeps the scene its episode ended in,
+    /// which the same-step reset would otherwise replace.
+    /// </summary>
+    /// <param name="spec">A registered env.</param>
+    /// <param name="numEnvs">N, at least 1.</param>
+    /// <param name="rasterizer">Scenes to pixels, or null for a session that does not render.</param>
+    /// <param name="kwargs">The envs' keyword arguments, as <c>gym.make</c> takes them, or null.</param>
+    /// <returns>The session; it owns its envs.</returns>
+    public static EnvSession ForRegistered(EnvSpec spec, int numEnvs, Func<Scene, RenderedFrame>? rasterizer = null, System.Text.Json.Nodes.JsonObject? kwargs = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numEnvs, 1);
+        var envs = new IEnv[numEnvs];
+        for (var i = 0; i < numEnvs; i++)
+        {
+            var env = Registry.Make(spec.Id, kwargs);
+            envs[i] = rasterizer is not null && env.Renderable() is not null ? new FinalSceneKeeper(env) : env;
+        }
+
+        return new EnvSession(new VectorEnv(envs), spec.Id, spec.MaxEpisodeSteps, spec.RewardThreshold, rasterizer);
     }
 
     /// <summary>The response to <paramref name="request"/>.</summary>
@@ -55,7 +95,8 @@ public sealed class EnvSession : IDisposable
             Request.KindOneofCase.Spec => HandleSpec(),
             Request.KindOneofCase.Reset => HandleReset(request.Reset),
             Request.KindOneofCase.Step => HandleStep(request.Step),
-            _ => Fail(Error.Types.Code.InvalidArgument, "the request has no kind: send spec, reset or step."),
+            Request.KindOneofCase.Render => HandleRender(request.Render),
+            _ => Fail(Error.Types.Code.InvalidArgument, "the request has no kind: send spec, reset, step or render."),
         };
     }
 
@@ -80,6 +121,7 @@ public sealed class EnvSession : IDisposable
             ObservationSpace = SpaceMessages.ToMessage(_env.SingleObservationSpace),
             ActionSpace = SpaceMessages.ToMessage(_env.SingleActionSpace),
             MaxEpisodeSteps = (uint)(_maxEpisodeSteps ?? 0),
+            Render = _frames?.Info,
         };
         if (_rewardThreshold is { } threshold)
         {
@@ -112,6 +154,7 @@ public sealed class EnvSession : IDisposable
         }
 
         _ready = true;
+        _stepped = false;
         _steps = 0;
         return NonFinite("reset") ?? Batch(afterStep: false);
     }
@@ -138,7 +181,56 @@ public sealed class EnvSession : IDisposable
         }
 
         _steps++;
+        _stepped = true;
         return NonFinite($"step {_steps - 1}") ?? Batch(afterStep: true);
+    }
+
+    private Response HandleRender(RenderRequest render)
+    {
+        if (!_specSent)
+        {
+            return Fail(Error.Types.Code.BadSequence, "a render before the spec: send a SpecRequest first.");
+        }
+
+        if (_frames is null)
+        {
+            return Fail(Error.Types.Code.NotRenderable, $"this server cannot render {_envId}: {(_env is VectorEnv ? "it has no rasterizer or its envs do not draw themselves" : "its envs are not in-process envs it can draw")}; its spec has no render info.");
+        }
+
+        if (!_ready)
+        {
+            return Fail(Error.Types.Code.BadSequence, "a render before the first reset (or after an environment failure): send a ResetRequest first.");
+        }
+
+        if (render.Env >= _env.NumEnvs)
+        {
+            return Fail(Error.Types.Code.InvalidArgument, $"env is {render.Env}; allowed: 0 to {_env.NumEnvs - 1}.");
+        }
+
+        var i = (int)render.Env;
+        if (render.Final && !(_stepped && (_env.Terminated[i] || _env.Truncated[i])))
+        {
+            return Fail(Error.Types.Code.BadSequence, $"env {i}'s episode did not end in the last step, so it has no final frame: ask with final = false for its current state.");
+        }
+
+        RenderedFrame? frame;
+        try
+        {
+            frame = render.Final ? _frames.Final(i) : _frames.Current(i);
+        }
+        catch (Exception e)
+        {
+            // A failed drawing leaves the env's state as it was: the session goes on.
+            return Fail(Error.Types.Code.EnvironmentFailed, $"rendering env {i} failed: {e.Message}");
+        }
+
+        if (frame is null)
+        {
+            return Fail(Error.Types.Code.NotRenderable, $"this server keeps no final frames of {_envId} (its envs were not made by EnvSession.ForRegistered).");
+        }
+
+        var message = new Protocol.Frame { Width = (uint)frame.Width, Height = (uint)frame.Height, Rgb = Google.Protobuf.ByteString.CopyFrom(frame.Pixels) };
+        return new Response { Version = Version, Frame = message };
     }
 
     /// <summary>Checks and applies integer actions (N for Discrete, N x K for MultiDiscrete and MultiBinary); an error response when they are wrong.</summary>

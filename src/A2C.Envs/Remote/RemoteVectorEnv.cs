@@ -35,7 +35,7 @@ public sealed class RemoteEnvironmentException : Exception
 /// a deadline (<see cref="RemoteEnvOptions.Timeout"/>), so a server that dies or hangs ends the
 /// run with a <see cref="RemoteEnvironmentException"/> naming it, never a hang.
 /// </summary>
-public sealed class RemoteVectorEnv : IVectorEnv
+public sealed partial class RemoteVectorEnv : IVectorEnv
 {
     /// <summary>The scheme of remote env ids: <c>grpc://HOST:PORT</c>.</summary>
     public const string Scheme = "grpc://";
@@ -73,6 +73,7 @@ public sealed class RemoteVectorEnv : IVectorEnv
             EnvId = spec.EnvId;
             MaxEpisodeSteps = spec.MaxEpisodeSteps == 0 ? null : (int)spec.MaxEpisodeSteps;
             RewardThreshold = spec.HasRewardThreshold ? spec.RewardThreshold : null;
+            Rendering = RenderingFrom(spec.Render);
             try
             {
                 SingleObservationSpace = SpaceMessages.FromMessage(spec.ObservationSpace, "the observation space");

@@ -1,4 +1,5 @@
 using A2C.Envs;
+using A2C.Envs.Remote;
 using A2C.Envs.Rendering;
 using A2C.Envs.Spaces;
 
@@ -15,10 +16,39 @@ internal static class EpisodeRecorder
 {
     public static IReadOnlyList<RecordedEpisode> Record(Agent agent, IEnv env, Normalizer? normalizer, string path, int? seed, int episodes, bool deterministic, string? searchPath)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
         ArgumentNullException.ThrowIfNull(env);
-        ArgumentNullException.ThrowIfNull(path);
         var renderable = env.RequireRenderable();
+        return Write(normalizer, path, episodes, searchPath, (renderable.RenderWidth, renderable.RenderHeight, renderable.RenderFps), (k, add) =>
+            // The first reset takes the seed; later ones continue the env's stream.
+            Play(agent, env, renderable, normalizer, k == 0 ? seed : null, deterministic, add));
+    }
+
+    /// <summary>
+    /// Plays the policy in every env of a served vector env and records env 0, frame by frame from
+    /// the server's pixels. With a seed, the envs are reset first and env 0 is seeded with it (the
+    /// protocol seeds env i with seed + i), so its episodes are those of a local env seeded alike.
+    /// Without one, and for every later episode, env 0 goes on from where the server's same-step
+    /// reset left it: the draw a local env's unseeded reset would make.
+    /// </summary>
+    public static IReadOnlyList<RecordedEpisode> Record(Agent agent, RemoteVectorEnv env, Normalizer? normalizer, string path, int? seed, int episodes, bool deterministic, string? searchPath)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        var rendering = env.RequireRendering();
+        return Write(normalizer, path, episodes, searchPath, (rendering.Width, rendering.Height, rendering.Fps), (k, add) =>
+        {
+            if (k == 0 && seed is not null)
+            {
+                env.Reset(seed);
+            }
+
+            return PlayRemote(agent, env, normalizer, deterministic, add);
+        });
+    }
+
+    private static IReadOnlyList<RecordedEpisode> Write(Normalizer? normalizer, string path, int episodes, string? searchPath, (int Width, int Height, int Fps) video, Func<int, Action<Frame>, (double Return, int Length)> play)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
+        ArgumentNullException.ThrowIfNull(path);
         VideoFile.Check(path, searchPath);
         var wasTraining = normalizer?.Training ?? false;
         if (normalizer is not null)
@@ -30,13 +60,12 @@ internal static class EpisodeRecorder
         try
         {
             var recorded = new List<RecordedEpisode>();
-            VideoFile.Write(path, renderable.RenderWidth, renderable.RenderHeight, renderable.RenderFps, add =>
+            VideoFile.Write(path, video.Width, video.Height, video.Fps, add =>
             {
                 recorded.Clear();
                 for (var k = 0; k < episodes; k++)
                 {
-                    // The first reset takes the seed; later ones continue the env's stream.
-                    var (episodeReturn, length) = Play(agent, env, renderable, normalizer, k == 0 ? seed : null, deterministic, add);
+                    var (episodeReturn, length) = play(k, add);
                     recorded.Add(new RecordedEpisode(path, episodeReturn, length));
                 }
             }, searchPath);
@@ -47,6 +76,31 @@ internal static class EpisodeRecorder
             if (normalizer is not null)
             {
                 normalizer.Training = wasTraining;
+            }
+        }
+    }
+
+    /// <summary>One episode of remote env 0, from its current state; every env acts by the policy.</summary>
+    private static (double Return, int Length) PlayRemote(Agent agent, RemoteVectorEnv env, Normalizer? normalizer, bool deterministic, Action<Frame> add)
+    {
+        var n = env.NumEnvs;
+        var actionSize = env.SingleActionSpace.FlatSize;
+        var (discrete, continuous, clipped, values) = (new int[n * actionSize], new float[n * actionSize], new float[n * actionSize], new float[n]);
+        var (episodeReturn, steps) = (0.0, 0);
+        add(SceneRasterizer.WithCaption(env.RenderFrame(0), SceneRasterizer.Caption(steps, episodeReturn)));
+        while (true)
+        {
+            var input = normalizer?.Observations(env.Observations) ?? env.Observations;
+            agent.Act(input, n, deterministic, discrete, continuous, values);
+            RolloutStream.StepWithActions(env, discrete, continuous, clipped);
+            episodeReturn += env.Rewards[0];
+            steps++;
+            var done = env.Terminated[0] || env.Truncated[0];
+            // The server has already begun env 0's next episode: its final frame shows where this one ended.
+            add(SceneRasterizer.WithCaption(env.RenderFrame(0, final: done), SceneRasterizer.Caption(steps, episodeReturn)));
+            if (done)
+            {
+                return (episodeReturn, steps);
             }
         }
     }

@@ -45,8 +45,36 @@ public static class SceneRasterizer
             }
         }
 
+        return ToFrame(bitmap);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="caption"/> over the top-left corner of a picture that arrived as pixels
+    /// (a served env's frame), as <see cref="Rasterize(Scene, string?)"/> draws it over a scene, so
+    /// a frame rasterized by the server and captioned here equals one rasterized and captioned here.
+    /// </summary>
+    /// <param name="frame">The picture; not changed.</param>
+    /// <param name="caption">Text for the corner.</param>
+    /// <returns>A new frame of the same size.</returns>
+    public static Frame WithCaption(Frame frame, string caption)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ArgumentNullException.ThrowIfNull(caption);
+        using var bitmap = new SKBitmap(new SKImageInfo(frame.Width, frame.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        System.Runtime.InteropServices.Marshal.Copy(ToRgba(frame), 0, bitmap.GetPixels(), frame.Width * frame.Height * 4);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            DrawCaption(canvas, caption, frame.Width);
+        }
+
+        return ToFrame(bitmap);
+    }
+
+    /// <summary>An opaque bitmap's pixels as RGB (opaque, so premultiplied values are the colours).</summary>
+    private static Frame ToFrame(SKBitmap bitmap)
+    {
         var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[scene.Width * scene.Height * 3];
+        var rgb = new byte[bitmap.Width * bitmap.Height * 3];
         for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
         {
             rgb[j] = rgba[i];
@@ -54,7 +82,21 @@ public static class SceneRasterizer
             rgb[j + 2] = rgba[i + 2];
         }
 
-        return new Frame(scene.Width, scene.Height, rgb);
+        return new Frame(bitmap.Width, bitmap.Height, rgb);
+    }
+
+    private static byte[] ToRgba(Frame image)
+    {
+        var rgba = new byte[image.Width * image.Height * 4];
+        for (int i = 0, j = 0; j < image.Pixels.Length; i += 4, j += 3)
+        {
+            rgba[i] = image.Pixels[j];
+            rgba[i + 1] = image.Pixels[j + 1];
+            rgba[i + 2] = image.Pixels[j + 2];
+            rgba[i + 3] = 255;
+        }
+
+        return rgba;
     }
 
     private static SKColor Colour(Rgb c) => new(c.R, c.G, c.B);
@@ -120,15 +162,7 @@ public static class SceneRasterizer
         var image = block.Image;
         var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         using var source = new SKBitmap(info);
-        var rgba = new byte[image.Width * image.Height * 4];
-        for (int i = 0, j = 0; j < image.Pixels.Length; i += 4, j += 3)
-        {
-            rgba[i] = image.Pixels[j];
-            rgba[i + 1] = image.Pixels[j + 1];
-            rgba[i + 2] = image.Pixels[j + 2];
-            rgba[i + 3] = 255;
-        }
-
+        var rgba = ToRgba(image);
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, source.GetPixels(), rgba.Length);
         using var skImage = SKImage.FromBitmap(source);
         var target = SKRect.Create((float)block.Left, (float)block.Top, (float)block.Width, (float)block.Height);

@@ -80,6 +80,16 @@ let tests =
                 Expect.equal (SceneRasterizer.Caption(12, 12.0)) "step 12  return 12.00" "caption text"
             }
 
+            test "a caption drawn over pixels that came from a server equals the caption drawn with the scene" {
+                let caption = SceneRasterizer.Caption(7, 7.0)
+                let state = [ 0.3; 0.0; -0.1; 0.0 ]
+                let served = cartPoleFrame state null
+                let before = Array.copy served.Pixels
+                let captioned = SceneRasterizer.WithCaption(served, caption)
+                Expect.equal captioned.Pixels (cartPoleFrame state caption).Pixels "pixel for pixel"
+                Expect.equal served.Pixels before "the frame it was given is not changed"
+            }
+
             test "a GIF decodes back with ImageSharp: its frame count, size, delay and colours" {
                 let dir = tempDir ()
                 let path = Path.Combine(dir, "sub", "clip.gif")
