@@ -71,8 +71,18 @@ let private otherFormats =
             "value_loss", set [ "src/A2C.Training/RunDirectory/RunFiles.cs" ]
             "gamma", set [ "src/A2C.Training/Rollouts/Normalizer.cs" ]
             // Members of the a2c.policy description in an exported policy.onnx (docs/export.md).
-            "activation", set [ "src/A2C.Training/Export/PolicyGraph.cs"; "src/A2C.Policy/Format/DescriptionReader.cs" ]
-            "full_std", set [ "src/A2C.Training/Export/PolicyGraph.cs"; "src/A2C.Policy/Format/DescriptionReader.cs" ]
+            "activation",
+            set
+                [
+                    "src/A2C.Training/Export/PolicyGraph.cs"
+                    "src/A2C.Policy/Format/DescriptionReader.cs"
+                ]
+            "full_std",
+            set
+                [
+                    "src/A2C.Training/Export/PolicyGraph.cs"
+                    "src/A2C.Policy/Format/DescriptionReader.cs"
+                ]
         ]
 
 /// An RL Zoo file with one entry that sets every row to its value in `options`, quoted as text.
