@@ -129,6 +129,11 @@ public sealed class Policy
         {
             throw new PolicyFormatException($"{name}: {e.Message}.", e);
         }
+        catch (OverflowException e)
+        {
+            // A damaged description's sizes can sum past what an int holds (one-hot counts, nvec).
+            throw new PolicyFormatException($"{name}: its description holds sizes too large for any policy.", e);
+        }
     }
 
     /// <summary>A sampled action, as training acts: softmax, Bernoulli or Normal(mean, std) clipped to the bounds.</summary>

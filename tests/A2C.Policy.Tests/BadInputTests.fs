@@ -88,6 +88,20 @@ let tests =
                 says (refused (edited (setMetadata "a2c.policy" changed))) [ "'dirichlet'"; "categorical" ]
             }
 
+            test "sizes that no int holds are refused as a format error, not an overflow" {
+                let proto = ModelProto.Parser.ParseFrom valid.Value
+                let json = (proto.MetadataProps |> Seq.find (fun p -> p.Key = "a2c.policy")).Value
+
+                let changed =
+                    json.Replace(
+                        "\"kind\":\"categorical\",\"actions\":2",
+                        "\"kind\":\"multi_categorical\",\"nvec\":[2000000000,2000000000]"
+                    )
+
+                Expect.notEqual changed json "the description changed"
+                says (refused (edited (setMetadata "a2c.policy" changed))) [ "too large" ]
+            }
+
             test "a missing initializer is named, with the member that names it" {
                 let bytes =
                     edited (fun p ->
@@ -101,9 +115,52 @@ let tests =
                 let bytes =
                     edited (fun p ->
                         let weight = p.Graph.Initializer |> Seq.find (fun t -> t.Name = "_actorHead.weight")
+                        // The same 128 floats, in a shape the layers before it do not give.
+                        weight.Dims[0] <- 4L
+                        weight.Dims[1] <- 32L)
+
+                says (refused bytes) [ "'_actorHead.weight'"; "[4, 32]"; "[2, 64]" ]
+            }
+
+            test "an initializer whose values do not fill its dims is refused with both counts" {
+                let bytes =
+                    edited (fun p ->
+                        let weight = p.Graph.Initializer |> Seq.find (fun t -> t.Name = "_actorHead.weight")
                         weight.Dims[0] <- 3L)
 
-                says (refused bytes) [ "'_actorHead.weight'"; "[3, 64]"; "[2, 64]" ]
+                says (refused bytes) [ "'_actorHead.weight'"; "[3, 64]"; "holds 128 floats" ]
+            }
+
+            test
+                "damaged files (bytes changed, cut anywhere) load or are refused with PolicyFormatException, never another error" {
+                let bytes = valid.Value
+                let random = Random 5
+                let mutable refusals = 0
+
+                for trial in 1..400 do
+                    let damaged =
+                        if trial % 2 = 0 then
+                            Array.sub bytes 0 (random.Next bytes.Length)
+                        else
+                            let copy = Array.copy bytes
+
+                            for _ in 1 .. 1 + random.Next 8 do
+                                copy[random.Next copy.Length] <- byte (random.Next 256)
+
+                            copy
+
+                    try
+                        let policy = Policy.Load(damaged, "damaged.onnx")
+                        // What loads has its shapes checked: it runs.
+                        policy.Evaluate(ReadOnlySpan(Array.zeroCreate<float32>(2 * policy.ObservationSize)))
+                        |> ignore
+                    with
+                    | :? PolicyFormatException as e ->
+                        refusals <- refusals + 1
+                        Expect.stringStarts e.Message "damaged.onnx: " $"trial {trial}: the message names the file"
+                    | e -> failtest $"trial {trial}: {e.GetType().Name}: {e.Message}"
+
+                Expect.isGreaterThan refusals 200 "most damaged files are refused"
             }
 
             test "a file on disk is named by its path; a missing file is an I/O error" {

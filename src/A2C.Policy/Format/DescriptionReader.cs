@@ -244,10 +244,22 @@ internal sealed class DescriptionReader
         }
     }
 
-    private Tensor Initializer(string name, string where) =>
-        _initializers.TryGetValue(name, out var tensor)
-            ? tensor
-            : throw new InvalidDataException($"it has no float initializer '{name}', which the description's {where} names");
+    /// <summary>The initializer <paramref name="name"/>, whose values must fill its dims (a damaged file may say otherwise).</summary>
+    private Tensor Initializer(string name, string where)
+    {
+        if (!_initializers.TryGetValue(name, out var tensor))
+        {
+            throw new InvalidDataException($"it has no float initializer '{name}', which the description's {where} names");
+        }
+
+        var size = tensor.Dims.Aggregate(1L, (product, d) => d <= 0 || product > int.MaxValue ? -1L : product * d);
+        if (size != tensor.Values.Length)
+        {
+            throw new InvalidDataException($"the initializer '{name}' ({where}) has dims [{string.Join(", ", tensor.Dims)}] but holds {tensor.Values.Length} floats");
+        }
+
+        return tensor;
+    }
 
     /// <summary>The values of initializer <paramref name="name"/>, which must hold <paramref name="count"/> floats.</summary>
     private float[] Weights(string name, string where, int count)
