@@ -33,8 +33,8 @@ Environment:
 USAGE
 }
 
-readonly TEST_PROJECTS=(A2C.Core.Tests A2C.Envs.Tests A2C.Training.Tests A2C.Cli.Tests)
-readonly CSHARP_PROJECTS=(src/A2C.Envs/A2C.Envs.csproj src/A2C.Training/A2C.Training.csproj src/A2C.Cli/A2C.Cli.csproj bench/A2C.Benchmarks/A2C.Benchmarks.csproj)
+readonly TEST_PROJECTS=(A2C.Core.Tests A2C.Envs.Tests A2C.Training.Tests A2C.Policy.Tests A2C.Cli.Tests)
+readonly CSHARP_PROJECTS=(src/A2C.Envs/A2C.Envs.csproj src/A2C.Policy/A2C.Policy.csproj src/A2C.Training/A2C.Training.csproj src/A2C.Cli/A2C.Cli.csproj bench/A2C.Benchmarks/A2C.Benchmarks.csproj)
 
 prepare() {
     local started

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static A2C.Kernels.DenseLoops;
 
 namespace A2C.Training;
 
@@ -20,13 +21,13 @@ namespace A2C.Training;
 /// instance per thread: it keeps the last forward pass's activations for the backward pass.
 /// </para>
 /// <para>
-/// This file holds the passes and their buffers; MlpKernel.Loops.cs the register-blocked inner
-/// loops they call, which know nothing of layers.
+/// This file holds the passes and their buffers; the register-blocked forward loops they call,
+/// which know nothing of layers, are A2C.Policy's Kernels/DenseLoops.cs, compiled here too so the
+/// trainer and the shipped runtime run the same code; MlpKernel.Loops.cs holds the backward's.
 /// </para>
 /// </summary>
 internal sealed partial class MlpKernel
 {
-    private const int Lanes = 8; // Vector256<float>.Count
     private readonly ParameterLayout _layout;
     private readonly bool _tanh;
     private readonly int _observationSize;

@@ -176,7 +176,7 @@ let tests =
                 (fun xs ->
                     let inputs = Array.append xs [| infinityf; -infinityf; nanf; 0f; -0f; 1e-30f |]
                     let actual = Array.copy inputs
-                    MlpKernel.Tanh(Span actual)
+                    A2C.Kernels.DenseLoops.Tanh(Span actual)
 
                     let within =
                         Array.forall2

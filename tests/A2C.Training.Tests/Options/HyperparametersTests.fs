@@ -35,7 +35,7 @@ let private sameIn (a: A2COptions) (b: A2COptions) =
 
 /// Files whose quoted literal of an option's SB3 name is a field of another format, not the
 /// option: progress.csv's columns, the checkpoint's manifest, normalization.json, the summary and
-/// sweep files, the `a2c env` command, a table header and the exported policy's description.
+/// sweep files, the `a2c env` command, a table header and the exported policy's description (written by the exporter, read by A2C.Policy).
 let private otherFormats =
     Map.ofList
         [
@@ -49,6 +49,7 @@ let private otherFormats =
                     "src/A2C.Cli/Commands/EnvCommands.cs"
                     "src/A2C.Cli/Commands/PlotCommand.cs"
                     "src/A2C.Training/Export/PolicyGraph.cs"
+                    "src/A2C.Policy/Format/DescriptionReader.cs"
                 ]
             "seed",
             set
@@ -70,8 +71,18 @@ let private otherFormats =
             "value_loss", set [ "src/A2C.Training/RunDirectory/RunFiles.cs" ]
             "gamma", set [ "src/A2C.Training/Rollouts/Normalizer.cs" ]
             // Members of the a2c.policy description in an exported policy.onnx (docs/export.md).
-            "activation", set [ "src/A2C.Training/Export/PolicyGraph.cs" ]
-            "full_std", set [ "src/A2C.Training/Export/PolicyGraph.cs" ]
+            "activation",
+            set
+                [
+                    "src/A2C.Training/Export/PolicyGraph.cs"
+                    "src/A2C.Policy/Format/DescriptionReader.cs"
+                ]
+            "full_std",
+            set
+                [
+                    "src/A2C.Training/Export/PolicyGraph.cs"
+                    "src/A2C.Policy/Format/DescriptionReader.cs"
+                ]
         ]
 
 /// An RL Zoo file with one entry that sets every row to its value in `options`, quoted as text.
