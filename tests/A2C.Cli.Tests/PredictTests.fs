@@ -146,6 +146,52 @@ let tests =
                     cleanUp model
             }
 
+            test
+                "--model policy.onnx answers through A2C.Policy with the run's numbers: raw observations in, normalization in the file" {
+                let model = trainRun "Pendulum-v1" [ "--total-steps"; "2000"; "--normalize" ]
+
+                try
+                    let onnx = Path.Combine(runDir model, "policy.onnx")
+                    exported model |> ignore
+                    let raw = OnnxChecks.rollout "Pendulum-v1" 20 8
+
+                    let answer (m: string) =
+                        let code, out, err = run (asLines raw 3) [ "predict"; "--model"; m; "--obs"; "-" ]
+                        Expect.equal code 0 $"a2c predict --model {m} (stderr: {err})"
+                        lines out
+
+                    let fromRun, fromExport = answer model, answer onnx
+                    Expect.hasLength fromExport 20 "one line per observation"
+
+                    for run', export in Array.zip fromRun fromExport do
+                        for name in [ "mean"; "std"; "action" ] do
+                            let a, b = floats run'[name], floats export[name]
+
+                            Expect.isLessThan
+                                (float (abs (a[0] - b[0]) / max 1.0f (abs a[0])))
+                                OnnxChecks.tolerance
+                                $"{name}: {a[0]} and {b[0]}"
+
+                        let value (line: JsonNode) =
+                            (nonNull line["value"]).GetValue<float32>()
+
+                        Expect.isLessThan
+                            (float (abs (value run' - value export) / max 1.0f (abs (value run'))))
+                            OnnxChecks.tolerance
+                            "value"
+
+                    refused
+                        2
+                        "--obs has 2 numbers; 'Pendulum-v1's exported policy takes 3"
+                        ""
+                        [ "predict"; "--model"; onnx; "--obs"; "[1, 2]" ]
+
+                    File.WriteAllBytes(onnx, Array.create 64 7uy)
+                    refused 2 "policy.onnx" "" [ "predict"; "--model"; onnx; "--obs"; "[1, 0, 0]" ]
+                finally
+                    cleanUp model
+            }
+
             test "--deterministic false samples from the seed's generator: one seed, one action; other seeds, others" {
                 let model = trainRun "Pendulum-v1" [ "--total-steps"; "1000" ]
 

@@ -45,6 +45,30 @@ internal static class ObservationJson
         }
     }
 
+    /// <summary>An observation of <paramref name="size"/> numbers (an exported policy's input, which knows its size but not its space).</summary>
+    /// <exception cref="CliException">Not JSON, not numbers, or the wrong count (exit 2).</exception>
+    public static float[] Read(string json, int size, string what)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw CliErrors.Usage($"--obs is not JSON: {e.Message}", e);
+        }
+
+        using (document)
+        {
+            var numbers = new List<float>(size);
+            Collect(document.RootElement, numbers, "--obs");
+            return numbers.Count == size
+                ? numbers.ToArray()
+                : throw CliErrors.Usage($"--obs has {numbers.Count} number{(numbers.Count == 1 ? string.Empty : "s")}; {what} takes {size}.");
+        }
+    }
+
     private static void ReadDict(JsonElement root, Dict dict, float[] flat)
     {
         if (root.ValueKind != JsonValueKind.Object)

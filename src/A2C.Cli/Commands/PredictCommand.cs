@@ -15,7 +15,7 @@ internal static class PredictCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr, TextReader stdin)
     {
-        var model = new Option<string>("--model") { Description = "A run's model.bin (with config.json, and normalization.json if used, beside it), or its checkpoint.zip.", Required = true };
+        var model = new Option<string>("--model") { Description = "A run's model.bin (with config.json, and normalization.json if used, beside it), its checkpoint.zip, or a policy.onnx from a2c export (run by A2C.Policy).", Required = true };
         var obs = new Option<string>("--obs") { Description = "One raw observation as JSON (an array, nested as its shape or flat; an object of arrays for a Dict space), or - to read one a line from stdin.", Required = true };
         var deterministic = new Option<bool>("--deterministic") { Description = "Take the most likely action (the default); --deterministic false samples.", DefaultValueFactory = _ => true };
         var seed = new Option<int>("--seed") { Description = "Seed of the sampling generator when --deterministic false (default 0).", DefaultValueFactory = _ => 0 };
@@ -23,11 +23,14 @@ internal static class PredictCommand
         command.SetAction(parse => CliErrors.Run("a2c predict", stderr, () =>
         {
             var given = parse.GetValue(obs)!;
-            using var trainer = TrainedModel.Load(parse.GetValue(model)!);
-            var predictor = new Predictor(trainer, parse.GetValue(deterministic), parse.GetValue(seed));
+            var path = parse.GetValue(model)!;
+            using var trainer = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? null : TrainedModel.Load(path);
+            IPredictor predictor = trainer is null
+                ? new ExportPredictor(LoadExport(path), parse.GetValue(deterministic), parse.GetValue(seed))
+                : new Predictor(trainer, parse.GetValue(deterministic), parse.GetValue(seed));
             if (given != "-")
             {
-                stdout.WriteLine(predictor.Line(ObservationJson.Read(given, predictor.ObservationSpace)));
+                stdout.WriteLine(predictor.Line(predictor.Read(given)));
                 return 0;
             }
 
@@ -43,7 +46,7 @@ internal static class PredictCommand
                 float[] observation;
                 try
                 {
-                    observation = ObservationJson.Read(line, predictor.ObservationSpace);
+                    observation = predictor.Read(line);
                 }
                 catch (CliException e)
                 {
@@ -58,8 +61,112 @@ internal static class PredictCommand
         return command;
     }
 
+    private static A2C.Runtime.Policy LoadExport(string path)
+    {
+        try
+        {
+            return A2C.Runtime.Policy.Load(path);
+        }
+        catch (A2C.Runtime.PolicyFormatException e)
+        {
+            throw CliErrors.Usage(e.Message, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CliErrors.Usage($"cannot read '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads an observation and answers it with one JSON line.</summary>
+    private interface IPredictor
+    {
+        float[] Read(string json);
+
+        string Line(float[] observation);
+    }
+
+    /// <summary>The line's members, in order: the action, the distribution's parameters, the value.</summary>
+    private static string Json(Action<Utf8JsonWriter> action, (string Name, float[] Values)[] parameters, float value)
+    {
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WritePropertyName("action");
+            action(json);
+            foreach (var (name, values) in parameters)
+            {
+                json.WritePropertyName(name);
+                Numbers(json, values);
+            }
+
+            json.WriteNumber("value", value);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Numbers(Utf8JsonWriter json, float[] values)
+    {
+        json.WriteStartArray();
+        foreach (var v in values)
+        {
+            json.WriteNumberValue(v);
+        }
+
+        json.WriteEndArray();
+    }
+
+    private static void Integers(Utf8JsonWriter json, int[] values)
+    {
+        json.WriteStartArray();
+        foreach (var v in values)
+        {
+            json.WriteNumberValue(v);
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>Acts with an exported policy.onnx through A2C.Policy: the same line, from the shipped runtime.</summary>
+    private sealed class ExportPredictor(A2C.Runtime.Policy policy, bool deterministic, int seed) : IPredictor
+    {
+        // System.Random of the seed: A2C.Policy samples with the caller's generator.
+        private readonly Random _random = new(seed);
+
+        public float[] Read(string json) => ObservationJson.Read(json, policy.ObservationSize, $"'{policy.Env}'s exported policy");
+
+        public string Line(float[] observation)
+        {
+            var outputs = policy.Evaluate(observation);
+            var action = deterministic ? policy.ActDeterministic(observation) : policy.Act(observation, _random);
+            (string, float[])[] parameters = policy.ActionKind == A2C.Runtime.ActionKind.Box
+                ? [("mean", outputs.Mean), ("std", outputs.Std)]
+                : [("logits", outputs.Logits)];
+            return Json(
+                json =>
+                {
+                    switch (action.Kind)
+                    {
+                        case A2C.Runtime.ActionKind.Box:
+                            Numbers(json, action.Continuous);
+                            break;
+                        case A2C.Runtime.ActionKind.Discrete:
+                            json.WriteNumberValue(action.Discrete);
+                            break;
+                        default:
+                            Integers(json, action.Integers);
+                            break;
+                    }
+                },
+                parameters,
+                outputs.Values[0]);
+        }
+    }
+
     /// <summary>Acts for one observation at a time with a loaded run's agent.</summary>
-    private sealed class Predictor
+    private sealed class Predictor : IPredictor
     {
         private readonly Trainer _trainer;
         private readonly Agent _agent;
@@ -79,71 +186,36 @@ internal static class PredictCommand
             _continuous = new float[width];
         }
 
-        public Space ObservationSpace => _trainer.Env.SingleObservationSpace;
+        public float[] Read(string json) => ObservationJson.Read(json, _trainer.Env.SingleObservationSpace);
 
         public string Line(float[] observation)
         {
             var outputs = PolicyOutputs.Of(_agent.Model, _trainer.Normalizer, observation, 1);
             var normalized = _trainer.Normalizer?.Observations(observation) ?? observation;
             _agent.Act(normalized, 1, _deterministic, _integers, _continuous, _value);
-
-            var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer))
-            {
-                json.WriteStartObject();
-                var actions = _trainer.Env.SingleActionSpace;
-                json.WritePropertyName("action");
-                switch (actions)
+            var actions = _trainer.Env.SingleActionSpace;
+            (string, float[])[] parameters = outputs.Std is { } std ? [("mean", outputs.Actor), ("std", std)] : [("logits", outputs.Actor)];
+            return Json(
+                json =>
                 {
-                    case Box box:
-                        // What the env is given, as SB3's predict clips a sample into the Box.
-                        var clipped = (float[])_continuous.Clone();
-                        box.Clip(clipped);
-                        Numbers(json, clipped);
-                        break;
-                    case Discrete:
-                        json.WriteNumberValue(_integers[0]);
-                        break;
-                    default:
-                        Integers(json, _integers);
-                        break;
-                }
-
-                json.WritePropertyName(actions is Box ? "mean" : "logits");
-                Numbers(json, outputs.Actor);
-                if (outputs.Std is { } std)
-                {
-                    json.WritePropertyName("std");
-                    Numbers(json, std);
-                }
-
-                json.WriteNumber("value", outputs.Values[0]);
-                json.WriteEndObject();
-            }
-
-            return Encoding.UTF8.GetString(buffer.ToArray());
-        }
-
-        private static void Numbers(Utf8JsonWriter json, float[] values)
-        {
-            json.WriteStartArray();
-            foreach (var v in values)
-            {
-                json.WriteNumberValue(v);
-            }
-
-            json.WriteEndArray();
-        }
-
-        private static void Integers(Utf8JsonWriter json, int[] values)
-        {
-            json.WriteStartArray();
-            foreach (var v in values)
-            {
-                json.WriteNumberValue(v);
-            }
-
-            json.WriteEndArray();
+                    switch (actions)
+                    {
+                        case Box box:
+                            // What the env is given, as SB3's predict clips a sample into the Box.
+                            var clipped = (float[])_continuous.Clone();
+                            box.Clip(clipped);
+                            Numbers(json, clipped);
+                            break;
+                        case Discrete:
+                            json.WriteNumberValue(_integers[0]);
+                            break;
+                        default:
+                            Integers(json, _integers);
+                            break;
+                    }
+                },
+                parameters,
+                outputs.Values[0]);
         }
     }
 }
