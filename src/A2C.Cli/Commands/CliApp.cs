@@ -79,7 +79,7 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Eval(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Create(stdout, stderr));
         root.Subcommands.Add(RecordCommand.Create(stdout, stderr));
-        root.Subcommands.Add(PredictCommand.Create(stdout, stderr, stdin ?? Console.In));
+        root.Subcommands.Add(PredictCommand.Create(stdout, stderr, stdin));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));

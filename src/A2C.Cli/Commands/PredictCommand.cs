@@ -13,7 +13,7 @@ namespace A2C.Cli;
 /// </summary>
 internal static class PredictCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr, TextReader stdin)
+    public static Command Create(TextWriter stdout, TextWriter stderr, TextReader? stdin)
     {
         var model = new Option<string>("--model") { Description = "A run's model.bin (with config.json, and normalization.json if used, beside it), its checkpoint.zip, or a policy.onnx from a2c export (run by A2C.Policy).", Required = true };
         var obs = new Option<string>("--obs") { Description = "One raw observation as JSON (an array, nested as its shape or flat; an object of arrays for a Dict space), or - to read one a line from stdin.", Required = true };
@@ -34,8 +34,10 @@ internal static class PredictCommand
                 return 0;
             }
 
+            // The console's input is touched only here: initializing it changes how the process takes signals.
+            var lines = stdin ?? Console.In;
             var number = 0;
-            while (stdin.ReadLine() is { } line)
+            while (lines.ReadLine() is { } line)
             {
                 number++;
                 if (string.IsNullOrWhiteSpace(line))

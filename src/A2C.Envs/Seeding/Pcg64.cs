@@ -10,7 +10,7 @@ namespace A2C.Envs.Seeding;
 /// </summary>
 internal sealed class Pcg64
 {
-    private static readonly UInt128 Multiplier = new(0x2360ED051FC65DA4UL, 0x4385DF649FCCF645UL);
+    private static readonly UInt128 _multiplier = new(0x2360ED051FC65DA4UL, 0x4385DF649FCCF645UL);
     private UInt128 _state;
     private UInt128 _increment;
     private bool _hasHalf;
@@ -80,5 +80,5 @@ internal sealed class Pcg64
         };
     }
 
-    private void Step() => _state = (_state * Multiplier) + _increment;
+    private void Step() => _state = (_state * _multiplier) + _increment;
 }
