@@ -241,8 +241,7 @@ let tests =
                     let spec =
                         PolicySpec(4, 2, false, NetKind.Separate, [| 16 |], Activation.Tanh, true, 0f)
 
-                    TorchSharp.torch.manual_seed 1L |> ignore
-                    use model = new ActorCritic(spec)
+                    use model = ActorCritic.Seeded(spec, 1L)
                     use agent = new Agent(model, 2L, TorchSharp.torch.CPU, engine)
                     use learner = new Learner(agent, options, TorchSharp.torch.CPU)
                     let flat = nonNull model.Flat.Host

@@ -5,6 +5,4 @@ open A2C.Training
 open TorchSharp
 
 /// An actor-critic with seeded initial weights.
-let newModel (spec: PolicySpec) =
-    torch.manual_seed 1L |> ignore
-    new ActorCritic(spec)
+let newModel (spec: PolicySpec) = ActorCritic.Seeded(spec, 1L)

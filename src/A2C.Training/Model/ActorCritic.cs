@@ -40,6 +40,7 @@ public sealed class ActorCritic : nn.Module
     private readonly Sequential? _valueTrunk;
     private readonly Linear _actorHead;
     private readonly Linear _criticHead;
+    private static readonly object _weightsGate = new();
 
     /// <summary>The module's name, after checking that libtorch loads: before the base constructor touches TorchSharp, so a missing libstdc++ is reported as such.</summary>
     private static string NameOnceTorchLoads()
@@ -48,7 +49,24 @@ public sealed class ActorCritic : nn.Module
         return nameof(ActorCritic);
     }
 
-    /// <summary>Builds the network described by <paramref name="spec"/>; call under a seeded <c>torch.manual_seed</c> for reproducible weights.</summary>
+    /// <summary>
+    /// The network of <paramref name="spec"/> with the initial weights that <c>torch.manual_seed(seed)</c>
+    /// gives, drawn while no other construction in this process draws (a trainer's, or another thread's).
+    /// </summary>
+    /// <param name="spec">The architecture.</param>
+    /// <param name="seed">Seed of torch's global generator for the draws.</param>
+    /// <param name="device">Where the parameters live (the CPU when null).</param>
+    /// <returns>The network.</returns>
+    public static ActorCritic Seeded(PolicySpec spec, long seed, Device? device = null)
+    {
+        lock (_weightsGate)
+        {
+            manual_seed(seed);
+            return new ActorCritic(spec, device);
+        }
+    }
+
+    /// <summary>Builds the network described by <paramref name="spec"/>; for reproducible weights use <see cref="Seeded"/>, which seeds and draws in one step.</summary>
     /// <param name="spec">The architecture.</param>
     /// <param name="device">Where the parameters live (the CPU when null).</param>
     public ActorCritic(PolicySpec spec, Device? device = null)
@@ -60,74 +78,79 @@ public sealed class ActorCritic : nn.Module
             throw new ArgumentException("gSDE (use_sde) needs Box actions; this policy's actions are discrete.", nameof(spec));
         }
 
-        Spec = spec;
-        _features = spec.Encoding is { } encoding ? new FeaturesExtractor(encoding) : null;
-        _trunk = Mlp(spec, "pi");
-        _valueTrunk = spec.Net == NetKind.Separate ? Mlp(spec, "vf") : null;
-        var hidden = spec.LatentSize;
-        _actorHead = nn.Linear(hidden, spec.ActionCount);
-        _criticHead = nn.Linear(hidden, 1);
-        if (spec.OrthoInit)
+        // Every construction in the process draws from torch's one global generator: one at a time,
+        // so a seeded model's weights cannot take draws another thread asked for.
+        lock (_weightsGate)
         {
-            InitializeOrthogonal();
-        }
-
-        // The layers are initialized as they would be on their own (same draws from the seeded
-        // global generator), then their values move into the flat vector.
-        var offset = 0;
-        DenseSlot Slot(Linear layer)
-        {
-            var (outputs, inputs) = ((int)layer.weight!.shape[0], (int)layer.weight.shape[1]);
-            var slot = new DenseSlot(inputs, outputs, offset, offset + inputs * outputs);
-            offset += inputs * outputs + outputs;
-            return slot;
-        }
-
-        var policyLayers = _trunk.children().OfType<Linear>().ToList();
-        var valueLayers = _valueTrunk?.children().OfType<Linear>().ToList() ?? [];
-        var policySlots = policyLayers.Select(Slot).ToList();
-        var valueSlots = valueLayers.Select(Slot).ToList();
-        var actorSlot = Slot(_actorHead);
-        var criticSlot = Slot(_criticHead);
-        var logStdOffset = spec.Continuous ? offset : -1;
-        var count = offset + (spec.Continuous ? (int)spec.LogStdShape.Aggregate(1L, (size, d) => size * d) : 0);
-        // The features extractor's convolutions come last, so the MLP's layout is the same with or without them.
-        var extractorTensors = (_features?.Layers() ?? []).SelectMany(m => m.parameters(recurse: false)).ToList();
-        var extractorOffset = count;
-        count += (int)extractorTensors.Sum(p => p.numel());
-        Flat = FlatParameters.Allocate(new ParameterLayout(policySlots, valueSlots, _valueTrunk is not null, actorSlot, criticSlot, logStdOffset, count), device ?? CPU);
-        foreach (var (layer, slot) in policyLayers.Zip(policySlots).Concat(valueLayers.Zip(valueSlots)).Append((_actorHead, actorSlot)).Append((_criticHead, criticSlot)))
-        {
-            layer.weight = Flat.Bind(slot.Weight, layer.weight!);
-            layer.bias = Flat.Bind(slot.Bias, layer.bias!);
-        }
-
-        foreach (var layer in _features?.Layers() ?? [])
-        {
-            switch (layer)
+            Spec = spec;
+            _features = spec.Encoding is { } encoding ? new FeaturesExtractor(encoding) : null;
+            _trunk = Mlp(spec, "pi");
+            _valueTrunk = spec.Net == NetKind.Separate ? Mlp(spec, "vf") : null;
+            var hidden = spec.LatentSize;
+            _actorHead = nn.Linear(hidden, spec.ActionCount);
+            _criticHead = nn.Linear(hidden, 1);
+            if (spec.OrthoInit)
             {
-                case Conv2d conv:
-                    conv.weight = Flat.Bind(extractorOffset, conv.weight!);
-                    extractorOffset += (int)conv.weight.numel();
-                    conv.bias = Flat.Bind(extractorOffset, conv.bias!);
-                    extractorOffset += (int)conv.bias.numel();
-                    break;
-                case Linear linear:
-                    linear.weight = Flat.Bind(extractorOffset, linear.weight!);
-                    extractorOffset += (int)linear.weight.numel();
-                    linear.bias = Flat.Bind(extractorOffset, linear.bias!);
-                    extractorOffset += (int)linear.bias.numel();
-                    break;
+                InitializeOrthogonal();
             }
-        }
 
-        if (spec.Continuous)
-        {
-            using var initial = full(spec.LogStdShape, spec.LogStdInit);
-            LogStd = Flat.Bind(logStdOffset, initial);
-        }
+            // The layers are initialized as they would be on their own (same draws from the seeded
+            // global generator), then their values move into the flat vector.
+            var offset = 0;
+            DenseSlot Slot(Linear layer)
+            {
+                var (outputs, inputs) = ((int)layer.weight!.shape[0], (int)layer.weight.shape[1]);
+                var slot = new DenseSlot(inputs, outputs, offset, offset + inputs * outputs);
+                offset += inputs * outputs + outputs;
+                return slot;
+            }
 
-        RegisterComponents();
+            var policyLayers = _trunk.children().OfType<Linear>().ToList();
+            var valueLayers = _valueTrunk?.children().OfType<Linear>().ToList() ?? [];
+            var policySlots = policyLayers.Select(Slot).ToList();
+            var valueSlots = valueLayers.Select(Slot).ToList();
+            var actorSlot = Slot(_actorHead);
+            var criticSlot = Slot(_criticHead);
+            var logStdOffset = spec.Continuous ? offset : -1;
+            var count = offset + (spec.Continuous ? (int)spec.LogStdShape.Aggregate(1L, (size, d) => size * d) : 0);
+            // The features extractor's convolutions come last, so the MLP's layout is the same with or without them.
+            var extractorTensors = (_features?.Layers() ?? []).SelectMany(m => m.parameters(recurse: false)).ToList();
+            var extractorOffset = count;
+            count += (int)extractorTensors.Sum(p => p.numel());
+            Flat = FlatParameters.Allocate(new ParameterLayout(policySlots, valueSlots, _valueTrunk is not null, actorSlot, criticSlot, logStdOffset, count), device ?? CPU);
+            foreach (var (layer, slot) in policyLayers.Zip(policySlots).Concat(valueLayers.Zip(valueSlots)).Append((_actorHead, actorSlot)).Append((_criticHead, criticSlot)))
+            {
+                layer.weight = Flat.Bind(slot.Weight, layer.weight!);
+                layer.bias = Flat.Bind(slot.Bias, layer.bias!);
+            }
+
+            foreach (var layer in _features?.Layers() ?? [])
+            {
+                switch (layer)
+                {
+                    case Conv2d conv:
+                        conv.weight = Flat.Bind(extractorOffset, conv.weight!);
+                        extractorOffset += (int)conv.weight.numel();
+                        conv.bias = Flat.Bind(extractorOffset, conv.bias!);
+                        extractorOffset += (int)conv.bias.numel();
+                        break;
+                    case Linear linear:
+                        linear.weight = Flat.Bind(extractorOffset, linear.weight!);
+                        extractorOffset += (int)linear.weight.numel();
+                        linear.bias = Flat.Bind(extractorOffset, linear.bias!);
+                        extractorOffset += (int)linear.bias.numel();
+                        break;
+                }
+            }
+
+            if (spec.Continuous)
+            {
+                using var initial = full(spec.LogStdShape, spec.LogStdInit);
+                LogStd = Flat.Bind(logStdOffset, initial);
+            }
+
+            RegisterComponents();
+        }
     }
 
     /// <summary>Every parameter in one vector, and every gradient in another.</summary>

@@ -136,8 +136,7 @@ public sealed partial class Trainer : IDisposable
                 || (_device.type == TorchSharp.DeviceType.CPU && Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null);
             var threads = oneThread ? 1 : get_num_threads();
             set_num_threads(1);
-            manual_seed(options.Seed);
-            var built = new ActorCritic(policySpec, _device);
+            var built = ActorCritic.Seeded(policySpec, options.Seed, _device);
             set_num_threads(threads);
             return built;
         });

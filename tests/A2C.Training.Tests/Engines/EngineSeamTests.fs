@@ -147,8 +147,7 @@ let tests =
                 config
                 "both engines give the same actor outputs, values, loss and gradient vector for a rollout"
             <| Prop.forAll (Arb.fromGen seamCaseGen) (fun c ->
-                torch.manual_seed (int64 c.Seed) |> ignore
-                use model = new ActorCritic(c.Spec)
+                use model = ActorCritic.Seeded(c.Spec, (int64 c.Seed))
 
                 let torchKind, torchActor, torchValues, torchOnly, torchLoss, torchGradients =
                     through Engine.Torch model c
@@ -171,8 +170,7 @@ let tests =
                     let spec =
                         PolicySpec(2, 2, false, NetKind.Separate, [| 8 |], Activation.Tanh, true, 0f)
 
-                    torch.manual_seed 1L |> ignore
-                    use model = new ActorCritic(spec)
+                    use model = ActorCritic.Seeded(spec, 1L)
                     let engine = EngineChoice.Create(kind, model, torch.CPU)
                     let rollout = RolloutBuffer(2, 1, 2, 1, true)
                     let gradients = nonNull model.Flat.HostGradients

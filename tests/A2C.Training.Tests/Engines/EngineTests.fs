@@ -54,8 +54,7 @@ let private netCaseGen =
     }
 
 let private newModel (c: NetCase) =
-    torch.manual_seed (int64 c.Seed) |> ignore
-    new ActorCritic(c.Spec)
+    ActorCritic.Seeded(c.Spec, (int64 c.Seed))
 
 /// Agreement to float32 rounding, relative to the largest magnitude involved.
 let private close (label: string) (expected: float32[]) (actual: float32[]) =
@@ -106,8 +105,7 @@ let private train (engine: Engine) (options: A2COptions) (updates: int) =
     let spec =
         PolicySpec.For(vec.SingleObservationSpace, vec.SingleActionSpace, options)
 
-    torch.manual_seed (int64 options.Seed) |> ignore
-    use model = new ActorCritic(spec)
+    use model = ActorCritic.Seeded(spec, (int64 options.Seed))
     use agent = new Agent(model, int64 options.Seed + 1L, torch.CPU, engine)
     use learner = new Learner(agent, options, torch.CPU)
     let losses = ResizeArray()
@@ -237,8 +235,7 @@ let allocation =
                 let spec =
                     PolicySpec(4, 2, false, options.Net, options.NetArch, options.Activation, true, 0f)
 
-                torch.manual_seed 1L |> ignore
-                use model = new ActorCritic(spec)
+                use model = ActorCritic.Seeded(spec, 1L)
                 use agent = new Agent(model, 2L, torch.CPU, Engine.DotNet)
                 let warmUp, measured = 2_000, 4_000
                 let mutable rollouts = 0

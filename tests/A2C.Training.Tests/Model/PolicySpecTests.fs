@@ -107,8 +107,7 @@ let tests =
                         Encoding = ObservationEncoding.For(Box.Image(84, 84, 4), PolicyKind.Cnn)
                     )
 
-                torch.manual_seed 1L |> ignore
-                use model = new ActorCritic(spec)
+                use model = ActorCritic.Seeded(spec, 1L)
 
                 let shapes =
                     [
@@ -142,10 +141,13 @@ let tests =
 
             test "the CNN learns through the flat vector: a gradient step moves its convolutions" {
                 let spec = specOf "ImageIdentity-v0" (A2COptions())
-                torch.manual_seed 2L |> ignore
-                use model = new ActorCritic(spec)
+                use model = ActorCritic.Seeded(spec, 2L)
                 use _ = torch.NewDisposeScope()
-                let obs = torch.rand(4L, int64 spec.ObservationSize).mul(torch.tensor 255f)
+                // Pixels from .NET's generator: a draw from torch's global one could land in another test's seeded weights.
+                let pixels =
+                    let rng = System.Random 2 in Array.init (4 * spec.ObservationSize) (fun _ -> float32 (rng.Next 256))
+
+                let obs = torch.tensor(pixels).reshape(4L, int64 spec.ObservationSize)
                 let struct (actor, values) = model.Evaluate obs
                 model.Flat.Gradients.zero_ () |> ignore
                 (actor.sum().add(values.sum ())).backward()
