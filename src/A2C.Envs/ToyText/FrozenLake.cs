@@ -27,7 +27,7 @@ public sealed partial class FrozenLake : Env, IRenderable
 
     private const int CellPixels = 64;
     private readonly string[] _desc;
-    private readonly double[] _initial;
+    private readonly Transition[] _initial;
     private readonly Transition[][][] _table;
     private int _state;
     private int? _lastAction;
@@ -58,7 +58,8 @@ public sealed partial class FrozenLake : Env, IRenderable
         IsSlippery = isSlippery;
         SuccessRate = successRate;
         var starts = desc.SelectMany(row => row).Count(c => c == 'S');
-        _initial = desc.SelectMany(row => row).Select(c => c == 'S' ? 1.0 / starts : 0.0).ToArray();
+        // Gymnasium's initial_state_distrib: every tile, the starts sharing the probability.
+        _initial = desc.SelectMany(row => row).Select((c, s) => new Transition(c == 'S' ? 1.0 / starts : 0.0, s, 0, false)).ToArray();
         _table = BuildTable(rewards);
     }
 
@@ -122,7 +123,7 @@ public sealed partial class FrozenLake : Env, IRenderable
     /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
-        _state = CategoricalSample(_initial);
+        _state = CategoricalSample(_initial).Next;
         _lastAction = null;
         observation[0] = _state;
     }
@@ -130,9 +131,7 @@ public sealed partial class FrozenLake : Env, IRenderable
     /// <inheritdoc />
     protected override StepResult OnStep(int action, Span<float> observation)
     {
-        var transitions = _table[_state][action];
-        var probabilities = transitions.Select(t => t.Probability).ToArray();
-        var chosen = transitions[CategoricalSample(probabilities)];
+        var chosen = CategoricalSample(_table[_state][action]);
         _state = chosen.Next;
         _lastAction = action;
         observation[0] = _state;
@@ -154,21 +153,21 @@ public sealed partial class FrozenLake : Env, IRenderable
         _lastAction = state[1] < 0 ? null : (int)state[1];
     }
 
-    /// <summary>Gymnasium's <c>categorical_sample</c>: the first index whose running sum exceeds one <c>random()</c> draw (0 when none does).</summary>
-    private int CategoricalSample(double[] probabilities)
+    /// <summary>Gymnasium's <c>categorical_sample</c>: the first outcome whose running sum of probabilities exceeds one <c>random()</c> draw (the first outcome when none does).</summary>
+    private Transition CategoricalSample(Transition[] outcomes)
     {
         var u = Random.NextDouble();
         var sum = 0.0;
-        for (var i = 0; i < probabilities.Length; i++)
+        foreach (var outcome in outcomes)
         {
-            sum += probabilities[i];
+            sum += outcome.Probability;
             if (sum > u)
             {
-                return i;
+                return outcome;
             }
         }
 
-        return 0; // numpy's argmax of an all-false array
+        return outcomes[0]; // numpy's argmax of an all-false array
     }
 
     private Transition[][][] BuildTable((double Goal, double Hole, double Frozen) rewards)
