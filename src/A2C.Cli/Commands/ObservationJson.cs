@@ -14,17 +14,7 @@ internal static class ObservationJson
     /// <exception cref="CliException">Not JSON, not numbers, the wrong count, or a value the space cannot hold (exit 2); the message says which.</exception>
     public static float[] Read(string json, Space space)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw CliErrors.Usage($"--obs is not JSON: {e.Message}", e);
-        }
-
-        using (document)
+        using (var document = Parse(json))
         {
             var flat = new float[space.FlatSize];
             if (space is Dict dict)
@@ -49,23 +39,19 @@ internal static class ObservationJson
     /// <exception cref="CliException">Not JSON, not numbers, or the wrong count (exit 2).</exception>
     public static float[] Read(string json, int size, string what)
     {
-        JsonDocument document;
+        using var document = Parse(json);
+        return Numbers(document.RootElement, "--obs", size, $"{what} takes");
+    }
+
+    private static JsonDocument Parse(string json)
+    {
         try
         {
-            document = JsonDocument.Parse(json);
+            return JsonDocument.Parse(json);
         }
         catch (JsonException e)
         {
             throw CliErrors.Usage($"--obs is not JSON: {e.Message}", e);
-        }
-
-        using (document)
-        {
-            var numbers = new List<float>(size);
-            Collect(document.RootElement, numbers, "--obs");
-            return numbers.Count == size
-                ? numbers.ToArray()
-                : throw CliErrors.Usage($"--obs has {numbers.Count} number{(numbers.Count == 1 ? string.Empty : "s")}; {what} takes {size}.");
         }
     }
 
@@ -102,17 +88,18 @@ internal static class ObservationJson
     }
 
     /// <summary>Reads the numbers of <paramref name="element"/>, depth first, into exactly <paramref name="destination"/>.</summary>
-    private static void Fill(JsonElement element, Space space, Span<float> destination, string what)
+    private static void Fill(JsonElement element, Space space, Span<float> destination, string what) =>
+        Numbers(element, what, destination.Length, $"observations of {Describe(space)} have").CopyTo(destination);
+
+    /// <summary>Exactly <paramref name="size"/> numbers of <paramref name="element"/>, depth first; otherwise "WHAT has N numbers; EXPECTED SIZE."</summary>
+    private static float[] Numbers(JsonElement element, string what, int size, string expected)
     {
-        var numbers = new List<float>(destination.Length);
+        var numbers = new List<float>(size);
         Collect(element, numbers, what);
         var count = numbers.Count;
-        if (count != destination.Length)
-        {
-            throw CliErrors.Usage($"{what} has {count} number{(count == 1 ? string.Empty : "s")}; observations of {Describe(space)} have {destination.Length}.");
-        }
-
-        numbers.CopyTo(destination);
+        return count == size
+            ? numbers.ToArray()
+            : throw CliErrors.Usage($"{what} has {count} number{(count == 1 ? string.Empty : "s")}; {expected} {size}.");
     }
 
     private static void Collect(JsonElement element, List<float> numbers, string what)

@@ -87,15 +87,27 @@ internal static class PredictCommand
         string Line(float[] observation);
     }
 
-    /// <summary>The line's members, in order: the action, the distribution's parameters, the value.</summary>
-    private static string Json(Action<Utf8JsonWriter> action, (string Name, float[] Values)[] parameters, float value)
+    /// <summary>The line's members, in order: the action (an int, ints or floats), the distribution's parameters, the value.</summary>
+    private static string Json(object action, (string Name, float[] Values)[] parameters, float value)
     {
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             json.WritePropertyName("action");
-            action(json);
+            switch (action)
+            {
+                case int discrete:
+                    json.WriteNumberValue(discrete);
+                    break;
+                case int[] integers:
+                    Integers(json, integers);
+                    break;
+                default:
+                    Numbers(json, (float[])action);
+                    break;
+            }
+
             foreach (var (name, values) in parameters)
             {
                 json.WritePropertyName(name);
@@ -146,24 +158,13 @@ internal static class PredictCommand
             (string, float[])[] parameters = policy.ActionKind == A2C.Runtime.ActionKind.Box
                 ? [("mean", outputs.Mean), ("std", outputs.Std)]
                 : [("logits", outputs.Logits)];
-            return Json(
-                json =>
-                {
-                    switch (action.Kind)
-                    {
-                        case A2C.Runtime.ActionKind.Box:
-                            Numbers(json, action.Continuous);
-                            break;
-                        case A2C.Runtime.ActionKind.Discrete:
-                            json.WriteNumberValue(action.Discrete);
-                            break;
-                        default:
-                            Integers(json, action.Integers);
-                            break;
-                    }
-                },
-                parameters,
-                outputs.Values[0]);
+            object chosen = action.Kind switch
+            {
+                A2C.Runtime.ActionKind.Box => action.Continuous,
+                A2C.Runtime.ActionKind.Discrete => action.Discrete,
+                _ => action.Integers,
+            };
+            return Json(chosen, parameters, outputs.Values[0]);
         }
     }
 
@@ -197,27 +198,21 @@ internal static class PredictCommand
             _agent.Act(normalized, 1, _deterministic, _integers, _continuous, _value);
             var actions = _trainer.Env.SingleActionSpace;
             (string, float[])[] parameters = outputs.Std is { } std ? [("mean", outputs.Actor), ("std", std)] : [("logits", outputs.Actor)];
-            return Json(
-                json =>
-                {
-                    switch (actions)
-                    {
-                        case Box box:
-                            // What the env is given, as SB3's predict clips a sample into the Box.
-                            var clipped = (float[])_continuous.Clone();
-                            box.Clip(clipped);
-                            Numbers(json, clipped);
-                            break;
-                        case Discrete:
-                            json.WriteNumberValue(_integers[0]);
-                            break;
-                        default:
-                            Integers(json, _integers);
-                            break;
-                    }
-                },
-                parameters,
-                outputs.Values[0]);
+            object chosen = actions switch
+            {
+                // What the env is given, as SB3's predict clips a sample into the Box.
+                Box box => Clipped(box, _continuous),
+                Discrete => _integers[0],
+                _ => _integers,
+            };
+            return Json(chosen, parameters, outputs.Values[0]);
+        }
+
+        private static float[] Clipped(Box box, float[] sample)
+        {
+            var clipped = (float[])sample.Clone();
+            box.Clip(clipped);
+            return clipped;
         }
     }
 }
