@@ -149,6 +149,29 @@ public sealed class Policy
     /// <exception cref="ArgumentException">The observation is not <see cref="ObservationSize"/> floats long.</exception>
     public PolicyAction ActDeterministic(ReadOnlySpan<float> observation) => ActDeterministicBatch(Single(observation))[0];
 
+    /// <summary>The deterministic action of row <paramref name="row"/> of outputs <see cref="Evaluate(ReadOnlySpan{float})"/> gave, for a caller that wants the parameters or the value too without a second pass.</summary>
+    /// <param name="outputs">This policy's outputs for a batch.</param>
+    /// <param name="row">The observation's row in that batch.</param>
+    /// <returns>The action.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is not a row of the batch.</exception>
+    public PolicyAction ActDeterministic(PolicyOutputs outputs, int row) => ActionChoice.Deterministic(_model.Distribution, outputs, Row(outputs, row));
+
+    /// <summary>A sampled action for row <paramref name="row"/> of outputs <see cref="Evaluate(ReadOnlySpan{float})"/> gave.</summary>
+    /// <param name="outputs">This policy's outputs for a batch.</param>
+    /// <param name="row">The observation's row in that batch.</param>
+    /// <param name="random">The source of the draw.</param>
+    /// <returns>The action.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is not a row of the batch.</exception>
+    public PolicyAction Act(PolicyOutputs outputs, int row, Random random)
+    {
+        if (random is null)
+        {
+            throw new ArgumentNullException(nameof(random));
+        }
+
+        return ActionChoice.Sample(_model.Distribution, outputs, Row(outputs, row), random);
+    }
+
     /// <summary>The critic's value of one observation.</summary>
     /// <param name="observation">One raw observation of <see cref="ObservationSize"/> floats.</param>
     /// <returns>The state value.</returns>
@@ -235,6 +258,18 @@ public sealed class Policy
         }
 
         return observation;
+    }
+
+    private static int Row(PolicyOutputs outputs, int row)
+    {
+        if (outputs is null)
+        {
+            throw new ArgumentNullException(nameof(outputs));
+        }
+
+        return row >= 0 && row < outputs.Batch
+            ? row
+            : throw new ArgumentOutOfRangeException(nameof(row), row, $"the outputs hold rows 0 to {outputs.Batch - 1}.");
     }
 
     private int BatchOf(ReadOnlySpan<float> observations)

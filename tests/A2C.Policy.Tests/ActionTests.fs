@@ -71,6 +71,31 @@ let tests =
                     Expect.equal (policy.Value observation) values[i] $"value {i}"
             }
 
+            test
+                "actions chosen from Evaluate's outputs are the actions of the observations; a row outside the batch is refused" {
+                let bytes, raw = pendulum.Value
+                let policy = Policy.Load bytes
+                let outputs = policy.Evaluate(ReadOnlySpan raw)
+                let batch = policy.ActDeterministicBatch(ReadOnlySpan raw)
+
+                for i in 0 .. outputs.Batch - 1 do
+                    Expect.equal (policy.ActDeterministic(outputs, i).Continuous) batch[i].Continuous $"row {i}"
+
+                let drawn = policy.ActBatch(ReadOnlySpan raw, Random 3)
+                let random = Random 3
+
+                for i in 0 .. outputs.Batch - 1 do
+                    Expect.equal (policy.Act(outputs, i, random).Continuous) drawn[i].Continuous $"drawn row {i}"
+
+                Expect.throwsT<ArgumentOutOfRangeException>
+                    (fun () -> policy.ActDeterministic(outputs, outputs.Batch) |> ignore)
+                    "past the batch"
+
+                Expect.throwsT<ArgumentOutOfRangeException>
+                    (fun () -> policy.Act(outputs, -1, random) |> ignore)
+                    "before it"
+            }
+
             test "the allocation-free Evaluate fills the caller's buffers with what Evaluate returns" {
                 let bytes, raw = pendulum.Value
                 let policy = Policy.Load bytes

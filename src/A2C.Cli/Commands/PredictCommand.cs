@@ -154,7 +154,8 @@ internal static class PredictCommand
         public string Line(float[] observation)
         {
             var outputs = policy.Evaluate(observation);
-            var action = deterministic ? policy.ActDeterministic(observation) : policy.Act(observation, _random);
+            // One pass: the action comes from the same outputs the line prints.
+            var action = deterministic ? policy.ActDeterministic(outputs, 0) : policy.Act(outputs, 0, _random);
             (string, float[])[] parameters = policy.ActionKind == A2C.Runtime.ActionKind.Box
                 ? [("mean", outputs.Mean), ("std", outputs.Std)]
                 : [("logits", outputs.Logits)];
