@@ -239,7 +239,7 @@ public static class Hyperparameters
 
         if (A2C.Envs.Remote.RemoteVectorEnv.IsRemote(env))
         {
-            return $"{{}} for a served env (its server makes the env: give the kwargs to a2c serve)";
+            return "{} for a served env (its server makes the env: give the kwargs to a2c serve)";
         }
 
         try

@@ -229,24 +229,24 @@ public static class ZooHyperparams
             : DictArguments(Text(value), string.Empty).Select(a => (a.Name, (YamlNode)new YamlScalarNode(a.Value)));
         foreach (var (name, node) in pairs)
         {
-            kwargs[name] = PythonLiteral(name, node);
+            kwargs[name] = PythonLiteral(node);
         }
 
         return kwargs;
     }
 
     /// <summary>A YAML or Python literal (True/False, a number, a quoted string, a list of them) as JSON.</summary>
-    private static JsonNode? PythonLiteral(string name, YamlNode node)
+    private static JsonNode? PythonLiteral(YamlNode node)
     {
         if (node is YamlSequenceNode sequence)
         {
-            return new JsonArray(sequence.Children.Select(item => PythonLiteral(name, item)).ToArray());
+            return new JsonArray(sequence.Children.Select(item => PythonLiteral(item)).ToArray());
         }
 
         var text = Text(node).Trim();
         if (text.StartsWith('[') && text.EndsWith(']'))
         {
-            return new JsonArray(SplitTopLevel(text[1..^1]).Where(item => item.Trim().Length > 0).Select(item => PythonLiteral(name, new YamlScalarNode(item.Trim()))).ToArray());
+            return new JsonArray(SplitTopLevel(text[1..^1]).Where(item => item.Trim().Length > 0).Select(item => PythonLiteral(new YamlScalarNode(item.Trim()))).ToArray());
         }
 
         return text switch
