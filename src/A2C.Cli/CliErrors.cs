@@ -57,7 +57,7 @@ internal static class CliErrors
             // The run failed: the env, the learner, the native libraries, or a write. Their messages name the culprit.
             RunFileWriteException or RemoteEnvironmentException or RolloutException or NonFiniteUpdateException
                 or NonFiniteEnvironmentException or SubEnvironmentException or EnvironmentTimeoutException
-                or SimulatorException or NativeLibraryLoadException => (error.Message, CliApp.Failure),
+                or SimulatorException or NativeLibraryLoadException or EndlessEpisodeException => (error.Message, CliApp.Failure),
             IOException or UnauthorizedAccessException => (FileErrors.Reason(error) + ".", CliApp.Failure),
 
             // SIGINT or SIGTERM stopped the work: the exit code says which; the command has said what is kept.

@@ -29,6 +29,22 @@ public static class Registry
             KwargNames = FrozenLake.KwargNames,
             KwargsEntryPoint = kwargs => FrozenLake.FromKwargs(kwargs, "8x8"),
         });
+        Register(new EnvSpec("Taxi-v4", () => new Taxi(), 200, 8.0, "Pick a passenger up and drop them at their destination on a 5x5 grid with walls (Discrete observations).")
+        {
+            KwargNames = Taxi.KwargNames,
+            KwargsEntryPoint = Taxi.FromKwargs,
+        });
+        // Gymnasium registers neither CliffWalking with a time limit or a reward threshold.
+        Register(new EnvSpec("CliffWalking-v1", () => new CliffWalking(), null, null, "Walk along a cliff from start to goal; a fall costs 100 and restarts the walk (Discrete observations).")
+        {
+            KwargNames = CliffWalking.KwargNames,
+            KwargsEntryPoint = kwargs => CliffWalking.FromKwargs(kwargs),
+        });
+        Register(new EnvSpec("CliffWalkingSlippery-v1", () => new CliffWalking(isSlippery: true), null, null, "CliffWalking where a move slips to either side a third of the time each.")
+        {
+            KwargNames = CliffWalking.KwargNames,
+            KwargsEntryPoint = kwargs => CliffWalking.FromKwargs(kwargs, slipperyByDefault: true),
+        });
         Register(new EnvSpec("LineWalk-v0", () => new LineWalk(), 100, 1.0, "The seed preset's corridor: walk past +1 for reward 1."));
         Register(new EnvSpec("Identity-v0", () => new Identity(), 100, 95.0, "Name the one-hot state shown (optimal: argmax)."));
         Register(new EnvSpec("IdentityContinuous-v0", () => new IdentityContinuous(), 100, 95.0, "Repeat the number shown, within 0.05."));
@@ -95,12 +111,40 @@ public static class Registry
     /// <returns>The environment; the caller disposes it.</returns>
     /// <exception cref="UnknownEnvironmentException">No such id; the message lists the known ones.</exception>
     /// <exception cref="ArgumentException">A keyword the env does not take, or a value it cannot use; the message names it and what the env takes.</exception>
+    /// <remarks>As with <c>gym.make</c>, <c>max_episode_steps</c> among the kwargs sets the time limit of any env.</remarks>
     public static IEnv Make(string id, JsonObject? kwargs, int? maxEpisodeSteps = null)
     {
         var spec = Spec(id);
-        var env = kwargs is null || kwargs.Count == 0 ? spec.EntryPoint() : WithKwargs(spec, kwargs);
-        var limit = maxEpisodeSteps ?? spec.MaxEpisodeSteps;
+        var (envKwargs, madeLimit) = SplitMakeArguments(spec, kwargs);
+        var env = envKwargs.Count == 0 ? spec.EntryPoint() : WithKwargs(spec, envKwargs);
+        var limit = maxEpisodeSteps ?? madeLimit ?? spec.MaxEpisodeSteps;
         return limit is { } steps ? new TimeLimit(env, steps) : env;
+    }
+
+    /// <summary>The name of <c>gym.make</c>'s own time-limit keyword, which every env takes.</summary>
+    public const string MaxEpisodeStepsKwarg = "max_episode_steps";
+
+    private static (JsonObject EnvKwargs, int? Limit) SplitMakeArguments(EnvSpec spec, JsonObject? kwargs)
+    {
+        if (kwargs is null || !kwargs.ContainsKey(MaxEpisodeStepsKwarg))
+        {
+            return (kwargs ?? [], null);
+        }
+
+        var node = kwargs[MaxEpisodeStepsKwarg];
+        var limit = node is JsonValue value && value.TryGetValue<int>(out var steps) && steps > 0
+            ? steps
+            : throw new ArgumentException($"{spec.Id}'s {MaxEpisodeStepsKwarg} is a positive whole number of steps; got {node?.ToJsonString() ?? "null"}.", nameof(kwargs));
+        var rest = new JsonObject();
+        foreach (var (key, item) in kwargs)
+        {
+            if (key != MaxEpisodeStepsKwarg)
+            {
+                rest[key] = item?.DeepClone();
+            }
+        }
+
+        return (rest, limit);
     }
 
     /// <summary>Checks <paramref name="kwargs"/> against what <paramref name="id"/> takes, by making one instance.</summary>
@@ -111,12 +155,12 @@ public static class Registry
     {
         if (spec.KwargsEntryPoint is null)
         {
-            throw new ArgumentException($"{spec.Id} takes no env kwargs; got {string.Join(", ", kwargs.Select(p => p.Key))}.", nameof(kwargs));
+            throw new ArgumentException($"{spec.Id} takes no env kwargs but {MaxEpisodeStepsKwarg}; got {string.Join(", ", kwargs.Select(p => p.Key))}.", nameof(kwargs));
         }
 
         var unknown = kwargs.Select(p => p.Key).Where(k => !spec.KwargNames.Contains(k)).ToArray();
         return unknown.Length > 0
-            ? throw new ArgumentException($"{spec.Id} has no env kwarg{(unknown.Length == 1 ? string.Empty : "s")} {string.Join(", ", unknown)}; it takes {string.Join(", ", spec.KwargNames)}.", nameof(kwargs))
+            ? throw new ArgumentException($"{spec.Id} has no env kwarg{(unknown.Length == 1 ? string.Empty : "s")} {string.Join(", ", unknown)}; it takes {string.Join(", ", spec.KwargNames)} and {MaxEpisodeStepsKwarg}.", nameof(kwargs))
             : spec.KwargsEntryPoint(kwargs);
     }
 }

@@ -512,6 +512,83 @@ let training =
                 File.Delete summary
             }
 
+            test
+                "CliffWalking-v1 (entropy bonus 0.05) learns the optimal walk, -13; an evaluation episode that never ends is exit 1 with advice, the model kept" {
+                let dir = tempDir ()
+                let summary = dir + "-summary.json"
+
+                let code, out, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "CliffWalking-v1"
+                            "--ent-coef"
+                            "0.05"
+                            "--total-steps"
+                            "300000"
+                            "--run-dir"
+                            dir
+                            "--summary-json"
+                            summary
+                        ]
+
+                Expect.equal code 0 err
+                let json = Text.Json.JsonDocument.Parse(File.ReadAllText summary).RootElement
+                Expect.equal (json.GetProperty("eval_mean_return").GetDouble()) -13.0 out
+                Directory.Delete(dir, true)
+                File.Delete summary
+
+                // 400 steps teach seed 1's policy no way to the goal, and CliffWalking has no time limit.
+                let endless = tempDir ()
+
+                let code, _, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "CliffWalking-v1"
+                            "--total-steps"
+                            "400"
+                            "--seed"
+                            "1"
+                            "--eval-episodes"
+                            "1"
+                            "--run-dir"
+                            endless
+                        ]
+
+                Expect.equal code A2C.Cli.CliApp.Failure err
+                Expect.stringContains err "ran 100,000 steps without ending" "says what happened"
+                Expect.stringContains err "max_episode_steps" "and what to do"
+                Expect.isTrue (File.Exists(Path.Combine(endless, "model.bin"))) "the model is kept"
+                Directory.Delete(endless, true)
+
+                let limited = tempDir ()
+
+                let code, out, err =
+                    runTrain
+                        [
+                            "train"
+                            "--env"
+                            "CliffWalking-v1"
+                            "--env-kwargs"
+                            "{\"max_episode_steps\": 50}"
+                            "--total-steps"
+                            "400"
+                            "--seed"
+                            "1"
+                            "--eval-episodes"
+                            "1"
+                            "--run-dir"
+                            limited
+                        ]
+
+                Expect.equal code 0 err
+                Expect.stringContains out "eval: -50.00" "gym.make's time limit ends the same walk at 50 steps"
+                Directory.Delete(limited, true)
+            }
+
             test "CartPole-v1 reaches its threshold (seed 0, stop at threshold, CI-sized budget)" {
                 let dir = tempDir ()
                 let summary = dir + "-summary.json"

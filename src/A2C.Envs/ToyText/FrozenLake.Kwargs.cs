@@ -21,9 +21,9 @@ public sealed partial class FrozenLake
     {
         ArgumentNullException.ThrowIfNull(kwargs);
         var desc = kwargs["desc"] is { } d ? DescRows(d) : null;
-        var mapName = kwargs["map_name"] is { } m ? Text(m, "map_name") : defaultMap;
-        var slippery = kwargs["is_slippery"] is not { } s || Flag(s, "is_slippery");
-        var rate = kwargs["success_rate"] is { } r ? Number(r, "success_rate") : 1.0 / 3.0;
+        var mapName = KwargReader.Text(kwargs, nameof(FrozenLake), "map_name", defaultMap);
+        var slippery = KwargReader.Flag(kwargs, nameof(FrozenLake), "is_slippery", true);
+        var rate = KwargReader.Number(kwargs, nameof(FrozenLake), "success_rate", 1.0 / 3.0);
         (double, double, double)? rewards = kwargs["reward_schedule"] is { } schedule ? Schedule(schedule) : null;
         return new FrozenLake(desc, mapName, slippery, rate, rewards);
     }
@@ -31,22 +31,10 @@ public sealed partial class FrozenLake
     private static string[] DescRows(JsonNode node) =>
         node is JsonArray array && array.All(row => row?.GetValueKind() == JsonValueKind.String)
             ? array.Select(row => row!.GetValue<string>()).ToArray()
-            : throw Wrong("desc", "a list of row strings such as [\"SF\", \"HG\"]", node);
+            : throw KwargReader.Wrong(nameof(FrozenLake), "desc", "a list of row strings such as [\"SF\", \"HG\"]", node);
 
     private static (double, double, double) Schedule(JsonNode node) =>
         node is JsonArray { Count: 3 } array && array.All(v => v?.GetValueKind() == JsonValueKind.Number)
             ? (array[0]!.GetValue<double>(), array[1]!.GetValue<double>(), array[2]!.GetValue<double>())
-            : throw Wrong("reward_schedule", "three numbers: the goal's, a hole's and a frozen tile's reward", node);
-
-    private static string Text(JsonNode node, string name) =>
-        node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : throw Wrong(name, "a string", node);
-
-    private static bool Flag(JsonNode node, string name) =>
-        node.GetValueKind() is JsonValueKind.True or JsonValueKind.False ? node.GetValue<bool>() : throw Wrong(name, "true or false", node);
-
-    private static double Number(JsonNode node, string name) =>
-        node.GetValueKind() == JsonValueKind.Number ? node.GetValue<double>() : throw Wrong(name, "a number", node);
-
-    private static ArgumentException Wrong(string name, string expected, JsonNode node) =>
-        new($"FrozenLake's {name} is {expected}; got {node.ToJsonString()}.", name);
+            : throw KwargReader.Wrong(nameof(FrozenLake), "reward_schedule", "three numbers: the goal's, a hole's and a frozen tile's reward", node);
 }

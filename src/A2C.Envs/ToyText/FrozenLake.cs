@@ -114,6 +114,17 @@ public sealed partial class FrozenLake : Env, IRenderable
         return scene;
     }
 
+    /// <summary>The outcomes of <paramref name="action"/> in <paramref name="state"/>, in Gymnasium's order: its <c>env.P[state][action]</c>, for planning (value iteration) and tests.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A state or action outside the spaces.</exception>
+    public IReadOnlyList<Transition> Transitions(int state, int action)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(state);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(state, _table.Length);
+        ArgumentOutOfRangeException.ThrowIfNegative(action);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(action, _table[state].Length);
+        return Array.AsReadOnly(_table[state][action]);
+    }
+
     /// <summary>The letter of tile <paramref name="state"/>: S, F, H or G.</summary>
     public char Tile(int state) => _desc[state / Columns][state % Columns];
 
@@ -123,7 +134,7 @@ public sealed partial class FrozenLake : Env, IRenderable
     /// <inheritdoc />
     protected override void OnReset(Span<float> observation)
     {
-        _state = CategoricalSample(_initial).Next;
+        _state = Transition.Sample(_initial, Random).Next;
         _lastAction = null;
         observation[0] = _state;
     }
@@ -131,7 +142,7 @@ public sealed partial class FrozenLake : Env, IRenderable
     /// <inheritdoc />
     protected override StepResult OnStep(int action, Span<float> observation)
     {
-        var chosen = CategoricalSample(_table[_state][action]);
+        var chosen = Transition.Sample(_table[_state][action], Random);
         _state = chosen.Next;
         _lastAction = action;
         observation[0] = _state;
@@ -151,23 +162,6 @@ public sealed partial class FrozenLake : Env, IRenderable
 
         _state = (int)state[0];
         _lastAction = state[1] < 0 ? null : (int)state[1];
-    }
-
-    /// <summary>Gymnasium's <c>categorical_sample</c>: the first outcome whose running sum of probabilities exceeds one <c>random()</c> draw (the first outcome when none does).</summary>
-    private Transition CategoricalSample(Transition[] outcomes)
-    {
-        var u = Random.NextDouble();
-        var sum = 0.0;
-        foreach (var outcome in outcomes)
-        {
-            sum += outcome.Probability;
-            if (sum > u)
-            {
-                return outcome;
-            }
-        }
-
-        return outcomes[0]; // numpy's argmax of an all-false array
     }
 
     private Transition[][][] BuildTable((double Goal, double Hole, double Frozen) rewards)
@@ -249,6 +243,4 @@ public sealed partial class FrozenLake : Env, IRenderable
             ? map
             : throw new ArgumentException("a FrozenLake desc needs a start tile, S.", nameof(desc));
     }
-
-    private readonly record struct Transition(double Probability, int Next, double Reward, bool Terminated);
 }

@@ -5,6 +5,12 @@ namespace A2C.Training;
 /// <summary>Deterministic evaluation, as Stable-Baselines3's evaluate_policy: episodes spread evenly over envs.</summary>
 internal static class Evaluation
 {
+    /// <summary>
+    /// Steps after which an evaluation episode counts as endless: a deterministic policy can walk
+    /// in circles forever in an env Gymnasium registers without a time limit (CliffWalking).
+    /// </summary>
+    public const int EpisodeStepCap = 100_000;
+
     /// <summary>How many envs evaluate <paramref name="episodes"/> episodes side by side.</summary>
     public static int EnvsFor(int episodes) => Math.Min(episodes, 16);
 
@@ -47,15 +53,25 @@ internal static class Evaluation
         var continuousActions = new float[n * actionSize];
         var clipped = new float[n * actionSize];
         var values = new float[n];
+        var lengths = new int[n];
         env.Reset(seed);
         while (returns.Count < episodes)
         {
             var observations = normalizer?.Observations(env.Observations) ?? env.Observations;
             agent.Act(observations, n, deterministic, discreteActions, continuousActions, values);
             RolloutStream.StepWithActions(env, discreteActions, continuousActions, clipped);
+            for (var i = 0; i < n; i++)
+            {
+                // An env that has played its share may wander on: only an episode still owed counts.
+                if (++lengths[i] > EpisodeStepCap && counts[i] < targets[i])
+                {
+                    throw new EndlessEpisodeException(envId, EpisodeStepCap);
+                }
+            }
 
             foreach (var episode in env.FinishedEpisodes)
             {
+                lengths[episode.Env] = 0;
                 if (counts[episode.Env] < targets[episode.Env])
                 {
                     counts[episode.Env]++;
