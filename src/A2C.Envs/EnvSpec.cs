@@ -13,6 +13,9 @@ public sealed record EnvSpec(string Id, Func<IEnv> EntryPoint, int? MaxEpisodeSt
 
     /// <summary>Makes an unwrapped instance from keyword arguments whose names are all in <see cref="KwargNames"/>; null when it takes none. A bad value throws an <see cref="ArgumentException"/> naming it.</summary>
     public Func<System.Text.Json.Nodes.JsonObject, IEnv>? KwargsEntryPoint { get; init; }
+
+    /// <summary>The env's action mask (Gymnasium's <c>info["action_mask"]</c>) as a function of an observation; null when it gives none.</summary>
+    public ActionMaskFunction? ActionMask { get; init; }
 }
 
 /// <summary>Thrown when an environment id is not registered; the message lists the known ids.</summary>

@@ -33,6 +33,7 @@ public static class Registry
         {
             KwargNames = Taxi.KwargNames,
             KwargsEntryPoint = Taxi.FromKwargs,
+            ActionMask = Taxi.ActionMask,
         });
         // Gymnasium registers neither CliffWalking with a time limit or a reward threshold.
         Register(new EnvSpec("CliffWalking-v1", () => new CliffWalking(), null, null, "Walk along a cliff from start to goal; a fall costs 100 and restarts the walk (Discrete observations).")

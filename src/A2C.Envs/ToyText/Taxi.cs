@@ -114,6 +114,31 @@ public sealed class Taxi : Env, IRenderable
     public static (int Row, int Column, int Passenger, int Destination) Decode(int state) =>
         (state / 100, state / 20 % 5, state / 4 % 5, state % 4);
 
+    /// <summary>
+    /// Gymnasium's <c>action_mask(state)</c>, returned in its info: a move is allowed where it
+    /// changes the taxi's place, a pickup where the passenger waits at the taxi's cell, a drop-off
+    /// at any stand with the passenger aboard. Every other action changes nothing but the reward.
+    /// </summary>
+    /// <param name="observation">The one-number observation, the encoded state.</param>
+    /// <param name="valid">Receives six flags.</param>
+    /// <exception cref="ArgumentException">The observation is not a state of Taxi, or <paramref name="valid"/> is not six long.</exception>
+    public static void ActionMask(ReadOnlySpan<float> observation, Span<bool> valid)
+    {
+        if (observation.Length != 1 || observation[0] is not (>= 0 and < 500) || observation[0] != MathF.Floor(observation[0]) || valid.Length != 6)
+        {
+            throw new ArgumentException($"Taxi's action mask takes one observation, a state in 0..499, and six flags; got {observation.Length} number(s) and {valid.Length} flags.", nameof(observation));
+        }
+
+        var (row, column, passenger, _) = Decode((int)observation[0]);
+        for (var a = 0; a < 4; a++)
+        {
+            valid[a] = Moved(row, column, a) != (row, column);
+        }
+
+        valid[4] = passenger < InTaxi && Stands[passenger] == (row, column);
+        valid[5] = passenger == InTaxi && IndexOfStand(row, column) >= 0;
+    }
+
     /// <inheritdoc />
     /// <remarks>Gymnasium draws sprites; this draws the grid in flat colours: the walls, the four stands, the destination ringed, the passenger and the taxi.</remarks>
     public Scene Render()

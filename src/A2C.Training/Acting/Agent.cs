@@ -23,6 +23,10 @@ public sealed class Agent : IPolicy, IDisposable
     private float[] _matrices = [];
     private int _matrixRows;
     private bool _noiseStale = true;
+    private bool[] _valid = [];
+
+    /// <summary>The logit a masked action gets: sb3-contrib's -1e8, far enough below any real logit that exp underflows to 0.</summary>
+    internal const float MaskedLogit = -1e8f;
 
     /// <summary>Wraps <paramref name="model"/>; sampling uses a generator seeded with <paramref name="seed"/>.</summary>
     /// <param name="model">The network.</param>
@@ -52,6 +56,12 @@ public sealed class Agent : IPolicy, IDisposable
 
     /// <summary>The network.</summary>
     public ActorCritic Model { get; }
+
+    /// <summary>
+    /// With a Discrete action space, the env's action mask (use_action_masks): forbidden actions get
+    /// no probability in acting, in evaluation and in the update's loss. Null: no masking.
+    /// </summary>
+    public ActionMaskFunction? ActionMask { get; init; }
 
     /// <summary>Who computes forward passes (resolved: never <see cref="Engine.Auto"/>).</summary>
     public Engine Engine => Compute.Kind;
@@ -134,10 +144,50 @@ public sealed class Agent : IPolicy, IDisposable
                 return;
         }
 
+        if (ActionMask is { } mask)
+        {
+            MaskLogits(mask, observations, count, Model.Spec.ObservationSize, actor, ref _valid);
+        }
+
         for (var i = 0; i < count; i++)
         {
             var logits = actor.Slice(i * width, width);
             discreteActions[i] = deterministic ? ArgMax(logits) : Sample(logits, _rng.NextDouble());
+        }
+    }
+
+    /// <summary>
+    /// Sets the logits of actions <paramref name="mask"/> forbids to <see cref="MaskedLogit"/>, row by
+    /// row, as sb3-contrib's MaskableCategorical does: their probability is then 0 in float32 and
+    /// double, so they are never sampled or the argmax, and their log-probability and gradient vanish
+    /// from the loss.
+    /// </summary>
+    internal static void MaskLogits(ActionMaskFunction mask, ReadOnlySpan<float> observations, int count, int observationSize, Span<float> logits, ref bool[] valid)
+    {
+        var width = logits.Length / count;
+        if (valid.Length < width)
+        {
+            valid = new bool[width];
+        }
+
+        var flags = valid.AsSpan(0, width);
+        for (var i = 0; i < count; i++)
+        {
+            mask(observations.Slice(i * observationSize, observationSize), flags);
+            var any = false;
+            for (var a = 0; a < width; a++)
+            {
+                any |= flags[a];
+                if (!flags[a])
+                {
+                    logits[(i * width) + a] = MaskedLogit;
+                }
+            }
+
+            if (!any)
+            {
+                throw new InvalidOperationException("the env's action mask allows no action for an observation; an action mask must leave at least one.");
+            }
         }
     }
 
@@ -269,16 +319,20 @@ public sealed class Agent : IPolicy, IDisposable
 
         var target = u * total;
         var cumulative = 0.0;
+        var last = 0;
         for (var j = 0; j < logits.Length; j++)
         {
-            cumulative += Math.Exp(logits[j] - top);
+            var weight = Math.Exp(logits[j] - top);
+            cumulative += weight;
             if (target < cumulative)
             {
                 return j;
             }
+
+            last = weight > 0 ? j : last;
         }
 
-        return logits.Length - 1; // u * total rounded up to the last boundary
+        return last; // u * total rounded up to the last boundary: the last action with any weight (never a masked one)
     }
 
     private void ActMultiCategorical(ReadOnlySpan<float> actor, int count, bool deterministic, int[] actions)

@@ -27,6 +27,7 @@ internal sealed class DotNetEngine : IEngine
     private readonly int[] _nvec;
     private float[] _actingFeatures = [];
     private float[] _learningFeatures = [];
+    private bool[] _valid = [];
 
     public DotNetEngine(ActorCritic model)
     {
@@ -47,7 +48,7 @@ internal sealed class DotNetEngine : IEngine
     public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
         _acting.Forward(_weights, Features(observations, count, ref _actingFeatures), count, actor, values);
 
-    public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns)
+    public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns, Envs.ActionMaskFunction? mask = null)
     {
         var spec = _model.Spec;
         var layout = _model.Flat.Layout;
@@ -55,6 +56,12 @@ internal sealed class DotNetEngine : IEngine
         EnsureBuffers(total);
         _learning ??= new MlpKernel(layout, spec.Activation, total);
         _learning.Forward(_weights, Features(rollout.Observations, total, ref _learningFeatures), total, _actor, _values);
+        if (mask is not null)
+        {
+            // A masked logit is a constant: its gradient (probability 0 minus not taken) is 0, so backward needs no change.
+            Agent.MaskLogits(mask, rollout.Observations, total, spec.ObservationSize, _actor, ref _valid);
+        }
+
         LossBreakdown loss;
         switch (spec.Distribution)
         {

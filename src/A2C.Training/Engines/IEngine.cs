@@ -34,7 +34,8 @@ internal interface IEngine
     /// <param name="options">The loss's coefficients.</param>
     /// <param name="advantages">Per transition, time-major (Steps x Envs).</param>
     /// <param name="returns">Per transition, time-major (Steps x Envs).</param>
+    /// <param name="mask">With a Discrete action space, the env's action mask: the logits it forbids are set to <see cref="Agent.MaskedLogit"/> before the loss; null: none.</param>
     /// <returns>The loss, term by term.</returns>
     /// <exception cref="NonFiniteUpdateException">The loss is not finite; the gradients were not touched.</exception>
-    LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns);
+    LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns, Envs.ActionMaskFunction? mask = null);
 }

@@ -63,13 +63,18 @@ internal sealed class TorchEngine : IEngine
         staging.AsSpan(0, into.Length).CopyTo(into);
     }
 
-    public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns)
+    public LossBreakdown Gradient(RolloutBuffer rollout, LossOptions options, float[] advantages, float[] returns, Envs.ActionMaskFunction? mask = null)
     {
         var spec = _model.Spec;
         var total = rollout.Steps * rollout.Envs;
         using var scope = NewDisposeScope();
         var obs = tensor(rollout.Observations, [total, spec.ObservationSize], device: _device);
         var (actor, currentValues, latent) = _model.EvaluateWithLatent(obs);
+        if (mask is not null)
+        {
+            actor = where(tensor(Allowed(mask, rollout, total), [total, spec.ActionCount], device: _device), actor, Agent.MaskedLogit);
+        }
+
         var (logProbs, entropies) = LogProbsAndEntropies(rollout, actor, latent, total);
         var loss = Losses.A2C(options, logProbs, entropies, currentValues, tensor(advantages, device: _device), tensor(returns, device: _device));
         NonFiniteUpdateException.ThrowIfNotFinite(loss.Breakdown);
@@ -103,6 +108,19 @@ internal sealed class TorchEngine : IEngine
                 var actions = tensor(LongActions(rollout.DiscreteActions, total), device: _device);
                 return (Distributions.CategoricalLogProb(actor, actions), Distributions.CategoricalEntropy(actor));
         }
+    }
+
+    /// <summary>The mask's flags for every observation of the rollout, row-major.</summary>
+    private bool[] Allowed(Envs.ActionMaskFunction mask, RolloutBuffer rollout, int total)
+    {
+        var spec = _model.Spec;
+        var allowed = new bool[total * spec.ActionCount];
+        for (var i = 0; i < total; i++)
+        {
+            mask(rollout.Observations.AsSpan(i * spec.ObservationSize, spec.ObservationSize), allowed.AsSpan(i * spec.ActionCount, spec.ActionCount));
+        }
+
+        return allowed;
     }
 
     private long[] LongActions(int[] actions, int count)

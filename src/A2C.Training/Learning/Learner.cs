@@ -87,7 +87,7 @@ public sealed class Learner : IDisposable
         var core = Rollout.Create(steps, n, rollout.Rewards, rollout.Values, rollout.Terminated, rollout.Truncated, rollout.FinalValues, _lastValues);
         Gae.EstimateInto(_options.Gamma, _options.GaeLambda, core, _advantages, _returns);
 
-        var breakdown = Agent.Compute.Gradient(rollout, _lossOptions, _advantages, _returns);
+        var breakdown = Agent.Compute.Gradient(rollout, _lossOptions, _advantages, _returns, Agent.ActionMask);
         var gradNorm = nn.utils.clip_grad_norm_([Agent.Model.Flat.All], _options.MaxGradNorm);
         if (!double.IsFinite(gradNorm))
         {

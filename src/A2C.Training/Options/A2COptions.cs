@@ -140,6 +140,10 @@ public sealed record A2COptions
     /// <value>Default false.</value>
     public bool NormalizeAdvantage { get; init; }
 
+    /// <summary>Mask the actions the env's action mask forbids (use_action_masks), as sb3-contrib's maskable algorithms do; the env must give one (Taxi-v4 does).</summary>
+    /// <value>Default false.</value>
+    public bool UseActionMasks { get; init; }
+
     /// <summary>Normalize observations and rewards as Stable-Baselines3's VecNormalize does (RL Zoo's normalize).</summary>
     /// <value>Default false.</value>
     public bool Normalize { get; init; }

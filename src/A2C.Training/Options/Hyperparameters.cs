@@ -177,6 +177,12 @@ public static class Hyperparameters
     /// <summary>Normalize advantages per batch.</summary>
     public static Hyperparameter<bool> NormalizeAdvantage { get; } = new("normalize_advantage", "--normalize-advantage", "Normalize advantages per batch.", ValueFormat.Flag, o => o.NormalizeAdvantage, (o, v) => o with { NormalizeAdvantage = v });
 
+    /// <summary>Mask the actions the env's action mask forbids.</summary>
+    public static Hyperparameter<bool> UseActionMasks { get; } = new("use_action_masks", "--use-action-masks", "Give no probability to the actions the env's action mask forbids (Gymnasium's info[\"action_mask\"], as sb3-contrib's maskable algorithms do), in acting, evaluation and the loss. Needs an env with a mask, such as Taxi-v4.", ValueFormat.Flag, o => o.UseActionMasks, (o, v) => o with { UseActionMasks = v })
+    {
+        OptionalInConfig = true,
+    };
+
     /// <summary>Critic loss.</summary>
     public static Hyperparameter<ValueLoss> ValueLoss { get; } = new("value_loss", "--value-loss", "Critic loss: mse (Stable-Baselines3) or huber (the seed preset).", ValueFormat.Choice(("mse", Core.ValueLoss.Mse), ("huber", Core.ValueLoss.Huber)), o => o.ValueLoss, (o, v) => o with { ValueLoss = v });
 
@@ -211,7 +217,7 @@ public static class Hyperparameters
     public static IReadOnlyList<Hyperparameter> All { get; } =
     [
         Env, EnvKwargs, NEnvs, TotalTimesteps, Seed, Policy, FeaturesDim, Net, NetArch, Activation, OrthoInit, LogStdInit, UseSde, SdeSampleFreq, FullStd, LearningRate, NSteps,
-        Gamma, GaeLambda, EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, RmsPropTfLike, NormalizeAdvantage, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
+        Gamma, GaeLambda, EntCoef, VfCoef, MaxGradNorm, RmsPropEps, UseRmsProp, RmsPropTfLike, NormalizeAdvantage, UseActionMasks, ValueLoss, Normalize, Engine, NanPolicy, EnvStepTimeout,
     ];
 
     /// <summary>Why <paramref name="kwargs"/> cannot make <paramref name="env"/>, or null (also for an id the env row refuses).</summary>

@@ -109,6 +109,16 @@ public sealed partial class Trainer : IDisposable
             throw new IncompatibleOptionsException($"{Hyperparameters.UseSde.Name} needs a Box action space; {options.Env} has {Env.SingleActionSpace} actions. gSDE explores continuous actions only.");
         }
 
+        if (options.UseActionMasks && (Spec.ActionMask is null || Env.SingleActionSpace is not Discrete || options.Normalize))
+        {
+            Env.Dispose();
+            throw new IncompatibleOptionsException(Spec.ActionMask is null
+                ? $"{Hyperparameters.UseActionMasks.Name}: {options.Env} gives no action mask (Taxi-v4 does)."
+                : options.Normalize
+                    ? $"{Hyperparameters.UseActionMasks.Name} reads the raw observations, so it does not go with {Hyperparameters.Normalize.Name}."
+                    : $"{Hyperparameters.UseActionMasks.Name} masks Discrete actions; {options.Env} has {Env.SingleActionSpace}.");
+        }
+
         PolicySpec policySpec;
         Engine engine;
         try
@@ -140,7 +150,11 @@ public sealed partial class Trainer : IDisposable
             set_num_threads(threads);
             return built;
         });
-        Agent = new Agent(model, options.Seed + 1L, _device, engine) { SdeSampleFreq = options.SdeSampleFreq };
+        Agent = new Agent(model, options.Seed + 1L, _device, engine)
+        {
+            SdeSampleFreq = options.SdeSampleFreq,
+            ActionMask = options.UseActionMasks ? Spec.ActionMask : null,
+        };
         Learner = new Learner(Agent, options, _device);
         Normalizer = options.Normalize ? new Normalizer(options.NEnvs, Env.ObservationSize, options.Gamma) : null;
     }

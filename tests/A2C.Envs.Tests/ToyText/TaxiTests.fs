@@ -218,6 +218,30 @@ let tests =
                 Expect.equal never [ original'; original' ] "probability 0: the same destination"
             }
 
+            test "the action mask allows exactly the actions that change the state, as Gymnasium's action_mask does" {
+                use env = new Taxi()
+                let valid = Array.zeroCreate 6
+
+                for s in 0..499 do
+                    Taxi.ActionMask(ReadOnlySpan [| float32 s |], Span valid)
+
+                    for a in 0..5 do
+                        let changes = env.Transitions(s, a).[0].Next <> s
+                        Expect.equal valid[a] changes $"state {s}, action {a}"
+
+                Expect.isTrue ((Registry.Spec "Taxi-v4").ActionMask <> null) "the registry gives it"
+                Expect.isTrue ((Registry.Spec "CliffWalking-v1").ActionMask = null) "CliffWalking has none"
+
+                let refused =
+                    try
+                        Taxi.ActionMask(ReadOnlySpan [| 500f |], Span valid)
+                        "no exception"
+                    with :? ArgumentException as e ->
+                        e.Message
+
+                Expect.stringContains refused "a state in 0..499" "a state outside Taxi"
+            }
+
             test "registered as Gymnasium 1.4 registers Taxi-v4, with its kwargs" {
                 let spec = Registry.Spec "Taxi-v4"
 

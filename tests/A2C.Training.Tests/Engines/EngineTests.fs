@@ -95,18 +95,22 @@ type private Trace =
         ContinuousActions: float32[]
         Losses: float[]
         Parameters: float32[]
+        Observations: float32[]
     }
 
 /// Trains `updates` rollouts as the trainer does (on this thread, one update per rollout) with
 /// the given engine; models, sampling and envs are seeded as the trainer seeds them.
-let private train (engine: Engine) (options: A2COptions) (updates: int) =
+let private trainWith (mask: A2C.Envs.ActionMaskFunction option) (engine: Engine) (options: A2COptions) (updates: int) =
     use vec = VectorEnv.Make(options.Env, options.NEnvs)
 
     let spec =
         PolicySpec.For(vec.SingleObservationSpace, vec.SingleActionSpace, options)
 
     use model = ActorCritic.Seeded(spec, (int64 options.Seed))
-    use agent = new Agent(model, int64 options.Seed + 1L, torch.CPU, engine)
+
+    use agent =
+        new Agent(model, int64 options.Seed + 1L, torch.CPU, engine, ActionMask = Option.toObj mask)
+
     use learner = new Learner(agent, options, torch.CPU)
     let losses = ResizeArray()
 
@@ -126,7 +130,10 @@ let private train (engine: Engine) (options: A2COptions) (updates: int) =
         ContinuousActions = steps |> Array.collect (fun b -> b.ContinuousActions.ToArray())
         Losses = losses.ToArray()
         Parameters = Array.copy (nonNull model.Flat.Host)
+        Observations = steps |> Array.collect (fun b -> b.Observations.ToArray())
     }
+
+let private train = trainWith None
 
 let private largestDifference (a: float32[]) (b: float32[]) =
     Array.map2 (fun (x: float32) (y: float32) -> abs (x - y)) a b
@@ -220,6 +227,36 @@ let tests =
                     printfn
                         $"{env}: {updates} updates, largest gaps: action {actionGap}, loss {lossGap}, parameter {parameterGap}"
                 }
+
+            test
+                "with Taxi-v4's action mask, both engines take the same actions and learn the same curve, and no forbidden action is ever taken" {
+                let options = A2COptions(Env = "Taxi-v4", Seed = 5, TotalTimesteps = 1_000_000L)
+
+                let mask =
+                    A2C.Envs.ActionMaskFunction(fun o v -> A2C.Envs.ToyText.Taxi.ActionMask(o, v))
+
+                let plain = trainWith (Some mask) Engine.Torch options 300
+                let fast = trainWith (Some mask) Engine.DotNet options 300
+                Expect.equal fast.DiscreteActions plain.DiscreteActions "every action"
+                Expect.isLessThan (largestDifference fast.Parameters plain.Parameters) 1e-3f "the parameters at the end"
+                let valid = Array.zeroCreate 6
+
+                for i, action in Array.indexed fast.DiscreteActions do
+                    A2C.Envs.ToyText.Taxi.ActionMask(ReadOnlySpan(fast.Observations, i, 1), Span valid)
+                    Expect.isTrue valid[action] $"action {action} in state {fast.Observations[i]} is allowed"
+
+                // Unmasked, the same seed takes forbidden actions (pickups and drop-offs where none can happen).
+                let unmasked = train Engine.DotNet options 300
+
+                let forbidden =
+                    unmasked.DiscreteActions
+                    |> Array.indexed
+                    |> Array.filter (fun (i, action) ->
+                        A2C.Envs.ToyText.Taxi.ActionMask(ReadOnlySpan(unmasked.Observations, i, 1), Span valid)
+                        not valid[action])
+
+                Expect.isNonEmpty forbidden "the mask is what keeps them out"
+            }
         ]
 
 [<Tests>]
