@@ -10,7 +10,9 @@ namespace A2C.Envs.ClassicControl;
 /// position, which is clipped to the track; hitting the left wall stops the car. Terminated once
 /// position &gt;= 0.45 with velocity &gt;= 0. Reward: 100 on the terminating step, minus
 /// 0.1 action^2 every step, where (as in Gymnasium) the penalty squares the action as given,
-/// before clipping. State (float64): position, velocity; the observation is the state in float32.
+/// before clipping. State: position, velocity, computed in float64 within a step and rounded to
+/// float32 at its end, as Gymnasium stores it (the reset state stays float64 until the first step);
+/// the observation is the state in float32.
 /// </summary>
 public sealed class MountainCarContinuous : PhysicalEnv, IRenderable
 {
@@ -94,10 +96,15 @@ public sealed class MountainCarContinuous : PhysicalEnv, IRenderable
         double raw = action[0];
         var force = Math.Min(Math.Max(raw, MinAction), MaxAction);
         MountainTrack.Drive(State, force * Power - Gravity * Math.Cos(3 * State[0]));
-        Observe(observation);
 
         var (position, velocity) = (State[0], State[1]);
         var terminated = position >= GoalPosition && velocity >= GoalVelocity;
+
+        // Gymnasium keeps this car's state as float32 between steps (self.state = np.array(..., dtype=np.float32)),
+        // after testing the goal on the float64 values; the next step starts from the rounded ones.
+        State[0] = (float)position;
+        State[1] = (float)velocity;
+        Observe(observation);
         var reward = (terminated ? GoalReward : 0.0) - raw * raw * ActionCost;
         return new StepResult(reward, terminated, false);
     }

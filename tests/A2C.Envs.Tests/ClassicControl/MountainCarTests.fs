@@ -43,7 +43,11 @@ let private publishedDiscrete (position: float) (velocity: float) (action: int) 
     let v = if p = -1.2 && v < 0.0 then 0.0 else v
     p, v, (p >= 0.5 && v >= 0.0)
 
+/// The continuous car's state as Gymnasium stores it between steps: rounded to float32.
+let private stored (x: float) = float (float32 x)
+
 /// Gymnasium's published MountainCarContinuous-v0 update: (position, velocity, terminated, reward).
+/// The goal is tested on the float64 values; the state kept for the next step is rounded to float32.
 let private publishedContinuous (position: float) (velocity: float) (action: float32) =
     let raw = float action
     let force = max -1.0 (min 1.0 raw)
@@ -52,7 +56,7 @@ let private publishedContinuous (position: float) (velocity: float) (action: flo
     let p = max -1.2 (min 0.6 (position + v))
     let v = if p = -1.2 && v < 0.0 then 0.0 else v
     let terminated = p >= 0.45 && v >= 0.0
-    p, v, terminated, (if terminated then 100.0 else 0.0) - 0.1 * raw * raw
+    stored p, stored v, terminated, (if terminated then 100.0 else 0.0) - 0.1 * raw * raw
 
 /// Over 1000 seeded resets: position uniform in [-0.6, -0.4), velocity 0, observation inside the space.
 let private expectResetDistribution (env: PhysicalEnv) =
@@ -247,11 +251,11 @@ let private continuousTests =
                 // velocity = 0 + 0.5 * 0.0015 - 0.0025 * cos(-1.5)
                 //          = 0.00075 - 0.000176843004169257 = 0.000573156995830743
                 // position = -0.5 + 0.000573156995830743 = -0.499426843004169257
-                // reward   = -0.1 * 0.5^2 = -0.025
+                // reward   = -0.1 * 0.5^2 = -0.025; the state is kept in float32
                 use env = new MountainCarContinuous()
                 startedAt env -0.5 0.0
                 let result, obs = stepContinuous env 0.5f
-                expectState env obs -0.499426843004169257 0.000573156995830743 "half push"
+                expectState env obs (stored -0.499426843004169257) (stored 0.000573156995830743) "half push"
                 Expect.floatClose stateAccuracy result.Reward -0.025 "action penalty"
             }
 
@@ -288,20 +292,21 @@ let private continuousTests =
                 Expect.floatClose stateAccuracy result.Reward 97.5 "100 - 0.1 * 5^2 (raw action)"
             }
 
-            test "reaching position 0.45 exactly with velocity 0 terminates; one ulp short does not" {
+            test
+                "reaching position 0.45 exactly with velocity 0 terminates; one ulp short does not, though both are stored as the same float32" {
                 use env = new MountainCarContinuous()
                 // With action 0 the new velocity is v0 - 0.0025 cos(3 p0), exactly 0 for this v0.
                 let coastToRest p0 = 0.0025 * cos (3.0 * p0)
                 startedAt env 0.45 (coastToRest 0.45)
                 let result, _ = stepContinuous env 0.0f
-                Expect.equal (env.GetState()) [| 0.45; 0.0 |] "at the flag, at rest"
+                Expect.equal (env.GetState()) [| stored 0.45; 0.0 |] "at the flag, at rest"
                 Expect.isTrue result.Terminated "position >= 0.45 and velocity >= 0"
                 Expect.equal result.Reward 100.0 "goal reward, no action penalty"
 
                 let below = Math.BitDecrement 0.45
                 startedAt env below (coastToRest below)
                 let result, _ = stepContinuous env 0.0f
-                Expect.equal (env.GetState()) [| below; 0.0 |] "one ulp short, at rest"
+                Expect.equal (env.GetState()) [| stored below; 0.0 |] "one ulp short, at rest"
                 Expect.isFalse result.Terminated "just below 0.45 is not the goal"
                 Expect.equal result.Reward 0.0 "no goal, no penalty"
             }
@@ -310,16 +315,16 @@ let private continuousTests =
                 use env = new MountainCarContinuous()
                 startedAt env -1.19 -0.05
                 let _, obs = stepContinuous env -1.0f
-                Expect.equal (env.GetState()) [| -1.2; 0.0 |] "clipped to the wall and stopped"
+                Expect.equal (env.GetState()) [| stored -1.2; 0.0 |] "clipped to the wall and stopped"
                 Expect.equal obs [| float32 -1.2; 0.0f |] "observation"
 
                 // 0.0699 + 0.0015 - 0.0025 * cos(-1.5) = 0.071223... -> 0.07
                 startedAt env -0.5 0.0699
                 let _, obs = stepContinuous env 1.0f
-                expectState env obs -0.43 0.07 "clipped up"
+                expectState env obs (stored -0.43) (stored 0.07) "clipped up"
                 startedAt env -0.5 -0.0699
                 let _, obs = stepContinuous env -1.0f
-                expectState env obs -0.57 -0.07 "clipped down"
+                expectState env obs (stored -0.57) (stored -0.07) "clipped down"
             }
 
             test "seeded resets start in [-0.6, -0.4) at rest, inside the observation space" {
