@@ -29,18 +29,6 @@ let private episodesFile =
         )
     )
 
-// ---- PENDING UNTIL MERGE -------------------------------------------------------------------------
-// Taxi-v4, CliffWalking-v1 and CliffWalkingSlippery-v1 are being registered on main in parallel.
-// While one of these ids is not registered here, its episodes are reported as skipped (with this
-// reason) instead of failing. Once main's registry is merged every recorded id is registered, the
-// episodes run like the others, and this list can be deleted.
-let private comingWithMain =
-    set [ "Taxi-v4"; "CliffWalking-v1"; "CliffWalkingSlippery-v1" ]
-// ---------------------------------------------------------------------------------------------------
-
-let private isRegistered (id: string) =
-    Registry.Specs |> Seq.exists (fun spec -> spec.Id = id)
-
 let private run (args: string list) =
     use stdout = new StringWriter()
     use stderr = new StringWriter()
@@ -182,12 +170,5 @@ let tests =
             }
 
             for episode in episodes do
-                let id = idOf episode
-
-                if not (isRegistered id) && comingWithMain.Contains id then
-                    test (name episode) {
-                        skiptest $"pending until merge: {id} is registered on main, not yet in this branch"
-                    }
-                else
-                    test (name episode) { replay episode }
+                test (name episode) { replay episode }
         ]
