@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using A2C.Envs.Rendering;
-using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ToyText;
 
@@ -17,7 +16,7 @@ namespace A2C.Envs.ToyText;
 /// Gymnasium registers no time limit and no reward threshold for either id; each reset and step
 /// draws one <c>random()</c> through <c>categorical_sample</c>, so a seed plays Gymnasium's episode.
 /// </remarks>
-public sealed class CliffWalking : Env, IRenderable
+public sealed class CliffWalking : TabularEnv, IRenderable
 {
     /// <summary>Rows of the grid.</summary>
     public const int Rows = 4;
@@ -35,19 +34,14 @@ public sealed class CliffWalking : Env, IRenderable
 
     private static readonly (int Row, int Column)[] _deltas = [(-1, 0), (0, 1), (1, 0), (0, -1)];
 
-    private readonly Transition[] _initial;
-    private readonly Transition[][][] _table;
-    private int _state;
-    private int? _lastAction;
 
     /// <summary>Creates the cliff walk.</summary>
     /// <param name="isSlippery">Whether a move may slip to either side of the one intended.</param>
     public CliffWalking(bool isSlippery = false)
-        : base(isSlippery ? "CliffWalkingSlippery-v1" : "CliffWalking-v1", new Discrete(Rows * Columns), new Discrete(4))
+        : base(isSlippery ? "CliffWalkingSlippery-v1" : "CliffWalking-v1", Rows * Columns, 4)
     {
         IsSlippery = isSlippery;
-        _initial = Enumerable.Range(0, Rows * Columns).Select(s => new Transition(s == Start ? 1.0 : 0.0, s, 0, false)).ToArray();
-        _table = BuildTable();
+        SetTables(Enumerable.Range(0, Rows * Columns).Select(s => new Transition(s == Start ? 1.0 : 0.0, s, 0, false)).ToArray(), BuildTable());
     }
 
     /// <summary>Gymnasium's names of the keyword arguments.</summary>
@@ -55,9 +49,6 @@ public sealed class CliffWalking : Env, IRenderable
 
     /// <summary>Whether a move may slip to either side of the one intended.</summary>
     public bool IsSlippery { get; }
-
-    /// <summary>The walker's state, row * 12 + column.</summary>
-    public int State => _state;
 
     /// <inheritdoc />
     public int RenderWidth => CellPixels * Columns;
@@ -67,9 +58,6 @@ public sealed class CliffWalking : Env, IRenderable
 
     /// <inheritdoc />
     public int RenderFps => 4; // Gymnasium's metadata["render_fps"]
-
-    /// <inheritdoc />
-    protected override bool SeedsAsGymnasium => true;
 
     /// <summary>The walk <c>gym.make(id, **kwargs)</c> makes.</summary>
     /// <param name="kwargs">The arguments; names outside <see cref="KwargNames"/> are the registry's to refuse.</param>
@@ -100,53 +88,9 @@ public sealed class CliffWalking : Env, IRenderable
             }
         }
 
-        var (row, column) = Math.DivRem(_state, Columns);
+        var (row, column) = Math.DivRem(State, Columns);
         scene.Circle(new Rgb(200, 60, 50), new Point((column + 0.5) * CellPixels, (row + 0.5) * CellPixels), CellPixels * 0.3);
         return scene;
-    }
-
-    /// <summary>The outcomes of <paramref name="action"/> in <paramref name="state"/>, in Gymnasium's order: its <c>env.P[state][action]</c>, for planning (value iteration) and tests.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A state or action outside the spaces.</exception>
-    public IReadOnlyList<Transition> Transitions(int state, int action)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(state);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(state, _table.Length);
-        ArgumentOutOfRangeException.ThrowIfNegative(action);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(action, _table[state].Length);
-        return Array.AsReadOnly(_table[state][action]);
-    }
-
-    /// <inheritdoc />
-    protected override void OnReset(Span<float> observation)
-    {
-        _state = Transition.Sample(_initial, Random).Next;
-        _lastAction = null;
-        observation[0] = _state;
-    }
-
-    /// <inheritdoc />
-    protected override StepResult OnStep(int action, Span<float> observation)
-    {
-        var chosen = Transition.Sample(_table[_state][action], Random);
-        _state = chosen.Next;
-        _lastAction = action;
-        observation[0] = _state;
-        return new StepResult(chosen.Reward, chosen.Terminated, false);
-    }
-
-    /// <inheritdoc />
-    protected override long[] SaveExtraState() => [_state, _lastAction ?? -1];
-
-    /// <inheritdoc />
-    protected override void LoadExtraState(ReadOnlySpan<long> state)
-    {
-        if (state.Length != 2 || state[0] is < 0 or >= Rows * Columns || state[1] is < -1 or > 3)
-        {
-            throw new ArgumentException($"{Name}: not a snapshot of this environment.", nameof(state));
-        }
-
-        _state = (int)state[0];
-        _lastAction = state[1] < 0 ? null : (int)state[1];
     }
 
     private Transition[][][] BuildTable()

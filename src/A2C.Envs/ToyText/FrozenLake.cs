@@ -1,5 +1,4 @@
 using A2C.Envs.Rendering;
-using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ToyText;
 
@@ -17,7 +16,7 @@ namespace A2C.Envs.ToyText;
 /// <c>categorical_sample</c> (the first cumulative probability above the draw), so a seed plays
 /// Gymnasium's episode.
 /// </remarks>
-public sealed partial class FrozenLake : Env, IRenderable
+public sealed partial class FrozenLake : TabularEnv, IRenderable
 {
     /// <summary>Gymnasium's "4x4" map.</summary>
     public static readonly IReadOnlyList<string> Map4x4 = ["SFFF", "FHFH", "FFFH", "HFFG"];
@@ -27,10 +26,6 @@ public sealed partial class FrozenLake : Env, IRenderable
 
     private const int CellPixels = 64;
     private readonly string[] _desc;
-    private readonly Transition[] _initial;
-    private readonly Transition[][][] _table;
-    private int _state;
-    private int? _lastAction;
 
     /// <summary>Creates the lake.</summary>
     /// <param name="desc">The map, one string a row of S, F, H and G (at least one S); null: <paramref name="mapName"/>'s.</param>
@@ -45,7 +40,7 @@ public sealed partial class FrozenLake : Env, IRenderable
     }
 
     private FrozenLake(string name, string[] desc, bool isSlippery, double successRate, (double Goal, double Hole, double Frozen) rewards)
-        : base(name, new Discrete(desc.Length * desc[0].Length), new Discrete(4))
+        : base(name, desc.Length * desc[0].Length, 4)
     {
         if (!(successRate is >= 0 and <= 1))
         {
@@ -59,8 +54,7 @@ public sealed partial class FrozenLake : Env, IRenderable
         SuccessRate = successRate;
         var starts = desc.SelectMany(row => row).Count(c => c == 'S');
         // Gymnasium's initial_state_distrib: every tile, the starts sharing the probability.
-        _initial = desc.SelectMany(row => row).Select((c, s) => new Transition(c == 'S' ? 1.0 / starts : 0.0, s, 0, false)).ToArray();
-        _table = BuildTable(rewards);
+        SetTables(desc.SelectMany(row => row).Select((c, s) => new Transition(c == 'S' ? 1.0 / starts : 0.0, s, 0, false)).ToArray(), BuildTable(rewards));
     }
 
     /// <summary>Rows of the map.</summary>
@@ -74,9 +68,6 @@ public sealed partial class FrozenLake : Env, IRenderable
 
     /// <summary>On slippery ice, the probability of the intended move.</summary>
     public double SuccessRate { get; }
-
-    /// <summary>The tile the agent is on, row * columns + column.</summary>
-    public int State => _state;
 
     /// <inheritdoc />
     public int RenderWidth => Math.Min(CellPixels * Columns, 512);
@@ -109,60 +100,13 @@ public sealed partial class FrozenLake : Env, IRenderable
             }
         }
 
-        var (row, column) = Math.DivRem(_state, Columns);
+        var (row, column) = Math.DivRem(State, Columns);
         scene.Circle(new Rgb(200, 60, 50), new Point((column + 0.5) * w, (row + 0.5) * h), Math.Min(w, h) * 0.3);
         return scene;
     }
 
-    /// <summary>The outcomes of <paramref name="action"/> in <paramref name="state"/>, in Gymnasium's order: its <c>env.P[state][action]</c>, for planning (value iteration) and tests.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A state or action outside the spaces.</exception>
-    public IReadOnlyList<Transition> Transitions(int state, int action)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(state);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(state, _table.Length);
-        ArgumentOutOfRangeException.ThrowIfNegative(action);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(action, _table[state].Length);
-        return Array.AsReadOnly(_table[state][action]);
-    }
-
     /// <summary>The letter of tile <paramref name="state"/>: S, F, H or G.</summary>
     public char Tile(int state) => _desc[state / Columns][state % Columns];
-
-    /// <inheritdoc />
-    protected override bool SeedsAsGymnasium => true;
-
-    /// <inheritdoc />
-    protected override void OnReset(Span<float> observation)
-    {
-        _state = Transition.Sample(_initial, Random).Next;
-        _lastAction = null;
-        observation[0] = _state;
-    }
-
-    /// <inheritdoc />
-    protected override StepResult OnStep(int action, Span<float> observation)
-    {
-        var chosen = Transition.Sample(_table[_state][action], Random);
-        _state = chosen.Next;
-        _lastAction = action;
-        observation[0] = _state;
-        return new StepResult(chosen.Reward, chosen.Terminated, false);
-    }
-
-    /// <inheritdoc />
-    protected override long[] SaveExtraState() => [_state, _lastAction ?? -1];
-
-    /// <inheritdoc />
-    protected override void LoadExtraState(ReadOnlySpan<long> state)
-    {
-        if (state.Length != 2 || state[0] < 0 || state[0] >= Rows * Columns || state[1] is < -1 or > 3)
-        {
-            throw new ArgumentException($"{Name}: not a snapshot of this environment.", nameof(state));
-        }
-
-        _state = (int)state[0];
-        _lastAction = state[1] < 0 ? null : (int)state[1];
-    }
 
     private Transition[][][] BuildTable((double Goal, double Hole, double Frozen) rewards)
     {

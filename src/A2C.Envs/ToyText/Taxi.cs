@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using A2C.Envs.Rendering;
-using A2C.Envs.Spaces;
 
 namespace A2C.Envs.ToyText;
 
@@ -21,7 +20,7 @@ namespace A2C.Envs.ToyText;
 /// move ahead is open (v4's correction); a fickle passenger picks another destination, with
 /// <c>choice</c>, on the taxi's first move after the pickup.
 /// </remarks>
-public sealed class Taxi : Env, IRenderable
+public sealed class Taxi : TabularEnv, IRenderable
 {
     /// <summary>Gymnasium's map: ':' is an opening between columns, '|' a wall.</summary>
     public static readonly IReadOnlyList<string> Map = ["+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |", "| | : | : |", "|Y| : |B: |", "+---------+"];
@@ -42,10 +41,6 @@ public sealed class Taxi : Env, IRenderable
     private static readonly int[] _leftOf = [2, 3, 1, 0];
     private static readonly int[] _rightOf = [3, 2, 0, 1];
 
-    private readonly Transition[] _initial;
-    private readonly Transition[][][] _table;
-    private int _state;
-    private int? _lastAction;
     private bool _fickleStep;
 
     /// <summary>Creates the taxi domain.</summary>
@@ -55,7 +50,7 @@ public sealed class Taxi : Env, IRenderable
     /// <param name="fickleProbability">For a fickle passenger, the probability of a change of mind in an episode, in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A probability outside [0, 1]; the message names it.</exception>
     public Taxi(bool isRainy = false, bool ficklePassenger = false, double rainyProbability = 0.8, double fickleProbability = 0.3)
-        : base("Taxi-v4", new Discrete(500), new Discrete(6))
+        : base("Taxi-v4", 500, 6)
     {
         IsRainy = isRainy;
         FicklePassenger = ficklePassenger;
@@ -63,8 +58,7 @@ public sealed class Taxi : Env, IRenderable
         FickleProbability = KwargReader.Probability(fickleProbability, "Taxi", "fickle_probability");
         var starts = Enumerable.Range(0, 500).Select(s => Decode(s) is var (_, _, p, d) && p < InTaxi && p != d).ToArray();
         var count = starts.Count(b => b);
-        _initial = starts.Select((start, s) => new Transition(start ? 1.0 / count : 0.0, s, 0, false)).ToArray();
-        _table = BuildTable();
+        SetTables(starts.Select((start, s) => new Transition(start ? 1.0 / count : 0.0, s, 0, false)).ToArray(), BuildTable());
     }
 
     /// <summary>Whether moves veer sideways.</summary>
@@ -79,9 +73,6 @@ public sealed class Taxi : Env, IRenderable
     /// <summary>For a fickle passenger, the probability of a change of mind in an episode.</summary>
     public double FickleProbability { get; }
 
-    /// <summary>The encoded state.</summary>
-    public int State => _state;
-
     /// <inheritdoc />
     public int RenderWidth => CellPixels * Size;
 
@@ -90,9 +81,6 @@ public sealed class Taxi : Env, IRenderable
 
     /// <inheritdoc />
     public int RenderFps => 4; // Gymnasium's metadata["render_fps"]
-
-    /// <inheritdoc />
-    protected override bool SeedsAsGymnasium => true;
 
     /// <summary>The taxi <c>gym.make("Taxi-v4", **kwargs)</c> makes.</summary>
     /// <param name="kwargs">The arguments; names outside <see cref="KwargNames"/> are the registry's to refuse.</param>
@@ -144,7 +132,7 @@ public sealed class Taxi : Env, IRenderable
     public Scene Render()
     {
         var scene = new Scene(RenderWidth, RenderHeight, new Rgb(235, 235, 225));
-        var (row, column, passenger, destination) = Decode(_state);
+        var (row, column, passenger, destination) = Decode(State);
         for (var i = 0; i < Stands.Count; i++)
         {
             var (r, c) = Stands[i];
@@ -173,62 +161,38 @@ public sealed class Taxi : Env, IRenderable
         return scene;
     }
 
-    /// <summary>The outcomes of <paramref name="action"/> in <paramref name="state"/>, in Gymnasium's order: its <c>env.P[state][action]</c>, for planning (value iteration) and tests.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A state or action outside the spaces.</exception>
-    public IReadOnlyList<Transition> Transitions(int state, int action)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(state);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(state, _table.Length);
-        ArgumentOutOfRangeException.ThrowIfNegative(action);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(action, _table[state].Length);
-        return Array.AsReadOnly(_table[state][action]);
-    }
+    /// <inheritdoc />
+    protected override void AfterReset() => _fickleStep = FicklePassenger && Random.NextDouble() < FickleProbability;
 
     /// <inheritdoc />
-    protected override void OnReset(Span<float> observation)
+    protected override int Arrive(int from, int to)
     {
-        _state = Transition.Sample(_initial, Random).Next;
-        _lastAction = null;
-        _fickleStep = FicklePassenger && Random.NextDouble() < FickleProbability;
-        observation[0] = _state;
-    }
-
-    /// <inheritdoc />
-    protected override StepResult OnStep(int action, Span<float> observation)
-    {
-        var chosen = Transition.Sample(_table[_state][action], Random);
-        var next = chosen.Next;
-        var (row, column, passenger, destination) = Decode(_state);
-        var (newRow, newColumn, newPassenger, _) = Decode(next);
-        if (_fickleStep && passenger == InTaxi && (newRow != row || newColumn != column))
+        var (row, column, passenger, destination) = Decode(from);
+        var (newRow, newColumn, newPassenger, _) = Decode(to);
+        if (!_fickleStep || passenger != InTaxi || (newRow == row && newColumn == column))
         {
-            _fickleStep = false;
-            // numpy's choice over the other destinations, in ascending order.
-            var pick = Random.NextInt(3);
-            var other = pick < destination ? pick : pick + 1;
-            next = Encode(newRow, newColumn, newPassenger, other);
+            return to;
         }
 
-        _state = next;
-        _lastAction = action;
-        observation[0] = _state;
-        return new StepResult(chosen.Reward, chosen.Terminated, false);
+        _fickleStep = false;
+        // numpy's choice over the other destinations, in ascending order.
+        var pick = Random.NextInt(3);
+        return Encode(newRow, newColumn, newPassenger, pick < destination ? pick : pick + 1);
     }
 
     /// <inheritdoc />
-    protected override long[] SaveExtraState() => [_state, _lastAction ?? -1, _fickleStep ? 1 : 0];
+    protected override long[] SaveTabularState() => [_fickleStep ? 1 : 0];
 
     /// <inheritdoc />
-    protected override void LoadExtraState(ReadOnlySpan<long> state)
+    protected override bool LoadTabularState(ReadOnlySpan<long> state)
     {
-        if (state.Length != 3 || state[0] is < 0 or >= 500 || state[1] is < -1 or > 5 || state[2] is < 0 or > 1)
+        if (state.Length != 1 || state[0] is < 0 or > 1)
         {
-            throw new ArgumentException($"{Name}: not a snapshot of this environment.", nameof(state));
+            return false;
         }
 
-        _state = (int)state[0];
-        _lastAction = state[1] < 0 ? null : (int)state[1];
-        _fickleStep = state[2] == 1;
+        _fickleStep = state[0] == 1;
+        return true;
     }
 
     /// <summary>Where move <paramref name="move"/> takes the taxi from (row, column): the grid's edge and the walls stop it.</summary>
