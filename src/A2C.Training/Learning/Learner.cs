@@ -29,6 +29,7 @@ public sealed class Learner : IDisposable
     private readonly LossOptions _lossOptions;
     private readonly TorchSharp.Modules.OptimizerHelper? _optimizer;
     private readonly TfLikeRmsProp? _tfLike;
+    private readonly KeptScalarRmsProp? _rmsProp;
     private int _steps = -1;
     private int _envs = -1;
     private float[] _lastValues = [];
@@ -61,9 +62,15 @@ public sealed class Learner : IDisposable
             return;
         }
 
-        _optimizer = options.UseRmsProp
-            ? optim.RMSProp(flat, lr, alpha: 0.99, eps: options.RmsPropEps)
-            : optim.Adam(flat, lr, eps: options.RmsPropEps);
+        if (options.UseRmsProp)
+        {
+            var rmsProp = optim.RMSProp(flat, lr, alpha: 0.99, eps: options.RmsPropEps);
+            _optimizer = rmsProp;
+            _rmsProp = new KeptScalarRmsProp(rmsProp, agent.Model.Flat.All, agent.Model.Flat.Gradients, 0.99, options.RmsPropEps);
+            return;
+        }
+
+        _optimizer = optim.Adam(flat, lr, eps: options.RmsPropEps);
     }
 
     /// <summary>The agent that acts and learns.</summary>
@@ -102,12 +109,20 @@ public sealed class Learner : IDisposable
         }
         else
         {
+            // The group keeps the rate a checkpoint writes, whichever step runs.
             foreach (var group in _optimizer!.ParamGroups)
             {
                 group.LearningRate = lr;
             }
 
-            _optimizer.step();
+            if (_rmsProp is not null)
+            {
+                _rmsProp.Step(lr);
+            }
+            else
+            {
+                _optimizer.step();
+            }
         }
 
         return new UpdateStats(
@@ -151,6 +166,7 @@ public sealed class Learner : IDisposable
     {
         _optimizer?.Dispose();
         _tfLike?.Dispose();
+        _rmsProp?.Dispose();
     }
 
     private void EnsureBuffers(int steps, int n)

@@ -85,4 +85,43 @@ let tests =
 
                 Expect.floatClose Accuracy.medium (float (gradient output.bias).[0]) dy "dL/db2"
             }
+
+            test
+                "our RMSprop step (scalars kept alive) equals TorchSharp's RMSprop step bit for bit, parameters and saved state" {
+                let rng = System.Random 7
+
+                let numbers n =
+                    Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+
+                let start = numbers 37
+                let gradients = [ for _ in 1..6 -> numbers 37 ]
+
+                let run (ours: bool) =
+                    use p = new Modules.Parameter(torch.tensor (Array.copy start))
+                    use optimizer = torch.optim.RMSProp([ p ], 7e-4, alpha = 0.99, eps = float 1e-5f)
+                    use g = torch.zeros (37L)
+                    use step = new A2C.Training.KeptScalarRmsProp(optimizer, p, g, 0.99, float 1e-5f)
+
+                    for i, grad in List.indexed gradients do
+                        use source = torch.tensor grad
+                        g.copy_ (source) |> ignore
+                        p.grad <- g
+                        let lr = 7e-4 * (1.0 - float i / 10.0)
+
+                        for group in optimizer.ParamGroups do
+                            group.LearningRate <- lr
+
+                        if ours then step.Step lr else optimizer.step () |> ignore
+
+                    use bytes = new System.IO.MemoryStream()
+                    use writer = new System.IO.BinaryWriter(bytes)
+                    optimizer.save_state_dict writer
+                    writer.Flush()
+                    values p, bytes.ToArray()
+
+                let theirs, theirState = run false
+                let mine, myState = run true
+                Expect.equal mine theirs "the parameters after six steps"
+                Expect.equal myState theirState "the optimizer state as a checkpoint writes it"
+            }
         ]
