@@ -159,34 +159,25 @@ module Tpe =
             let total = Array.sum all
             Numerical(mus, clipped, all |> Array.map (fun w -> w / total), lo, hi)
 
+    /// The first index whose running sum of weights passes one uniform draw (the last when rounding leaves none).
+    let private pickIndex (stream: Stream) (weights: float[]) =
+        let u = stream.Uniform()
+        let mutable acc = 0.0
+        let mutable pick = -1
+
+        for i in 0 .. weights.Length - 1 do
+            acc <- acc + weights[i]
+
+            if pick < 0 && u < acc then
+                pick <- i
+
+        if pick < 0 then weights.Length - 1 else pick
+
     let private draw (stream: Stream) estimator =
         match estimator with
-        | Choices probabilities ->
-            let u = stream.Uniform()
-            let mutable acc = 0.0
-            let mutable pick = probabilities.Length - 1
-            let mutable found = false
-
-            for i in 0 .. probabilities.Length - 1 do
-                acc <- acc + probabilities[i]
-
-                if not found && u < acc then
-                    pick <- i
-                    found <- true
-
-            float pick
+        | Choices probabilities -> float (pickIndex stream probabilities)
         | Numerical(mus, sigmas, weights, lo, hi) ->
-            let u = stream.Uniform()
-            let mutable acc = 0.0
-            let mutable k = weights.Length - 1
-            let mutable found = false
-
-            for i in 0 .. weights.Length - 1 do
-                acc <- acc + weights[i]
-
-                if not found && u < acc then
-                    k <- i
-                    found <- true
+            let k = pickIndex stream weights
 
             if hi <= lo then
                 lo
