@@ -72,12 +72,10 @@ module Tpe =
         | ParamRange.Int(lo, hi, log) -> Math.Clamp(Math.Round(if log then exp x else x), float lo, float hi)
         | ParamRange.Categorical n -> Math.Clamp(floor x, 0.0, float (n - 1))
 
+    /// Uniform over the internal interval: a choice is the floor of a uniform in [0, n).
     let private uniformValue (stream: Stream) p =
-        match p with
-        | ParamRange.Categorical n -> float (min (n - 1) (int (stream.Uniform() * float n)))
-        | _ ->
-            let lo, hi = internalBounds p
-            fromInternal p (lo + (hi - lo) * stream.Uniform())
+        let lo, hi = internalBounds p
+        fromInternal p (lo + (hi - lo) * stream.Uniform())
 
     let random space seed =
         check space
@@ -256,8 +254,7 @@ module Tpe =
                 let below = estimator p goodPoints goodWeights
                 let above = estimator p badPoints badWeights
                 let drawn = Array.init candidates (fun _ -> draw stream below)
-                let best = drawn |> Array.maxBy (fun x -> logDensity below x - logDensity above x)
 
-                match p with
-                | ParamRange.Categorical _ -> best
-                | _ -> fromInternal p best)
+                drawn
+                |> Array.maxBy (fun x -> logDensity below x - logDensity above x)
+                |> fromInternal p)

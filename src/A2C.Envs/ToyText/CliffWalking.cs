@@ -34,14 +34,13 @@ public sealed class CliffWalking : TabularEnv, IRenderable
 
     private static readonly (int Row, int Column)[] _deltas = [(-1, 0), (0, 1), (1, 0), (0, -1)];
 
-
     /// <summary>Creates the cliff walk.</summary>
     /// <param name="isSlippery">Whether a move may slip to either side of the one intended.</param>
     public CliffWalking(bool isSlippery = false)
         : base(isSlippery ? "CliffWalkingSlippery-v1" : "CliffWalking-v1", Rows * Columns, 4)
     {
         IsSlippery = isSlippery;
-        SetTables(Enumerable.Range(0, Rows * Columns).Select(s => new Transition(s == Start ? 1.0 : 0.0, s, 0, false)).ToArray(), BuildTable());
+        SetTables(UniformStart(Rows * Columns, s => s == Start), BuildTable());
     }
 
     /// <summary>Gymnasium's names of the keyword arguments.</summary>

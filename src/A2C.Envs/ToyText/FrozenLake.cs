@@ -42,19 +42,12 @@ public sealed partial class FrozenLake : TabularEnv, IRenderable
     private FrozenLake(string name, string[] desc, bool isSlippery, double successRate, (double Goal, double Hole, double Frozen) rewards)
         : base(name, desc.Length * desc[0].Length, 4)
     {
-        if (!(successRate is >= 0 and <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(successRate), successRate, "FrozenLake's success_rate is a probability, in [0, 1].");
-        }
-
         _desc = desc;
         Rows = desc.Length;
         Columns = desc[0].Length;
         IsSlippery = isSlippery;
-        SuccessRate = successRate;
-        var starts = desc.SelectMany(row => row).Count(c => c == 'S');
-        // Gymnasium's initial_state_distrib: every tile, the starts sharing the probability.
-        SetTables(desc.SelectMany(row => row).Select((c, s) => new Transition(c == 'S' ? 1.0 / starts : 0.0, s, 0, false)).ToArray(), BuildTable(rewards));
+        SuccessRate = KwargReader.Probability(successRate, nameof(FrozenLake), "success_rate");
+        SetTables(UniformStart(Rows * Columns, s => Tile(s) == 'S'), BuildTable(rewards));
     }
 
     /// <summary>Rows of the map.</summary>

@@ -26,9 +26,6 @@ public abstract class TabularEnv : Env
     /// <summary>The state, which is also the observation.</summary>
     public int State { get; private set; }
 
-    /// <summary>The last action taken; null after a reset (Gymnasium's <c>lastaction</c>).</summary>
-    protected int? LastAction => _lastAction;
-
     /// <inheritdoc />
     protected override bool SeedsAsGymnasium => true;
 
@@ -41,6 +38,13 @@ public abstract class TabularEnv : Env
         ArgumentOutOfRangeException.ThrowIfNegative(action);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(action, _table[state].Length);
         return Array.AsReadOnly(_table[state][action]);
+    }
+
+    /// <summary>Gymnasium's <c>initial_state_distrib</c> for starts chosen uniformly among the states <paramref name="isStart"/> accepts.</summary>
+    protected static Transition[] UniformStart(int states, Func<int, bool> isStart)
+    {
+        var starts = Enumerable.Range(0, states).Where(isStart).Count();
+        return Enumerable.Range(0, states).Select(s => new Transition(isStart(s) ? 1.0 / starts : 0.0, s, 0, false)).ToArray();
     }
 
     /// <summary>Gives the start distribution (one entry per state) and the table (states x actions x outcomes).</summary>

@@ -56,9 +56,7 @@ public sealed class Taxi : TabularEnv, IRenderable
         FicklePassenger = ficklePassenger;
         RainyProbability = KwargReader.Probability(rainyProbability, "Taxi", "rainy_probability");
         FickleProbability = KwargReader.Probability(fickleProbability, "Taxi", "fickle_probability");
-        var starts = Enumerable.Range(0, 500).Select(s => Decode(s) is var (_, _, p, d) && p < InTaxi && p != d).ToArray();
-        var count = starts.Count(b => b);
-        SetTables(starts.Select((start, s) => new Transition(start ? 1.0 / count : 0.0, s, 0, false)).ToArray(), BuildTable());
+        SetTables(UniformStart(500, s => Decode(s) is var (_, _, p, d) && p < InTaxi && p != d), BuildTable());
     }
 
     /// <summary>Whether moves veer sideways.</summary>
@@ -117,14 +115,16 @@ public sealed class Taxi : TabularEnv, IRenderable
             throw new ArgumentException($"Taxi's action mask takes one observation, a state in 0..499, and six flags; got {observation.Length} number(s) and {valid.Length} flags.", nameof(observation));
         }
 
-        var (row, column, passenger, _) = Decode((int)observation[0]);
+        var state = (int)observation[0];
+        var (row, column, passenger, destination) = Decode(state);
         for (var a = 0; a < 4; a++)
         {
             valid[a] = Moved(row, column, a) != (row, column);
         }
 
-        valid[4] = passenger < InTaxi && Stands[passenger] == (row, column);
-        valid[5] = passenger == InTaxi && IndexOfStand(row, column) >= 0;
+        // A pickup or drop-off is allowed where the table's outcome changes the state.
+        valid[4] = Pickup(row, column, passenger, destination).Next != state;
+        valid[5] = Dropoff(row, column, passenger, destination).Next != state;
     }
 
     /// <inheritdoc />

@@ -157,36 +157,43 @@ public sealed class Agent : IPolicy, IDisposable
     }
 
     /// <summary>
-    /// Sets the logits of actions <paramref name="mask"/> forbids to <see cref="MaskedLogit"/>, row by
-    /// row, as sb3-contrib's MaskableCategorical does: their probability is then 0 in float32 and
-    /// double, so they are never sampled or the argmax, and their log-probability and gradient vanish
-    /// from the loss.
+    /// The flags <paramref name="mask"/> gives each of <paramref name="count"/> observations, row after
+    /// row into <paramref name="allowed"/> (count x actions), checking each row leaves an action.
     /// </summary>
-    internal static void MaskLogits(ActionMaskFunction mask, ReadOnlySpan<float> observations, int count, int observationSize, Span<float> logits, ref bool[] valid)
+    internal static void AllowedActions(ActionMaskFunction mask, ReadOnlySpan<float> observations, int count, int observationSize, Span<bool> allowed)
     {
-        var width = logits.Length / count;
-        if (valid.Length < width)
-        {
-            valid = new bool[width];
-        }
-
-        var flags = valid.AsSpan(0, width);
+        var width = allowed.Length / count;
         for (var i = 0; i < count; i++)
         {
-            mask(observations.Slice(i * observationSize, observationSize), flags);
-            var any = false;
-            for (var a = 0; a < width; a++)
-            {
-                any |= flags[a];
-                if (!flags[a])
-                {
-                    logits[(i * width) + a] = MaskedLogit;
-                }
-            }
-
-            if (!any)
+            var row = allowed.Slice(i * width, width);
+            mask(observations.Slice(i * observationSize, observationSize), row);
+            if (!row.Contains(true))
             {
                 throw new InvalidOperationException("the env's action mask allows no action for an observation; an action mask must leave at least one.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets the logits of actions <paramref name="mask"/> forbids to <see cref="MaskedLogit"/>, as
+    /// sb3-contrib's MaskableCategorical does: their probability is then 0 in float32 and double,
+    /// so they are never sampled or the argmax, and their log-probability and gradient vanish from
+    /// the loss. <paramref name="allowed"/> is a buffer, grown as needed.
+    /// </summary>
+    internal static void MaskLogits(ActionMaskFunction mask, ReadOnlySpan<float> observations, int count, int observationSize, Span<float> logits, ref bool[] allowed)
+    {
+        if (allowed.Length < logits.Length)
+        {
+            allowed = new bool[logits.Length];
+        }
+
+        var flags = allowed.AsSpan(0, logits.Length);
+        AllowedActions(mask, observations, count, observationSize, flags);
+        for (var j = 0; j < logits.Length; j++)
+        {
+            if (!flags[j])
+            {
+                logits[j] = MaskedLogit;
             }
         }
     }

@@ -72,7 +72,9 @@ internal sealed class TorchEngine : IEngine
         var (actor, currentValues, latent) = _model.EvaluateWithLatent(obs);
         if (mask is not null)
         {
-            actor = where(tensor(Allowed(mask, rollout, total), [total, spec.ActionCount], device: _device), actor, Agent.MaskedLogit);
+            var allowed = new bool[total * spec.ActionCount];
+            Agent.AllowedActions(mask, rollout.Observations, total, spec.ObservationSize, allowed);
+            actor = where(tensor(allowed, [total, spec.ActionCount], device: _device), actor, Agent.MaskedLogit);
         }
 
         var (logProbs, entropies) = LogProbsAndEntropies(rollout, actor, latent, total);
@@ -108,19 +110,6 @@ internal sealed class TorchEngine : IEngine
                 var actions = tensor(LongActions(rollout.DiscreteActions, total), device: _device);
                 return (Distributions.CategoricalLogProb(actor, actions), Distributions.CategoricalEntropy(actor));
         }
-    }
-
-    /// <summary>The mask's flags for every observation of the rollout, row-major.</summary>
-    private bool[] Allowed(Envs.ActionMaskFunction mask, RolloutBuffer rollout, int total)
-    {
-        var spec = _model.Spec;
-        var allowed = new bool[total * spec.ActionCount];
-        for (var i = 0; i < total; i++)
-        {
-            mask(rollout.Observations.AsSpan(i * spec.ObservationSize, spec.ObservationSize), allowed.AsSpan(i * spec.ActionCount, spec.ActionCount));
-        }
-
-        return allowed;
     }
 
     private long[] LongActions(int[] actions, int count)
