@@ -32,6 +32,26 @@ let setState (env: IEnv) (state: float[]) =
 
 let getState (env: IEnv) = (physical env).GetState()
 
+/// Plays `actions` in a Discrete-observation env (the toy_text envs) after `Reset(seed)`, until they
+/// run out or the episode ends: the start state and, per step, (state, reward, terminated, truncated).
+let playDiscrete (env: IEnv) (seed: int) (actions: int seq) =
+    let observation = [| 0f |]
+    env.Reset(Span observation, Nullable seed)
+    let first = int observation[0]
+
+    let steps =
+        [
+            use e = actions.GetEnumerator()
+            let mutable ended = false
+
+            while not ended && e.MoveNext() do
+                let result = env.Step(e.Current, Span observation)
+                ended <- result.Terminated || result.Truncated
+                yield int observation[0], result.Reward, result.Terminated, result.Truncated
+        ]
+
+    first, steps
+
 /// Runs `f`, expecting an exception of type 'T; returns it.
 let throws<'T when 'T :> exn> (f: unit -> unit) : 'T =
     try

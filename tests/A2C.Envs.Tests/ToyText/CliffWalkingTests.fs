@@ -9,18 +9,6 @@ open A2C.Envs.ToyText
 open A2C.Envs.Tests
 open Expecto
 
-let private play (env: IEnv) seed (actions: int list) =
-    let observation = [| 0f |]
-    env.Reset(Span observation, Nullable seed)
-    let start = int observation[0]
-
-    start,
-    [
-        for a in actions do
-            let r = env.Step(a, Span observation)
-            yield int observation[0], r.Reward, r.Terminated, r.Truncated
-    ]
-
 let private kwargs (json: string) =
     (nonNull (JsonNode.Parse json)).AsObject()
 
@@ -31,7 +19,7 @@ let tests =
         [
             test "a step into the cliff costs 100 and puts the walker back at the start, without ending the episode" {
                 use env = new CliffWalking()
-                let start, steps = play env 0 [ 1; 0; 1; 2 ]
+                let start, steps = Helpers.playDiscrete env 0 [ 1; 0; 1; 2 ]
                 Expect.equal start 36 "the start is (3, 0)"
 
                 Expect.equal
@@ -47,7 +35,7 @@ let tests =
 
             test "the walk along the cliff's edge is the optimum: 13 steps, return -13" {
                 use env = new CliffWalking()
-                let _, steps = play env 0 ([ 0 ] @ List.replicate 11 1 @ [ 2 ])
+                let _, steps = Helpers.playDiscrete env 0 ([ 0 ] @ List.replicate 11 1 @ [ 2 ])
                 Expect.equal (steps |> List.sumBy (fun (_, r, _, _) -> r)) -13.0 "return"
                 Expect.equal (List.last steps) (47, -1.0, true, false) "the goal ends it"
 
@@ -125,7 +113,7 @@ let tests =
                 use limited =
                     Registry.Make("CliffWalking-v1", kwargs """{"max_episode_steps": 3}""")
 
-                let _, steps = play limited 0 [ 0; 0; 0 ]
+                let _, steps = Helpers.playDiscrete limited 0 [ 0; 0; 0 ]
 
                 Expect.equal
                     (steps |> List.map (fun (_, _, _, truncated) -> truncated))

@@ -7,6 +7,7 @@ open System
 open System.Text.Json.Nodes
 open A2C.Envs
 open A2C.Envs.ToyText
+open A2C.Envs.Tests
 open Expecto
 open FsCheck
 open FsCheck.FSharp
@@ -52,23 +53,10 @@ let private recorded =
         "4x4", true, 0.8, 5, 0, [ 4, 0.0, false; 5, 0.0, true ]
     ]
 
-let private play (env: IEnv) (seed: int) (actions: int seq) =
-    let observation = [| 0f |]
-    env.Reset(Span observation, Nullable seed)
-    let first = int observation[0]
-
-    let steps =
-        [
-            use e = actions.GetEnumerator()
-            let mutable ended = false
-
-            while not ended && e.MoveNext() do
-                let result = env.Step(e.Current, Span observation)
-                ended <- result.Terminated || result.Truncated
-                yield int observation[0], result.Reward, result.Terminated
-        ]
-
-    first, steps
+/// The start state and, per step, (state, reward, terminated).
+let private play (env: IEnv) seed actions =
+    let start, steps = Helpers.playDiscrete env seed actions
+    start, steps |> List.map (fun (s, r, t, _) -> s, r, t)
 
 [<Tests>]
 let tests =

@@ -7,6 +7,7 @@ open System.Collections.Generic
 open System.Text.Json.Nodes
 open A2C.Envs
 open A2C.Envs.ToyText
+open A2C.Envs.Tests
 open Expecto
 
 let private decode s =
@@ -50,17 +51,10 @@ let private route (env: Taxi) (start: int) (goal: int -> bool) =
 
     back (Option.get found) []
 
-let private play (env: IEnv) seed (actions: int list) =
-    let observation = [| 0f |]
-    env.Reset(Span observation, Nullable seed)
-    let start = int observation[0]
-
-    start,
-    [
-        for a in actions do
-            let r = env.Step(a, Span observation)
-            yield int observation[0], r.Reward, r.Terminated
-    ]
+/// The start state and, per step, (state, reward, terminated).
+let private play (env: IEnv) seed actions =
+    let start, steps = Helpers.playDiscrete env seed actions
+    start, steps |> List.map (fun (s, r, t, _) -> s, r, t)
 
 [<Tests>]
 let tests =
