@@ -19,11 +19,11 @@ internal static class ResumeCommand
     /// Continues the run of <paramref name="checkpoint"/>; <paramref name="change"/> applies the
     /// options a resumed run may change (<see cref="ResumeRule.Free"/>), adding an error for a text that does not parse.
     /// </summary>
-    public static int Resume(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    public static int Resume(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, Evaluations evaluations, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         if (RunFiles.StoppedBeforeFirstCheckpoint(checkpoint))
         {
-            return Restart(checkpoint, change, summaryPath, stopAtThreshold, evalEpisodes, logInterval, every, remote, stdout, stderr, cancellation);
+            return Restart(checkpoint, change, summaryPath, stopAtThreshold, evaluations, logInterval, every, remote, stdout, stderr, cancellation);
         }
 
         Trainer trainer;
@@ -88,7 +88,7 @@ internal static class ResumeCommand
 
                 trainer.CheckpointEvery = every;
                 stdout.WriteLine($"a2c train: resuming {trainer.Options.Env} at step {trainer.Timesteps:N0} of {trainer.Options.TotalTimesteps:N0}");
-                return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+                return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evaluations, logInterval, stdout, stderr, cancellation);
             }
         }
     }
@@ -98,7 +98,7 @@ internal static class ResumeCommand
     /// will take again): the same options and seed make the same run, so it starts again in its
     /// directory from step 0, its logs cut back to their headers.
     /// </summary>
-    private static int Restart(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static int Restart(string checkpoint, Func<A2COptions, List<string>, A2COptions> change, string? summaryPath, bool stopAtThreshold, Evaluations evaluations, int logInterval, long every, RemoteEnvOptions remote, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? ".";
         var config = Path.Combine(directory, "config.json");
@@ -154,7 +154,7 @@ internal static class ResumeCommand
             {
                 trainer.CheckpointEvery = every;
                 stdout.WriteLine($"a2c train: restarting {trainer.Options.Env} from step 0 of {trainer.Options.TotalTimesteps:N0}: {stopped}; its logs start again");
-                return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+                return TrainingSession.Run(trainer, trainer.Spec, files, summaryPath, stopAtThreshold, evaluations, logInterval, stdout, stderr, cancellation);
             }
         }
     }

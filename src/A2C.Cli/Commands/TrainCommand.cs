@@ -30,13 +30,15 @@ internal static class TrainCommand
         var summaryJson = new Option<string?>("--summary-json") { Description = "Write a JSON summary here at the end." };
         var stopAtThreshold = new Option<bool>("--stop-at-threshold") { Description = "Stop once the last-100 training mean reaches the env's reward threshold." };
         var evalEpisodes = new Option<int>("--eval-episodes") { Description = "Deterministic evaluation episodes at the end (default 100; 0 to skip).", DefaultValueFactory = _ => 100 };
+        var evalFreq = new Option<long>("--eval-freq") { Description = "Environment steps between periodic deterministic evaluations on fresh envs, each a row of evaluations.csv (SB3's EvalCallback eval_freq; default 0: none).", DefaultValueFactory = _ => 0 };
+        var evalFreqEpisodes = new Option<int>("--eval-freq-episodes") { Description = "Episodes per periodic evaluation (n_eval_episodes; default 5).", DefaultValueFactory = _ => 5 };
         var logInterval = new Option<int>("--log-interval") { Description = "Updates between progress rows (default 100).", DefaultValueFactory = _ => DefaultLogInterval };
         var checkpointEvery = new Option<long>("--checkpoint-every") { Description = "Environment steps between checkpoints (default 100000; 0: only at the end).", DefaultValueFactory = _ => 100_000 };
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint.zip (in its run dir); --total-steps may be raised." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check every option and the run dir, print the resolved config.json, and exit without training or writing anything." };
 
         var command = new Command("train", "Train an A2C agent on an environment.");
-        foreach (var option in hyperparameters.Select(h => h.Option).Concat([preset, device, hyperparams, remoteTimeout, runDir, summaryJson, stopAtThreshold, evalEpisodes, logInterval, checkpointEvery, resume, dryRun]))
+        foreach (var option in hyperparameters.Select(h => h.Option).Concat([preset, device, hyperparams, remoteTimeout, runDir, summaryJson, stopAtThreshold, evalEpisodes, evalFreq, evalFreqEpisodes, logInterval, checkpointEvery, resume, dryRun]))
         {
             command.Options.Add(option);
         }
@@ -56,6 +58,17 @@ internal static class TrainCommand
             if (evalCount < 0)
             {
                 errors.Add($"--eval-episodes is {evalCount}; allowed: 0 or more.");
+            }
+
+            var evaluations = new Evaluations(evalCount, parse.GetValue(evalFreq), parse.GetValue(evalFreqEpisodes));
+            if (evaluations.Every < 0)
+            {
+                errors.Add($"--eval-freq is {evaluations.Every}; allowed: 0 (none) or more.");
+            }
+
+            if (evaluations.Episodes < 1)
+            {
+                errors.Add($"--eval-freq-episodes is {evaluations.Episodes}; allowed: 1 or more.");
             }
 
             if (interval < 1)
@@ -95,7 +108,7 @@ internal static class TrainCommand
                 }
 
                 A2COptions Change(A2COptions saved, List<string> refused) => free.Aggregate(saved, (o, h) => h.Apply(o, parse, refused));
-                return ResumeCommand.Resume(checkpoint, Change, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, every, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, stdout, stderr, cancellation);
+                return ResumeCommand.Resume(checkpoint, Change, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evaluations, interval, every, new RemoteEnvOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds) }, stdout, stderr, cancellation);
             }
 
             if (!Of(Hyperparameters.Env).IsGiven(parse))
@@ -228,7 +241,7 @@ internal static class TrainCommand
                 using (files)
                 {
                     trainer.CheckpointEvery = every;
-                    return TrainingSession.Run(trainer, trainer.Spec, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evalCount, interval, stdout, stderr, cancellation);
+                    return TrainingSession.Run(trainer, trainer.Spec, files, parse.GetValue(summaryJson), parse.GetValue(stopAtThreshold), evaluations, interval, stdout, stderr, cancellation);
                 }
             }
         }));

@@ -16,11 +16,11 @@ namespace A2C.Cli;
 /// </summary>
 internal static class TrainingSession
 {
-    public static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    public static int Run(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, Evaluations evaluations, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         try
         {
-            return Train(trainer, spec, files, summaryPath, stopAtThreshold, evalEpisodes, logInterval, stdout, stderr, cancellation);
+            return Train(trainer, spec, files, summaryPath, stopAtThreshold, evaluations, logInterval, stdout, stderr, cancellation);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -34,13 +34,17 @@ internal static class TrainingSession
         }
     }
 
-    private static int Train(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, int evalEpisodes, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static int Train(Trainer trainer, EnvSpec spec, RunFiles files, string? summaryPath, bool stopAtThreshold, Evaluations evaluations, int logInterval, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
         var options = trainer.Options;
         var directory = files.Directory;
         {
             stdout.WriteLine($"a2c train: {options.Env}, {options.NEnvs} envs, {options.TotalTimesteps:N0} steps, seed {options.Seed}, {trainer.Agent.Model.ParameterCount():N0} parameters, run dir {directory}");
             using var sinks = RunSinks.Subscribe(trainer, files, logInterval);
+            using var periodic = evaluations.Every > 0
+                ? trainer.Reports.Subscribe(new EvaluationSink(trainer, directory, evaluations.Every, evaluations.Episodes, trainer.Timesteps > 0 ? trainer.Timesteps : null, (steps, result) =>
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eval at {steps:N0} steps: {result.Mean:F2} ± {result.Std:F2} over {result.Episodes.Count} episodes"))))
+                : null;
             // A live bar on a terminal; plain periodic lines when output goes to a file or a pipe.
             var live = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
             ProgressTask? bar = null;
@@ -97,6 +101,7 @@ internal static class TrainingSession
 
             files.WriteFinal(trainer.CaptureState());
 
+            var evalEpisodes = evaluations.Final;
             var eval = evalEpisodes > 0 && !result.Cancelled ? trainer.Evaluate(evalEpisodes, options.Seed + 1000) : null;
             var solved = eval is not null && spec.RewardThreshold is { } t && eval.Mean >= t;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -138,3 +143,6 @@ internal static class TrainingSession
 
     private static string Text(double? x) => x is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "-";
 }
+
+/// <summary>A run's evaluations: <see cref="Final"/> episodes at the end, and <see cref="Episodes"/> every <see cref="Every"/> steps (0: none) into evaluations.csv.</summary>
+internal sealed record Evaluations(int Final, long Every, int Episodes);

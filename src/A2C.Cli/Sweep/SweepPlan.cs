@@ -113,7 +113,7 @@ internal sealed record SweepPlan(string Env, IReadOnlyList<int> Seeds, IReadOnly
     /// <summary>The options of <paramref name="trainArgs"/> that a2c train --resume takes (logging, evaluation, the budget): the rest are in the checkpoint.</summary>
     private static List<string> ResumeArguments(IReadOnlyList<string> trainArgs)
     {
-        string[] allowed = ["--total-steps", "--stop-at-threshold", "--eval-episodes", "--log-interval", "--checkpoint-every", "--remote-timeout", "--device"];
+        string[] allowed = ["--total-steps", "--stop-at-threshold", "--eval-episodes", "--eval-freq", "--eval-freq-episodes", "--log-interval", "--checkpoint-every", "--remote-timeout", "--device"];
         var parsed = TrainCommand.Train(TextWriter.Null, TextWriter.Null, CancellationToken.None).Parse([.. trainArgs]);
         var kept = new List<string>();
         foreach (var option in parsed.CommandResult.Children.OfType<OptionResult>())
