@@ -744,9 +744,9 @@ let badInput =
                 for args, expected in
                     [
                         [],
-                        "a2c: a command is required: version, train, eval, export, record, predict, env, sweep, plot, bench, serve, run"
+                        "a2c: a command is required: version, train, eval, export, record, predict, env, sweep, tune, plot, bench, serve, run"
                         [ "tarin" ],
-                        "a2c: 'tarin' is not a command; allowed: version, train, eval, export, record, predict, env, sweep, plot, bench, serve, run."
+                        "a2c: 'tarin' is not a command; allowed: version, train, eval, export, record, predict, env, sweep, tune, plot, bench, serve, run."
                         [ "env" ], "a2c env: a command is required: list, check, trace"
                         [ "env"; "check"; "CartPole-v1"; "extra" ], "a2c env check: unexpected argument 'extra'."
                         [ "train"; "--n-envs" ], "a2c train: Required argument missing for option: '--n-envs'."

@@ -106,7 +106,7 @@ let tests =
                     [
                         [ "tarin" ],
                         [
-                            "a2c: 'tarin' is not a command; allowed: version, train, eval, export, record, predict, env, sweep, plot, bench, serve, run."
+                            "a2c: 'tarin' is not a command; allowed: version, train, eval, export, record, predict, env, sweep, tune, plot, bench, serve, run."
                         ]
                         [ "env"; "chek" ], [ "a2c env: 'chek' is not a command; allowed: list, check, trace." ]
                         [ "train"; "--env"; "CartPole-v1"; "stray" ], [ "a2c train: unexpected argument 'stray'." ]
@@ -121,7 +121,7 @@ let tests =
                     [
                         [],
                         [
-                            "a2c: a command is required: version, train, eval, export, record, predict, env, sweep, plot, bench, serve, run (a2c --help describes them)."
+                            "a2c: a command is required: version, train, eval, export, record, predict, env, sweep, tune, plot, bench, serve, run (a2c --help describes them)."
                         ]
                         [ "env" ],
                         [

@@ -82,6 +82,7 @@ public static class CliApp
         root.Subcommands.Add(PredictCommand.Create(stdout, stderr, stdin));
         root.Subcommands.Add(EnvCommands.Create(stdout, stderr));
         root.Subcommands.Add(SweepCommand.Create(stdout, stderr, cancellation));
+        root.Subcommands.Add(TuneCommand.Create(stdout, stderr, cancellation));
         root.Subcommands.Add(PlotCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout, stderr));
         root.Subcommands.Add(ServeCommand.Create(stdout, stderr, cancellation));

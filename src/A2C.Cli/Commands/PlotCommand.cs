@@ -29,9 +29,10 @@ internal static class PlotCommand
         };
         var width = new Option<int>("--width") { Description = $"Image width in pixels (default {PlotOptions.Defaults.Width}).", DefaultValueFactory = _ => PlotOptions.Defaults.Width };
         var height = new Option<int>("--height") { Description = $"Image height in pixels (default {PlotOptions.Defaults.Height}).", DefaultValueFactory = _ => PlotOptions.Defaults.Height };
-        var command = new Command("plot", "Draw learning curves (mean return of the last 100 episodes vs env steps) of runs as a PNG, one colour per group, with a band across seeds and the env's threshold.")
+        var study = new Option<string?>("--study") { Description = "Instead of RUN_DIRs: an a2c tune study (STEM.db); draws its optimization history and parameter importances as STEM-history.png and STEM-importances.png (with --out PREFIX.png: PREFIX-history.png and PREFIX-importances.png)." };
+        var command = new Command("plot", "Draw learning curves (mean return of the last 100 episodes vs env steps) of runs as a PNG, one colour per group, with a band across seeds and the env's threshold; or, with --study, a tuning study's history and importances.")
         {
-            runDirs, output, title, band, labels, width, height,
+            runDirs, output, title, band, labels, width, height, study,
         };
         command.SetAction(parse => CliErrors.Run("a2c plot", stderr, () =>
         {
@@ -39,6 +40,13 @@ internal static class PlotCommand
             var dirs = parse.GetValue(runDirs) ?? [];
             var names = parse.GetValue(labels) ?? [];
             var path = parse.GetValue(output)!;
+            if (parse.GetValue(study) is { } studyPath)
+            {
+                return dirs.Length > 0
+                    ? CliApp.ReportUsageErrors(stderr, "a2c plot", ["give either RUN_DIRs or --study, not both."])
+                    : PlotStudy(studyPath, parse.GetResult(output) is { Implicit: false } ? path : null, parse.GetValue(title), parse.GetValue(width), parse.GetValue(height), stdout, stderr);
+            }
+
             if (dirs.Length == 0)
             {
                 errors.Add("give at least one RUN_DIR: a run directory of a2c train, or a directory of them.");
@@ -101,6 +109,73 @@ internal static class PlotCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The history and importances of the study in <paramref name="studyPath"/>, next to it (or at <paramref name="prefix"/>).</summary>
+    private static int PlotStudy(string studyPath, string? prefix, string? title, int width, int height, TextWriter stdout, TextWriter stderr)
+    {
+        var errors = (PlotOptions.Defaults with { Width = width, Height = height }).Validate().Select(problem => "--" + problem).ToList();
+        if (prefix is not null && !prefix.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--out is '{prefix}'; expected a file name ending in .png (its stem is the prefix of the two PNGs).");
+        }
+
+        if (!File.Exists(studyPath))
+        {
+            errors.Add($"--study: '{studyPath}' does not exist.");
+        }
+
+        if (errors.Count > 0)
+        {
+            return CliApp.ReportUsageErrors(stderr, "a2c plot", errors);
+        }
+
+        IReadOnlyList<TrialRecord> trials;
+        IReadOnlyDictionary<string, string> settings;
+        try
+        {
+            using var opened = Study.Open(studyPath);
+            (trials, settings) = (opened.Trials(), opened.Settings());
+        }
+        catch (InvalidDataException e)
+        {
+            throw CliErrors.Usage($"--study: {e.Message}.", e);
+        }
+        catch (IOException e)
+        {
+            throw CliErrors.Failure($"--study: {e.Message}.", e);
+        }
+
+        var finished = trials.Count(t => t.State is TrialState.Complete or TrialState.Pruned);
+        if (finished == 0)
+        {
+            throw CliErrors.Usage($"--study: '{studyPath}' has no finished trial to draw yet.");
+        }
+
+        var stem = Path.ChangeExtension(prefix ?? studyPath, null);
+        var env = settings.TryGetValue(Hyperparameters.Env.Name, out var id) ? id : "study";
+        var importances = StudyPlots.Importances(trials);
+        var outputs = new (string Path, Func<byte[]> Render)[]
+        {
+            (stem + "-history.png", () => StudyPlots.HistoryPng(trials, title ?? $"{env}: optimization history", width, height)),
+            (stem + "-importances.png", () => StudyPlots.ImportancesPng(importances, title ?? $"{env}: hyperparameter importances", width, height)),
+        };
+        foreach (var (file, render) in outputs)
+        {
+            try
+            {
+                CliErrors.Writing(file, () => RunFiles.WriteAtomically(file, render()));
+            }
+            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+            {
+                throw CliErrors.Failure($"cannot draw: SkiaSharp's native library did not load ({(e.InnerException ?? e).Message}).", e);
+            }
+
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {file} ({width}x{height})"));
+        }
+
+        stdout.WriteLine($"importances ({trials.Count(t => t.State == TrialState.Complete)} complete trials): {string.Join(", ", importances.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Share:F2}")))}");
+        return 0;
     }
 
     /// <summary>One line per group (seeds, steps plotted, final mean and spread), and notes on what was cut or mixed.</summary>

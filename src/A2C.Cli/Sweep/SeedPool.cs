@@ -58,7 +58,7 @@ internal static class SeedPool
                     continue;
                 }
 
-                using var process = new Process { StartInfo = StartInfo(run) };
+                using var process = new Process { StartInfo = TrainStartInfo(run.Arguments) };
                 StreamWriter log;
                 lock (gate)
                 {
@@ -155,7 +155,7 @@ internal static class SeedPool
         }
     }
 
-    private static void Append(StreamWriter log, string? line)
+    internal static void Append(StreamWriter log, string? line)
     {
         if (line is null)
         {
@@ -171,8 +171,8 @@ internal static class SeedPool
     /// <summary>The exit code recorded for a child that could not be started at all (as a shell's 127).</summary>
     private const int StartFailed = 127;
 
-    /// <summary>This same a2c (apphost or <c>dotnet a2c.dll</c>), training <paramref name="run"/>'s seed.</summary>
-    private static ProcessStartInfo StartInfo(SeedRun run)
+    /// <summary>This same a2c (apphost or <c>dotnet a2c.dll</c>) as <c>a2c train</c> with <paramref name="arguments"/>, its output redirected.</summary>
+    internal static ProcessStartInfo TrainStartInfo(IEnumerable<string> arguments)
     {
         var self = Environment.ProcessPath ?? "dotnet";
         var info = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -188,7 +188,7 @@ internal static class SeedPool
         }
 
         info.ArgumentList.Add("train");
-        foreach (var argument in run.Arguments)
+        foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
         }
