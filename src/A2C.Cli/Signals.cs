@@ -33,6 +33,37 @@ internal static class Signals
         }
     }
 
+    /// <summary>The environment variable through which a parent a2c (a sweep, a tune) gives a child its pid.</summary>
+    public const string ParentVariable = "A2C_PARENT_PID";
+
+    private const int PrSetPdeathsig = 1;
+
+    /// <summary>
+    /// In a child started by a sweep or a tune (<see cref="ParentVariable"/> set): asks Linux for
+    /// SIGTERM when the parent dies, so that a parent killed with SIGKILL leaves no trial or seed
+    /// training on its own (the child checkpoints and exits 143 as on any SIGTERM). Returns false
+    /// when the parent is already gone, and the child should not start. Elsewhere it does nothing.
+    /// </summary>
+    public static bool FollowParent()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(ParentVariable) is not { } parent)
+        {
+            return true;
+        }
+
+        _ = Prctl(PrSetPdeathsig, Sigterm, 0, 0, 0);
+        // The parent may have died before the request: then this process has been re-parented.
+        return Getppid().ToString(System.Globalization.CultureInfo.InvariantCulture) == parent;
+    }
+
+    [DllImport("libc", EntryPoint = "prctl", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    [DllImport("libc", EntryPoint = "getppid")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Getppid();
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int Kill(int pid, int signal);

@@ -48,6 +48,12 @@ public static class CliApp
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, InterruptedBySigint));
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, InterruptedBySigterm));
+        if (!Signals.FollowParent())
+        {
+            Console.Error.WriteLine("a2c: the sweep or tune that started this process has gone; not starting.");
+            return InterruptedBySigterm;
+        }
+
         return Run(args, Console.Out, Console.Error, cancellation.Token);
     }
 

@@ -187,6 +187,8 @@ internal static class SeedPool
             info.ArgumentList.Add(typeof(CliApp).Assembly.Location);
         }
 
+        // The child follows this process: if it dies, even by SIGKILL, the child gets SIGTERM.
+        info.Environment[Signals.ParentVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         info.ArgumentList.Add("train");
         foreach (var argument in arguments)
         {
