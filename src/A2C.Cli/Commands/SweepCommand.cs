@@ -86,7 +86,7 @@ internal static class SweepCommand
                 return CliApp.ReportUsageErrors(stderr, Name, errors);
             }
 
-            var directory = parse.GetValue(output) ?? Path.Combine("runs", $"sweep-{string.Concat(envId.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            var directory = parse.GetValue(output) ?? Path.Combine("runs", $"sweep-{Trainer.FileNameOf(envId)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             if (File.Exists(directory) || (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any()))
             {
                 throw CliErrors.Failure($"'{directory}' {(File.Exists(directory) ? "is a file" : "exists and is not empty")}; choose another --out.");

@@ -61,13 +61,7 @@ internal static class CurvePlot
         plot.Title(title, size: 20);
         plot.XLabel(XLabel, size: 16);
         plot.YLabel(YLabel, size: 16);
-        plot.Axes.Title.Label.FontName = PlotFonts.For(title);
-        foreach (var axis in plot.Axes.GetAxes())
-        {
-            axis.Label.FontName = PlotFonts.For(axis.Label.Text);
-            axis.TickLabelStyle.FontName = PlotFonts.Family;
-            axis.TickLabelStyle.FontSize = 13;
-        }
+        PlotFonts.Apply(plot);
 
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = Steps };
         // Below the axes, in rows: it never hides a curve.

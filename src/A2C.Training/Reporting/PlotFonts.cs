@@ -19,6 +19,19 @@ internal static class PlotFonts
     /// <summary>The embedded regular face, for text drawn with SkiaSharp directly (recordings' captions).</summary>
     public static SKTypeface Regular => _resolver.Value.Regular;
 
+    /// <summary>Gives the title and every axis' label the font their text needs, and the tick labels the embedded font at 13 px.</summary>
+    /// <param name="plot">A plot whose title and labels are set.</param>
+    public static void Apply(Plot plot)
+    {
+        plot.Axes.Title.Label.FontName = For(plot.Axes.Title.Label.Text);
+        foreach (var axis in plot.Axes.GetAxes())
+        {
+            axis.Label.FontName = For(axis.Label.Text);
+            axis.TickLabelStyle.FontName = Family;
+            axis.TickLabelStyle.FontSize = 13;
+        }
+    }
+
     /// <summary>The font to draw <paramref name="text"/> with: the embedded one, unless it lacks a character that an installed font has.</summary>
     public static string For(string text)
     {

@@ -99,13 +99,7 @@ public static class StudyPlots
             plot.YLabel(yLabel, size: 16);
         }
 
-        plot.Axes.Title.Label.FontName = PlotFonts.For(title);
-        foreach (var axis in plot.Axes.GetAxes())
-        {
-            axis.Label.FontName = PlotFonts.For(axis.Label.Text);
-            axis.TickLabelStyle.FontName = PlotFonts.Family;
-            axis.TickLabelStyle.FontSize = 13;
-        }
+        PlotFonts.Apply(plot);
 
     }
 }
