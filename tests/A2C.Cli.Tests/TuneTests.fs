@@ -133,7 +133,9 @@ let tests =
                     Expect.equal t.Objective (Nullable last) "objective: the last evaluation"
 
                     let config =
-                        RunFiles.ReadConfig(Path.Combine(dir, "s-trials", $"trial-{t.Number}", "config.json"))
+                        RunFiles.ReadConfig(
+                            Path.Combine(dir, "s-trials", $"trial-{t.Number}", $"seed-{t.Number}", "config.json")
+                        )
 
                     Expect.equal config.Seed t.Number "trial N trains with seed 0 + N"
                     Expect.equal config.TotalTimesteps 4096L "the budget"
@@ -172,6 +174,60 @@ let tests =
                 Directory.Delete(dir, true)
             }
 
+            test
+                "--seeds-per-trial 2: each trial trains two seeds of its own, and reports the mean of their evaluations" {
+                let dir = tempDir ()
+                let db = Path.Combine(dir, "k.db")
+
+                let code, out, err =
+                    run (
+                        small
+                            db
+                            [
+                                "--trials"
+                                "2"
+                                "--budget"
+                                "4096"
+                                "--evaluations"
+                                "2"
+                                "--seeds-per-trial"
+                                "2"
+                                "--seed"
+                                "10"
+                            ]
+                    )
+
+                Expect.equal code 0 $"tune finishes: {out}{err}"
+
+                for t in trialsOf db do
+                    let seeds = [ 10 + 2 * t.Number; 11 + 2 * t.Number ]
+
+                    let means =
+                        [
+                            for seed in seeds ->
+                                File.ReadAllLines(
+                                    Path.Combine(
+                                        dir,
+                                        "k-trials",
+                                        $"trial-{t.Number}",
+                                        $"seed-{seed}",
+                                        EvaluationSink.FileName
+                                    )
+                                )[1..]
+                                |> Array.map (fun row -> float (row.Split(',')[1]))
+                        ]
+
+                    let expected = Array.map2 (fun a b -> (a + b) / 2.0) means[0] means[1]
+                    let reported = t.Reports |> Seq.map (fun struct (_, v) -> v) |> Array.ofSeq
+
+                    Expect.sequenceEqual
+                        reported
+                        expected
+                        $"trial {t.Number}: the mean of seeds {seeds} at each evaluation"
+
+                Directory.Delete(dir, true)
+            }
+
             test "two a2c tune processes on one study share its trials: no number twice, none past --trials" {
                 let dir = tempDir ()
                 let db = Path.Combine(dir, "shared.db")
@@ -202,7 +258,7 @@ let tests =
                     startA2c (small db [ "--trials"; "1"; "--budget"; "20000000"; "--evaluations"; "1000" ])
 
                 let started = readUntil tune "trial 0: started (pid " (TimeSpan.FromMinutes 1.0)
-                let child = int ((started.Split("(pid ")).[1].Split(')').[0])
+                let child = int ((started.Split("(pid ")).[1].Split(';').[0])
 
                 Expect.isTrue
                     (waitUntil (TimeSpan.FromMinutes 1.0) (fun () -> (trialsOf db |> List.head).Reports.Count > 0))
@@ -224,7 +280,10 @@ let tests =
                     | :? DirectoryNotFoundException -> false
 
                 // Its trial's a2c train follows its parent (SIGTERM on the parent's death), leaving no orphan.
-                Expect.isTrue (waitUntil (TimeSpan.FromMinutes 1.0) (fun () -> not (running child))) "the trial's process ends too"
+                Expect.isTrue
+                    (waitUntil (TimeSpan.FromMinutes 1.0) (fun () -> not (running child)))
+                    "the trial's process ends too"
+
                 Expect.equal (trialsOf db |> List.map _.State) [ TrialState.Running ] "left as running"
 
                 let resumed = startA2c [ "tune"; "--study"; db; "--trials"; "1" ]

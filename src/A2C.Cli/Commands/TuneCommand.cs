@@ -32,14 +32,15 @@ internal static class TuneCommand
         var pruner = new Option<string?>("--pruner") { Description = "median (default), halving or none.", HelpName = string.Join("|", TuneSettings.Pruners) };
         var objective = new Option<string?>("--objective") { Description = "What a trial scores: last (default, RL Zoo's: its last evaluation's mean return) or mean (the mean of all its evaluations, which favours learning sooner).", HelpName = string.Join("|", TuneSettings.Objectives) };
         var studyOption = new Option<string?>("--study") { Description = "The study's SQLite file (default runs/tune-ENV-TIME.db); an existing one is resumed, and may be shared by several a2c tune processes." };
-        var seed = new Option<int?>("--seed") { Description = "Seed of the sampler; trial N trains with seed S + N (default 0)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of the sampler; trial N trains with seeds S + N * K to S + N * K + K - 1, K the seeds per trial (default 0)." };
         var evaluations = new Option<int?>("--evaluations") { Description = "Evaluations per trial, evenly over its budget: the pruner's steps, the last one the objective (RL Zoo's --n-evaluations; default 10)." };
+        var seedsPerTrial = new Option<int?>("--seeds-per-trial") { Description = "Seeds each trial trains side by side; its evaluations are their means (default 1, as RL Zoo)." };
         var evalEpisodes = new Option<int?>("--eval-episodes") { Description = "Deterministic episodes per evaluation (default 5)." };
         var command = new Command(
             "tune",
             "Search A2C's hyperparameters (RL Zoo's space, TPE or random, median or successive-halving pruning) in a SQLite study; writes the best trial as an RL Zoo YAML entry. Every other option is passed to each trial's `a2c train`, e.g. --hyperparams hyperparams/a2c.yml or --n-envs 8.")
         {
-            env, trials, parallel, budget, sampler, pruner, objective, studyOption, seed, evaluations, evalEpisodes,
+            env, trials, parallel, budget, sampler, pruner, objective, studyOption, seed, seedsPerTrial, evaluations, evalEpisodes,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(parse => CliErrors.Run(Name, stderr, () =>
@@ -72,6 +73,7 @@ internal static class TuneCommand
                 parse.GetValue(pruner) ?? "median",
                 parse.GetValue(objective) ?? "last",
                 parse.GetValue(seed) ?? 0,
+                parse.GetValue(seedsPerTrial) ?? 1,
                 trainArgs);
             Check(given, errors);
             var path = parse.GetValue(studyOption);
@@ -86,7 +88,7 @@ internal static class TuneCommand
                 return CliApp.ReportUsageErrors(stderr, Name, errors);
             }
 
-            path ??= Path.Combine("runs", $"tune-{string.Concat(given.Env.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'))}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
+            path ??= Path.Combine("runs", $"tune-{Trainer.FileNameOf(given.Env)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
             // A new study's options are checked before its file is made: a typo leaves nothing behind.
             if (!resuming && CheckTrial(given, stderr) is { } refused)
             {
@@ -99,7 +101,7 @@ internal static class TuneCommand
                 if (resuming)
                 {
                     settings = TuneSettings.FromStudy(study.Settings(), path);
-                    var differ = Differences(parse, given, settings, [env, budget, evaluations, evalEpisodes, sampler, pruner, objective, seed], trainArgs.Count > 0);
+                    var differ = Differences(parse, given, settings, [env, budget, evaluations, evalEpisodes, sampler, pruner, objective, seed, seedsPerTrial], trainArgs.Count > 0);
                     if (differ.Count > 0)
                     {
                         return CliApp.ReportUsageErrors(stderr, Name, [$"the study '{path}' was made with {string.Join(", ", differ)}; a resumed study keeps its settings (only --trials and --parallel may change)."]);
@@ -122,7 +124,7 @@ internal static class TuneCommand
             var trialsDir = Path.ChangeExtension(path, null) + "-trials";
             Directory.CreateDirectory(trialsDir);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"a2c tune: {settings.Env}, study {path}, {trialCount} trials of {settings.Budget:N0} steps, {settings.Evaluations} evaluations of {settings.EvalEpisodes} episodes each, sampler {settings.Sampler}, pruner {settings.Pruner}, {workers} at a time"));
+                $"a2c tune: {settings.Env}, study {path}, {trialCount} trials of {settings.Budget:N0} steps, {settings.Evaluations} evaluations of {settings.EvalEpisodes} episodes each, sampler {settings.Sampler}, pruner {settings.Pruner}, objective {settings.Objective}, {settings.SeedsPerTrial} seed(s) a trial, {workers} trial(s) at a time"));
             var clock = Stopwatch.StartNew();
             var end = TrialPool.Run(path, settings, trialCount, workers, trialsDir, stdout, cancellation);
             return Summarize(path, settings, trialsDir, clock.Elapsed.TotalSeconds, end, stdout, stderr);
@@ -157,6 +159,11 @@ internal static class TuneCommand
             errors.Add($"--pruner is '{settings.Pruner}'; allowed: {string.Join(", ", TuneSettings.Pruners)}.");
         }
 
+        if (settings.SeedsPerTrial is < 1 or > 100)
+        {
+            errors.Add($"--seeds-per-trial is {settings.SeedsPerTrial}; allowed: 1 to 100.");
+        }
+
         if (!TuneSettings.Objectives.Contains(settings.Objective))
         {
             errors.Add($"--objective is '{settings.Objective}'; allowed: {string.Join(", ", TuneSettings.Objectives)}.");
@@ -189,6 +196,7 @@ internal static class TuneCommand
         Compare(options[5], stored.Pruner, given.Pruner);
         Compare(options[6], stored.Objective, given.Objective);
         Compare(options[7], Text(stored.Seed), Text(given.Seed));
+        Compare(options[8], Text(stored.SeedsPerTrial), Text(given.SeedsPerTrial));
         if (trainArgsGiven && !stored.TrainArgs.SequenceEqual(given.TrainArgs))
         {
             differ.Add($"the train options '{string.Join(' ', stored.TrainArgs)}' (not '{string.Join(' ', given.TrainArgs)}')");
@@ -231,7 +239,7 @@ internal static class TuneCommand
         var runDir = Path.Combine(Path.GetTempPath(), $"a2c-tune-check-{Environment.ProcessId}");
         // Any budget: the one given is checked below against the space, not against this sample.
         var unbounded = settings with { Budget = int.MaxValue };
-        if (CliApp.Run(["train", .. unbounded.TrainArguments(0, sample, runDir), "--dry-run"], resolved, problems) != 0)
+        if (CliApp.Run(["train", .. unbounded.TrainArguments(settings.Seed, sample, runDir), "--dry-run"], resolved, problems) != 0)
         {
             stderr.Write(problems.ToString().Replace("a2c train:", Name + ":", StringComparison.Ordinal));
             return CliApp.UsageError;
@@ -262,7 +270,7 @@ internal static class TuneCommand
         TuneReport.WriteTable(ranked, all, stdout);
         if (ranked.FirstOrDefault(t => t.State == TrialState.Complete) is { } best)
         {
-            var config = Path.Combine(TrialPool.RunDir(trialsDir, best.Number), "config.json");
+            var config = Path.Combine(TrialPool.RunDir(trialsDir, best.Number, settings.TrialSeeds(best.Number)[0]), "config.json");
             var resolved = CliErrors.Reading(config, () => RunFiles.ReadConfig(config), missing: $"the best trial's config '{config}' is gone.");
             var yaml = Path.ChangeExtension(path, null) + "-best.yml";
             RunFiles.WriteAtomically(yaml, TuneReport.ZooEntry(best, settings, path, resolved));

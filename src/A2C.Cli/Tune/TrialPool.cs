@@ -59,63 +59,103 @@ internal static class TrialPool
             : PoolEnd.Finished;
     }
 
-    /// <summary>The run dir of trial <paramref name="number"/>.</summary>
-    public static string RunDir(string trialsDir, int number) => Path.Combine(trialsDir, $"trial-{number}");
+    /// <summary>The directory of trial <paramref name="number"/>: one run dir per seed, <c>seed-S/</c>, with its log <c>seed-S.log</c>.</summary>
+    public static string TrialDir(string trialsDir, int number) => Path.Combine(trialsDir, $"trial-{number}");
 
-    /// <summary>Runs one claimed trial to its end in the study; returns how it ended.</summary>
+    /// <summary>The run dir of trial <paramref name="number"/>'s training seed <paramref name="seed"/>.</summary>
+    public static string RunDir(string trialsDir, int number, int seed) => Path.Combine(TrialDir(trialsDir, number), $"seed-{seed}");
+
+    /// <summary>
+    /// Runs one claimed trial to its end in the study, its seeds side by side; returns how it
+    /// ended. Its k-th report is the mean of its seeds' k-th evaluations, made once every seed has
+    /// made one; pruning stops every seed.
+    /// </summary>
     private static TrialState RunTrial(Study study, TuneSettings settings, int number, double[] values, string trialsDir, Action<string> say, CancellationToken cancellation)
     {
-        var runDir = RunDir(trialsDir, number);
-        var logPath = runDir + ".log";
-        // A run dir left by a trial of the same number that failed (its process killed) starts again.
-        if (Directory.Exists(runDir))
+        var trialDir = TrialDir(trialsDir, number);
+        // A directory left by a trial of the same number that failed (its process killed) starts again.
+        if (Directory.Exists(trialDir))
         {
-            Directory.Delete(runDir, recursive: true);
+            Directory.Delete(trialDir, recursive: true);
         }
 
+        Directory.CreateDirectory(trialDir);
         var sample = string.Join(", ", A2CSearchSpace.Parameters.Select((p, i) => $"{p.Name} {p.Display(values[i])}"));
-        using var process = new Process { StartInfo = SeedPool.TrainStartInfo(settings.TrainArguments(number, values, runDir)) };
-        using var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
-        log.WriteLine($"a2c tune: trial {number}: {sample}");
+        var seeds = settings.TrialSeeds(number);
+        var runs = new List<(Process Process, StreamWriter Log, string Evaluations, string LogPath)>();
         try
         {
-            process.Start();
+            foreach (var seed in seeds)
+            {
+                var runDir = RunDir(trialsDir, number, seed);
+                var logPath = runDir + ".log";
+                var process = new Process { StartInfo = SeedPool.TrainStartInfo(settings.TrainArguments(seed, values, runDir)) };
+                var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+                runs.Add((process, log, Path.Combine(runDir, EvaluationSink.FileName), logPath));
+                log.WriteLine($"a2c tune: trial {number}, seed {seed}: {sample}");
+                try
+                {
+                    process.Start();
+                }
+                catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+                {
+                    runs.ForEach(r => Signals.Terminate(r.Process));
+                    runs.ForEach(r => WaitStarted(r.Process));
+                    study.Finish(number, TrialState.Failed, message: $"could not start '{process.StartInfo.FileName}': {e.Message}");
+                    say($"trial {number}: could not start '{process.StartInfo.FileName}': {e.Message}");
+                    return TrialState.Failed;
+                }
+
+                process.OutputDataReceived += (_, e) => SeedPool.Append(log, e.Data);
+                process.ErrorDataReceived += (_, e) => SeedPool.Append(log, e.Data);
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+            }
+
+            say($"trial {number}: started (pid {string.Join(", ", runs.Select(r => r.Process.Id))}; seed {string.Join(", ", seeds)}), {sample}");
+            return Follow(study, settings, number, runs, say, cancellation);
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        finally
         {
-            study.Finish(number, TrialState.Failed, message: $"could not start '{process.StartInfo.FileName}': {e.Message}");
-            say($"trial {number}: could not start '{process.StartInfo.FileName}': {e.Message}");
-            return TrialState.Failed;
+            foreach (var (process, log, _, _) in runs)
+            {
+                process.Dispose();
+                log.Dispose();
+            }
         }
+    }
 
-        process.OutputDataReceived += (_, e) => SeedPool.Append(log, e.Data);
-        process.ErrorDataReceived += (_, e) => SeedPool.Append(log, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        say($"trial {number}: started (pid {process.Id}), {sample}");
-
-        var evaluations = Path.Combine(runDir, EvaluationSink.FileName);
+    /// <summary>Reads a trial's seeds' evaluations as they come, reports and prunes, and records how the trial ended.</summary>
+    private static TrialState Follow(Study study, TuneSettings settings, int number, List<(Process Process, StreamWriter Log, string Evaluations, string LogPath)> runs, Action<string> say, CancellationToken cancellation)
+    {
+        var rows = runs.Select(_ => new List<(long Timesteps, double Mean)>()).ToList();
         var reports = new List<(long Step, double Value)>();
         var pruned = false;
         var signalled = false;
         var clock = Stopwatch.StartNew();
+        void StopAll() => runs.ForEach(r => Signals.Terminate(r.Process));
         while (true)
         {
-            var exited = process.WaitForExit(_poll);
-            if (!pruned)
+            // Wait on a seed still running; the loop ends once all have.
+            var exited = runs.FirstOrDefault(r => !r.Process.HasExited).Process is not { } running
+                || (running.WaitForExit(_poll) && runs.All(r => r.Process.HasExited));
+            for (var i = 0; i < runs.Count && !pruned; i++)
             {
-                foreach (var (timesteps, mean) in NewRows(evaluations, reports.Count))
+                rows[i].AddRange(NewRows(runs[i].Evaluations, rows[i].Count));
+            }
+
+            while (!pruned && rows.All(r => r.Count > reports.Count))
+            {
+                var k = reports.Count;
+                var mean = rows.Average(r => r[k].Mean);
+                reports.Add((k + 1, mean));
+                study.Report(number, k + 1, rows[0][k].Timesteps, mean);
+                say(string.Create(CultureInfo.InvariantCulture, $"trial {number}: evaluation {k + 1}/{settings.Evaluations} at {rows[0][k].Timesteps:N0} steps: {mean:F2}"));
+                if (!exited && ShouldPrune(study, settings, number, reports))
                 {
-                    reports.Add((reports.Count + 1, mean));
-                    study.Report(number, reports.Count, timesteps, mean);
-                    say(string.Create(CultureInfo.InvariantCulture, $"trial {number}: evaluation {reports.Count}/{settings.Evaluations} at {timesteps:N0} steps: {mean:F2}"));
-                    if (!exited && ShouldPrune(study, settings, number, reports))
-                    {
-                        pruned = true;
-                        Signals.Terminate(process);
-                        say(string.Create(CultureInfo.InvariantCulture, $"trial {number}: pruned at evaluation {reports.Count} ({settings.Pruner} pruner)"));
-                        break;
-                    }
+                    pruned = true;
+                    StopAll();
+                    say(string.Create(CultureInfo.InvariantCulture, $"trial {number}: pruned at evaluation {k + 1} ({settings.Pruner} pruner)"));
                 }
             }
 
@@ -127,13 +167,19 @@ internal static class TrialPool
             if (cancellation.IsCancellationRequested && !signalled)
             {
                 signalled = true;
-                Signals.Terminate(process);
+                StopAll();
+            }
+
+            // A seed that failed fails the trial: the others need not run on.
+            if (!pruned && runs.Any(r => r.Process.HasExited && r.Process.ExitCode != 0))
+            {
+                StopAll();
             }
 
             study.Heartbeat(number);
         }
 
-        process.WaitForExit();
+        runs.ForEach(r => r.Process.WaitForExit());
         var seconds = clock.Elapsed.TotalSeconds;
         if (pruned)
         {
@@ -141,21 +187,22 @@ internal static class TrialPool
             return TrialState.Pruned;
         }
 
-        if (signalled || (cancellation.IsCancellationRequested && process.ExitCode != 0))
+        if (signalled || (cancellation.IsCancellationRequested && runs.Any(r => r.Process.ExitCode != 0)))
         {
             study.Finish(number, TrialState.Failed, message: "stopped by a signal before its end; a resumed study runs another in its place");
             say($"trial {number}: stopped by a signal");
             return TrialState.Failed;
         }
 
-        if (process.ExitCode == 0 && reports.Count > 0)
+        if (runs.All(r => r.Process.ExitCode == 0) && reports.Count > 0)
         {
             study.Finish(number, TrialState.Complete, settings.ObjectiveOf(reports));
             say(string.Create(CultureInfo.InvariantCulture, $"trial {number}: complete, objective {settings.ObjectiveOf(reports):F2} after {seconds:F1} s"));
             return TrialState.Complete;
         }
 
-        var why = process.ExitCode == 0 ? "it made no evaluation" : $"a2c train exited {process.ExitCode}";
+        var failed = runs.FirstOrDefault(r => r.Process.ExitCode != 0);
+        var (why, logPath) = failed.Process is { } process ? ($"a2c train exited {process.ExitCode}", failed.LogPath) : ("it made no evaluation", runs[0].LogPath);
         study.Finish(number, TrialState.Failed, message: $"{why}; see {logPath}");
         say($"trial {number}: failed ({why}); the end of {logPath}:");
         foreach (var line in Tail(logPath))
@@ -164,6 +211,19 @@ internal static class TrialPool
         }
 
         return TrialState.Failed;
+    }
+
+    /// <summary>Waits for a process that was started; one that never was is left alone.</summary>
+    private static void WaitStarted(Process process)
+    {
+        try
+        {
+            process.WaitForExit();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started.
+        }
     }
 
     /// <summary>Whether the pruner stops trial <paramref name="number"/> after its latest report.</summary>

@@ -10,7 +10,7 @@ namespace A2C.Cli;
 /// pruner, the seed, and the options passed to every trial's <c>a2c train</c>. Stored in the
 /// study when it is created; a resumed study keeps them.
 /// </summary>
-internal sealed record TuneSettings(string Env, long Budget, int Evaluations, int EvalEpisodes, string Sampler, string Pruner, string Objective, int Seed, IReadOnlyList<string> TrainArgs)
+internal sealed record TuneSettings(string Env, long Budget, int Evaluations, int EvalEpisodes, string Sampler, string Pruner, string Objective, int Seed, int SeedsPerTrial, IReadOnlyList<string> TrainArgs)
 {
     /// <summary>The search space every study of this a2c samples.</summary>
     public const string Space = "rl-zoo-a2c";
@@ -50,15 +50,11 @@ internal sealed record TuneSettings(string Env, long Budget, int Evaluations, in
             : Tpe.suggest(A2CSearchSpace.Ranges, Direction.Maximize, Microsoft.FSharp.Collections.ListModule.OfSeq(Study.Observations(trials)), seed);
     }
 
-    /// <summary>
-    /// The arguments of trial <paramref name="number"/>'s <c>a2c train</c> with <paramref name="values"/>,
-    /// in <paramref name="runDir"/>. Each trial trains with its own seed, the study's plus its number
-    /// (RL Zoo leaves trials unseeded), so that the best trial is not one seed's luck.
-    /// </summary>
-    public List<string> TrainArguments(int number, IReadOnlyList<double> values, string runDir) =>
+    /// <summary>The arguments of an <c>a2c train</c> of a trial with <paramref name="values"/> on <paramref name="seed"/>, in <paramref name="runDir"/>.</summary>
+    public List<string> TrainArguments(int seed, IReadOnlyList<double> values, string runDir) =>
     [
         "--env", Env, .. TrainArgs, .. A2CSearchSpace.TrainArguments(values),
-        "--seed", TrialSeed(number).ToString(CultureInfo.InvariantCulture),
+        "--seed", seed.ToString(CultureInfo.InvariantCulture),
         "--total-steps", Budget.ToString(CultureInfo.InvariantCulture),
         "--eval-freq", EvalFreq.ToString(CultureInfo.InvariantCulture),
         "--eval-freq-episodes", EvalEpisodes.ToString(CultureInfo.InvariantCulture),
@@ -68,8 +64,12 @@ internal sealed record TuneSettings(string Env, long Budget, int Evaluations, in
         "--run-dir", runDir,
     ];
 
-    /// <summary>The training seed of trial <paramref name="number"/>.</summary>
-    public int TrialSeed(int number) => unchecked(Seed + number);
+    /// <summary>
+    /// The training seeds of trial <paramref name="number"/>: S + N * K + j for j below K, K the
+    /// seeds per trial. Every trial has seeds of its own (RL Zoo leaves trials unseeded), so the
+    /// best trial is not the one that suited a single seed, and a study can be repeated.
+    /// </summary>
+    public IReadOnlyList<int> TrialSeeds(int number) => [.. Enumerable.Range(0, SeedsPerTrial).Select(j => unchecked(Seed + (number * SeedsPerTrial) + j))];
 
     /// <summary>The options of a2c train a study sets for each trial itself (its sample, seed, budget, evaluations and files).</summary>
     public static IReadOnlyList<string> SetByTune { get; } =
@@ -93,6 +93,7 @@ internal sealed record TuneSettings(string Env, long Budget, int Evaluations, in
         ["pruner"] = Pruner,
         ["objective"] = Objective,
         [Hyperparameters.Seed.Name] = Seed.ToString(CultureInfo.InvariantCulture),
+        ["seeds_per_trial"] = SeedsPerTrial.ToString(CultureInfo.InvariantCulture),
         ["train_args"] = JsonSerializer.Serialize(TrainArgs.ToArray()),
     };
 
@@ -117,6 +118,7 @@ internal sealed record TuneSettings(string Env, long Budget, int Evaluations, in
                 Get("pruner"),
                 Get("objective"),
                 int.Parse(Get(Hyperparameters.Seed.Name), CultureInfo.InvariantCulture),
+                int.Parse(Get("seeds_per_trial"), CultureInfo.InvariantCulture),
                 JsonSerializer.Deserialize<string[]>(Get("train_args")) ?? []);
         }
         catch (Exception e) when (e is FormatException or OverflowException or JsonException)
