@@ -228,6 +228,55 @@ let tests =
                 Directory.Delete(dir, true)
             }
 
+            test "a resumed run keeps its evaluations up to the checkpoint and goes on from there, with no row twice" {
+                let dir = tempDir ()
+                let runDir = Path.Combine(dir, "run")
+
+                let evalArgs =
+                    [ "--eval-freq"; "500"; "--eval-freq-episodes"; "1"; "--eval-episodes"; "0" ]
+
+                let first, _, err1 =
+                    run (
+                        [
+                            "train"
+                            "--env"
+                            "CartPole-v1"
+                            "--n-envs"
+                            "4"
+                            "--total-steps"
+                            "2000"
+                            "--run-dir"
+                            runDir
+                        ]
+                        @ evalArgs
+                    )
+
+                // A row past the checkpoint, as a run killed after it would leave.
+                File.AppendAllText(Path.Combine(runDir, EvaluationSink.FileName), "2500,9,0,1\n")
+
+                let resumed, _, err2 =
+                    run (
+                        [
+                            "train"
+                            "--resume"
+                            Path.Combine(runDir, "checkpoint.zip")
+                            "--total-steps"
+                            "4000"
+                        ]
+                        @ evalArgs
+                    )
+
+                Expect.equal (first, resumed) (0, 0) $"both run: {err1}{err2}"
+
+                Expect.equal
+                    (File.ReadAllLines(Path.Combine(runDir, EvaluationSink.FileName))[1..]
+                     |> Array.map (fun r -> r.Split(',')[0]))
+                    [| "500"; "1000"; "1500"; "2000"; "2500"; "3000"; "3500"; "4000" |]
+                    "every 500 steps once"
+
+                Directory.Delete(dir, true)
+            }
+
             test "two a2c tune processes on one study share its trials: no number twice, none past --trials" {
                 let dir = tempDir ()
                 let db = Path.Combine(dir, "shared.db")
