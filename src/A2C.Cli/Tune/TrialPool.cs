@@ -7,10 +7,10 @@ using Microsoft.FSharp.Collections;
 namespace A2C.Cli;
 
 /// <summary>
-/// Runs a study's trials, K at a time, each an <c>a2c train</c> child process: a worker claims
-/// a trial from the study (so other processes on the same study take other trials), starts it,
-/// reads its evaluations.csv as rows arrive, reports each to the study and asks the pruner, and
-/// stops the child with SIGTERM when pruned. SIGINT/SIGTERM stop every child; their trials are
+/// Runs a study's trials, K at a time, each as <c>a2c train</c> child processes (one per seed):
+/// a worker claims a trial from the study (so other processes on the same study take other
+/// trials), starts it, reads its evaluations.csv files as rows arrive, reports them to the study
+/// and asks the pruner, and stops the children with SIGTERM when pruned. SIGINT/SIGTERM stop every child; their trials are
 /// marked failed (a resumed study runs them again).
 /// </summary>
 internal static class TrialPool
