@@ -94,21 +94,27 @@ internal static class PlotCommand
                 }
             }
 
-            try
-            {
-                CliErrors.Writing(path, () => LearningCurves.SavePng(groups, path, options));
-            }
-            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
-            {
-                // SkiaSharp's native library could not be loaded (an unsupported platform, a missing file).
-                throw CliErrors.Failure($"cannot draw: SkiaSharp's native library did not load ({(e.InnerException ?? e).Message}).", e);
-            }
+            Draw(path, () => LearningCurves.SavePng(groups, path, options));
 
             WriteSummary(stdout, groups, aggregates, options.Band);
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {path} ({options.Width}x{options.Height})"));
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Draws and writes <paramref name="path"/>: write errors as <see cref="CliErrors.Writing"/> maps them, and a SkiaSharp that cannot load as a failure.</summary>
+    private static void Draw(string path, Action draw)
+    {
+        try
+        {
+            CliErrors.Writing(path, draw);
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            // SkiaSharp's native library could not be loaded (an unsupported platform, a missing file).
+            throw CliErrors.Failure($"cannot draw: SkiaSharp's native library did not load ({(e.InnerException ?? e).Message}).", e);
+        }
     }
 
     /// <summary>The history and importances of the study in <paramref name="studyPath"/>, next to it (or at <paramref name="prefix"/>).</summary>
@@ -162,14 +168,7 @@ internal static class PlotCommand
         };
         foreach (var (file, render) in outputs)
         {
-            try
-            {
-                CliErrors.Writing(file, () => RunFiles.WriteAtomically(file, render()));
-            }
-            catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
-            {
-                throw CliErrors.Failure($"cannot draw: SkiaSharp's native library did not load ({(e.InnerException ?? e).Message}).", e);
-            }
+            Draw(file, () => RunFiles.WriteAtomically(file, render()));
 
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wrote {file} ({width}x{height})"));
         }

@@ -102,7 +102,7 @@ internal static class TrainingSession
             files.WriteFinal(trainer.CaptureState());
 
             var evalEpisodes = evaluations.Final;
-            var eval = evalEpisodes > 0 && !result.Cancelled ? trainer.Evaluate(evalEpisodes, options.Seed + 1000) : null;
+            var eval = evalEpisodes > 0 && !result.Cancelled ? trainer.Evaluate(evalEpisodes, trainer.EvaluationSeed) : null;
             var solved = eval is not null && spec.RewardThreshold is { } t && eval.Mean >= t;
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"done: {result.TotalTimesteps:N0} steps in {result.WallSeconds:F1} s ({result.Fps:N0} steps/s), {result.Episodes} episodes, last-100 mean {Text(result.FinalMeanReturn)}"));

@@ -101,7 +101,7 @@ internal static class TuneCommand
                 if (resuming)
                 {
                     settings = TuneSettings.FromStudy(study.Settings(), path);
-                    var differ = Differences(parse, given, settings, [env, budget, evaluations, evalEpisodes, sampler, pruner, objective, seed, seedsPerTrial], trainArgs.Count > 0);
+                    var differ = Differences(parse, given, settings, TuneSettings.Keyed(env, budget, evaluations, evalEpisodes, sampler, pruner, objective, seed, seedsPerTrial), trainArgs.Count > 0);
                     if (differ.Count > 0)
                     {
                         return CliApp.ReportUsageErrors(stderr, Name, [$"the study '{path}' was made with {string.Join(", ", differ)}; a resumed study keeps its settings (only --trials and --parallel may change)."]);
@@ -175,28 +175,19 @@ internal static class TuneCommand
         }
     }
 
-    /// <summary>The settings given on the command line that differ from the study's, as "--budget 50000 (not 20000)".</summary>
-    private static List<string> Differences(ParseResult parse, TuneSettings given, TuneSettings stored, Option[] options, bool trainArgsGiven)
+    /// <summary>
+    /// The settings given on the command line (<paramref name="options"/>, each with the key of
+    /// <see cref="TuneSettings.ToStudy"/> it sets; the passed train options when
+    /// <paramref name="trainArgsGiven"/>) whose <paramref name="given"/> value differs from the
+    /// <paramref name="stored"/> one, as "--budget 4096 (not 5000)"; <paramref name="parse"/> says which were given.
+    /// </summary>
+    private static List<string> Differences(ParseResult parse, TuneSettings given, TuneSettings stored, (Option Option, string Key)[] options, bool trainArgsGiven)
     {
-        var differ = new List<string>();
-        void Compare(Option option, string storedText, string givenText)
-        {
-            if (parse.GetResult(option) is not null && storedText != givenText)
-            {
-                differ.Add($"{option.Name} {storedText} (not {givenText})");
-            }
-        }
-
-        string Text(long x) => x.ToString(CultureInfo.InvariantCulture);
-        Compare(options[0], stored.Env, given.Env);
-        Compare(options[1], Text(stored.Budget), Text(given.Budget));
-        Compare(options[2], Text(stored.Evaluations), Text(given.Evaluations));
-        Compare(options[3], Text(stored.EvalEpisodes), Text(given.EvalEpisodes));
-        Compare(options[4], stored.Sampler, given.Sampler);
-        Compare(options[5], stored.Pruner, given.Pruner);
-        Compare(options[6], stored.Objective, given.Objective);
-        Compare(options[7], Text(stored.Seed), Text(given.Seed));
-        Compare(options[8], Text(stored.SeedsPerTrial), Text(given.SeedsPerTrial));
+        var (storedValues, givenValues) = (stored.ToStudy(), given.ToStudy());
+        var differ = options
+            .Where(o => parse.GetResult(o.Option) is not null && storedValues[o.Key] != givenValues[o.Key])
+            .Select(o => $"{o.Option.Name} {storedValues[o.Key]} (not {givenValues[o.Key]})")
+            .ToList();
         if (trainArgsGiven && !stored.TrainArgs.SequenceEqual(given.TrainArgs))
         {
             differ.Add($"the train options '{string.Join(' ', stored.TrainArgs)}' (not '{string.Join(' ', given.TrainArgs)}')");

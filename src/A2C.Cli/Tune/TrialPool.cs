@@ -82,7 +82,7 @@ internal static class TrialPool
         Directory.CreateDirectory(trialDir);
         var sample = string.Join(", ", A2CSearchSpace.Parameters.Select((p, i) => $"{p.Name} {p.Display(values[i])}"));
         var seeds = settings.TrialSeeds(number);
-        var runs = new List<(Process Process, StreamWriter Log, string Evaluations, string LogPath)>();
+        var runs = new List<SeedProcess>();
         try
         {
             foreach (var seed in seeds)
@@ -91,7 +91,7 @@ internal static class TrialPool
                 var logPath = runDir + ".log";
                 var process = new Process { StartInfo = SeedPool.TrainStartInfo(settings.TrainArguments(seed, values, runDir)) };
                 var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
-                runs.Add((process, log, Path.Combine(runDir, EvaluationSink.FileName), logPath));
+                runs.Add(new SeedProcess(process, log, Path.Combine(runDir, EvaluationSink.FileName), logPath));
                 log.WriteLine($"a2c tune: trial {number}, seed {seed}: {sample}");
                 try
                 {
@@ -126,7 +126,7 @@ internal static class TrialPool
     }
 
     /// <summary>Reads a trial's seeds' evaluations as they come, reports and prunes, and records how the trial ended.</summary>
-    private static TrialState Follow(Study study, TuneSettings settings, int number, List<(Process Process, StreamWriter Log, string Evaluations, string LogPath)> runs, Action<string> say, CancellationToken cancellation)
+    private static TrialState Follow(Study study, TuneSettings settings, int number, List<SeedProcess> runs, Action<string> say, CancellationToken cancellation)
     {
         var rows = runs.Select(_ => new List<(long Timesteps, double Mean)>()).ToList();
         var reports = new List<(long Step, double Value)>();
@@ -137,8 +137,8 @@ internal static class TrialPool
         while (true)
         {
             // Wait on a seed still running; the loop ends once all have.
-            var exited = runs.FirstOrDefault(r => !r.Process.HasExited).Process is not { } running
-                || (running.WaitForExit(_poll) && runs.All(r => r.Process.HasExited));
+            var exited = runs.FirstOrDefault(r => !r.Process.HasExited) is not { } running
+                || (running.Process.WaitForExit(_poll) && runs.All(r => r.Process.HasExited));
             for (var i = 0; i < runs.Count && !pruned; i++)
             {
                 rows[i].AddRange(NewRows(runs[i].Evaluations, rows[i].Count));
@@ -201,8 +201,9 @@ internal static class TrialPool
             return TrialState.Complete;
         }
 
-        var failed = runs.FirstOrDefault(r => r.Process.ExitCode != 0);
-        var (why, logPath) = failed.Process is { } process ? ($"a2c train exited {process.ExitCode}", failed.LogPath) : ("it made no evaluation", runs[0].LogPath);
+        var (why, logPath) = runs.FirstOrDefault(r => r.Process.ExitCode != 0) is { } failed
+            ? ($"a2c train exited {failed.Process.ExitCode}", failed.LogPath)
+            : ("it made no evaluation", runs[0].LogPath);
         study.Finish(number, TrialState.Failed, message: $"{why}; see {logPath}");
         say($"trial {number}: failed ({why}); the end of {logPath}:");
         foreach (var line in Tail(logPath))
@@ -298,3 +299,6 @@ internal enum PoolEnd
     /// <summary><see cref="TrialPool.MaxFailuresInARow"/> trials failed in a row.</summary>
     TooManyFailures,
 }
+
+/// <summary>One seed of a running trial: its <c>a2c train</c>, its log, its evaluations.csv and the log's path.</summary>
+internal sealed record SeedProcess(Process Process, StreamWriter Log, string Evaluations, string LogPath);

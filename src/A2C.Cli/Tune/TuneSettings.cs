@@ -97,6 +97,15 @@ internal sealed record TuneSettings(string Env, long Budget, int Evaluations, in
         ["train_args"] = JsonSerializer.Serialize(TrainArgs.ToArray()),
     };
 
+    /// <summary>The command-line options of the stored settings, each with its key in <see cref="ToStudy"/>, in the order given.</summary>
+    public static (System.CommandLine.Option Option, string Key)[] Keyed(
+        System.CommandLine.Option env, System.CommandLine.Option budget, System.CommandLine.Option evaluations, System.CommandLine.Option evalEpisodes, System.CommandLine.Option sampler,
+        System.CommandLine.Option pruner, System.CommandLine.Option objective, System.CommandLine.Option seed, System.CommandLine.Option seedsPerTrial) =>
+    [
+        (env, Hyperparameters.Env.Name), (budget, "budget"), (evaluations, "evaluations"), (evalEpisodes, "eval_episodes"), (sampler, "sampler"),
+        (pruner, "pruner"), (objective, "objective"), (seed, Hyperparameters.Seed.Name), (seedsPerTrial, "seeds_per_trial"),
+    ];
+
     /// <summary>The settings a study holds.</summary>
     /// <exception cref="CliException">They are missing or malformed, or of another search space (exit 2).</exception>
     public static TuneSettings FromStudy(IReadOnlyDictionary<string, string> stored, string path)

@@ -109,7 +109,7 @@ public sealed class Experiment
                     _progress.OnNext(report);
                 });
                 var training = trainer.Run();
-                var evaluation = _evaluationEpisodes > 0 ? trainer.Evaluate(_evaluationEpisodes, seed + 1000) : null;
+                var evaluation = _evaluationEpisodes > 0 ? trainer.Evaluate(_evaluationEpisodes, trainer.EvaluationSeed) : null;
                 results.Add(new SeedResult(seed, training, curve, evaluation));
             }
         }

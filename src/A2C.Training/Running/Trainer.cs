@@ -339,6 +339,9 @@ public sealed partial class Trainer : IDisposable
         return new TrainingResult(Timesteps, wall, steps / Math.Max(wall, 1e-9), _episodes.Count, finalMean, reached, cancellation.IsCancellationRequested);
     }
 
+    /// <summary>The seed of the evaluation envs, the run's seed + 1000: apart from the training envs' seeds, and the same for every evaluation of a run, so evaluations compare.</summary>
+    public int EvaluationSeed => Options.Seed + 1000;
+
     /// <summary>Runs <paramref name="episodes"/> episodes with the policy on fresh envs.</summary>
     /// <param name="episodes">How many, at least 1.</param>
     /// <param name="seed">Seed of the evaluation envs.</param>

@@ -41,8 +41,7 @@ public sealed class EvaluationSink : IObserver<UpdateReport>
         _trainer = trainer;
         _every = every;
         _episodes = episodes;
-        // The final evaluation's seed: every evaluation starts from the same states, so rows compare.
-        _seed = trainer.Options.Seed + 1000;
+        _seed = trainer.EvaluationSeed;
         _path = Path.Combine(directory, FileName);
         _evaluated = evaluated;
         var header = string.Join(",", Columns);
