@@ -89,7 +89,24 @@ internal static class BenchCommand
                     ["env_steps_per_s"] = figures.EnvStepsPerSecond,
                     ["collect_steps_per_s"] = figures.CollectStepsPerSecond,
                     ["train_steps_per_s"] = figures.TrainStepsPerSecond,
+                    ["train_loop_steps_per_s"] = figures.TrainLoopStepsPerSecond,
                     ["update_us"] = figures.UpdateMicroseconds,
+                    ["model_flops_per_step"] = figures.Flops?.PerEnvStep,
+                    ["update_flops"] = figures.Flops?.PerUpdate(figures.Transitions),
+                    ["peak_gflops"] = figures.Peak.GigaFlops,
+                    ["peak_vector_bits"] = figures.Peak.VectorBits,
+                    ["achieved_gflops"] = new JsonObject
+                    {
+                        ["train"] = figures.TrainGigaFlops,
+                        ["train_loop"] = figures.TrainLoopGigaFlops,
+                        ["update"] = figures.UpdateGigaFlops,
+                    },
+                    ["efficiency"] = new JsonObject
+                    {
+                        ["train"] = figures.TrainGigaFlops / figures.Peak.GigaFlops,
+                        ["train_loop"] = figures.TrainLoopGigaFlops / figures.Peak.GigaFlops,
+                        ["update"] = figures.UpdateGigaFlops / figures.Peak.GigaFlops,
+                    },
                     ["memory"] = new JsonObject
                     {
                         ["managed_bytes_start"] = figures.ManagedStart,
@@ -117,7 +134,14 @@ internal static class BenchCommand
         return command;
     }
 
-    private sealed record Figures(double EnvStepsPerSecond, double CollectStepsPerSecond, double TrainStepsPerSecond, double UpdateMicroseconds, long ManagedStart, long ManagedEnd, long WorkingSetStart, long WorkingSetEnd);
+    private sealed record Figures(double EnvStepsPerSecond, double CollectStepsPerSecond, double TrainStepsPerSecond, double TrainLoopStepsPerSecond, double UpdateMicroseconds, int Transitions, ModelFlops? Flops, FmaPeak Peak, long ManagedStart, long ManagedEnd, long WorkingSetStart, long WorkingSetEnd)
+    {
+        public double? TrainGigaFlops => Flops is null ? null : Flops.PerEnvStep * TrainStepsPerSecond / 1e9;
+
+        public double? TrainLoopGigaFlops => Flops is null ? null : Flops.PerEnvStep * TrainLoopStepsPerSecond / 1e9;
+
+        public double? UpdateGigaFlops => Flops is null ? null : Flops.PerUpdate(Transitions) / UpdateMicroseconds / 1e3;
+    }
 
     private static Figures Measure(A2COptions options, long steps, int repeats, TextWriter stdout)
     {
@@ -125,34 +149,54 @@ internal static class BenchCommand
         var workingSetStart = Environment.WorkingSet;
         // The policy and engine as training resolves them from the env's spaces (CnnPolicy on images runs on TorchSharp).
         string policy, arch, engine;
+        ModelFlops? flops;
         using (var probe = new Trainer(options))
         {
             var spec = probe.Agent.Model.Spec;
             (policy, arch, engine) = ((spec.Encoding?.Policy ?? PolicyKind.Mlp) + "Policy", spec.NetArch.Count == 0 ? "none" : string.Join(",", spec.NetArch), probe.Agent.Engine.ToString().ToLowerInvariant());
+            flops = ModelFlops.For(spec, probe.Agent.Model.Flat.Layout, options.NSteps);
         }
 
         stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, {policy}, net {arch}, engine {engine}; one warm-up, median of {repeats}");
 
+        // The machine's ceiling first, on the thread that trains, before anything else warms the core.
+        var peak = FmaPeak.Measure();
+
         // A remote env's steps are messages over the network: fewer of them, or a repeat takes minutes.
         var envSteps = RemoteVectorEnv.IsRemote(options.Env) ? steps : steps * 20;
         var env = Median(repeats, () => EnvOnly(options, envSteps));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"env_steps_per_s      {env,14:N0}"));
+        stdout.WriteLine(Line("env_steps_per_s", $"{env:N0}"));
         if (RemoteVectorEnv.IsRemote(options.Env))
         {
-            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step_message_us      {1e6 * options.NEnvs / env,14:N1}   (one request and response for all {options.NEnvs} envs)"));
+            stdout.WriteLine(Line("step_message_us", $"{1e6 * options.NEnvs / env:N1}", $"one request and response for all {options.NEnvs} envs"));
         }
+
         var collect = Median(repeats, () => Collect(options, steps));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"collect_steps_per_s  {collect,14:N0}"));
-        var train = Median(repeats, () => Train(options));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train_steps_per_s    {train,14:N0}"));
+        stdout.WriteLine(Line("collect_steps_per_s", $"{collect:N0}"));
+        var train = Median(repeats, () => Train(options, withSinks: false));
+        var trainLoop = Median(repeats, () => Train(options, withSinks: true));
         var update = Median(repeats, () => Update(options));
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"update_us            {update,14:N1}"));
+        var transitions = options.NEnvs * options.NSteps;
+        var figures = new Figures(env, collect, train, trainLoop, update, transitions, flops, peak, managedStart, 0, workingSetStart, 0);
+        stdout.WriteLine(Line("train_steps_per_s", $"{train:N0}", Efficiency(figures.TrainGigaFlops, peak)));
+        stdout.WriteLine(Line("train_loop_steps_per_s", $"{trainLoop:N0}", Efficiency(figures.TrainLoopGigaFlops, peak) + "; with the run directory's files"));
+        stdout.WriteLine(Line("update_us", $"{update:N1}", Efficiency(figures.UpdateGigaFlops, peak) + $"; {transitions} transitions"));
+        stdout.WriteLine(flops is null
+            ? Line("model_flops_per_step", $"n/a", "a CNN's operations are not counted")
+            : Line("model_flops_per_step", $"{flops.PerEnvStep:N0}", $"act {flops.Act:N0}, learn {flops.Update:N0}, bootstrap {flops.Bootstrap:N0} / {flops.NSteps}"));
+        stdout.WriteLine(Line("peak_gflops", $"{peak.GigaFlops:N1}", $"one thread, {peak.VectorBits}-bit fused multiply-adds in registers"));
 
         var managedEnd = GC.GetTotalMemory(forceFullCollection: true);
         var workingSetEnd = Environment.WorkingSet;
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory               managed {managedStart / 1e6:N1} -> {managedEnd / 1e6:N1} MB, working set {workingSetStart / 1e6:N0} -> {workingSetEnd / 1e6:N0} MB"));
-        return new Figures(env, collect, train, update, managedStart, managedEnd, workingSetStart, workingSetEnd);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory                 managed {managedStart / 1e6:N1} -> {managedEnd / 1e6:N1} MB, working set {workingSetStart / 1e6:N0} -> {workingSetEnd / 1e6:N0} MB"));
+        return figures with { ManagedEnd = managedEnd, WorkingSetEnd = workingSetEnd };
     }
+
+    private static string Line(string name, FormattableString value, string? note = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{name,-22} {FormattableString.Invariant(value),12}") + (string.IsNullOrEmpty(note) ? string.Empty : "   " + note);
+
+    private static string Efficiency(double? gigaFlops, FmaPeak peak) =>
+        gigaFlops is { } g ? FormattableString.Invariant($"{g:N1} GFLOP/s, {g / peak.GigaFlops:F3} of peak") : string.Empty;
 
     private static double Median(int repeats, Func<double> measure)
     {
@@ -209,11 +253,27 @@ internal static class BenchCommand
         });
     }
 
-    private static double Train(A2COptions options)
+    /// <summary>The A2C loop alone, or, <paramref name="withSinks"/>, with what <c>a2c train</c> writes as it runs (monitor.csv, progress.csv, TensorBoard, checkpoints at its defaults) into a temporary run directory.</summary>
+    private static double Train(A2COptions options, bool withSinks)
     {
         using var trainer = new Trainer(options);
-        var result = trainer.Run();
-        return result.Fps;
+        if (!withSinks)
+        {
+            return trainer.Run().Fps;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("a2c-bench-");
+        try
+        {
+            using var files = new RunFiles(directory.FullName, trainer.Options, RunFiles.DeviceName(trainer.Device), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+            trainer.CheckpointEvery = TrainCommand.DefaultCheckpointEvery;
+            using var sinks = RunSinks.Subscribe(trainer, files, TrainCommand.DefaultLogInterval);
+            return trainer.Run().Fps;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     private static double Update(A2COptions options)

@@ -11,7 +11,11 @@ namespace A2C.Cli;
 /// <summary><c>a2c train</c>: its options, and a new run (<see cref="ResumeCommand"/> continues one).</summary>
 internal static class TrainCommand
 {
-    private const int DefaultLogInterval = 100;
+    /// <summary>Updates between progress rows unless --log-interval says otherwise.</summary>
+    internal const int DefaultLogInterval = 100;
+
+    /// <summary>Env steps between checkpoints unless --checkpoint-every says otherwise.</summary>
+    internal const long DefaultCheckpointEvery = 100_000;
 
     public static Command Train(TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
@@ -33,7 +37,7 @@ internal static class TrainCommand
         var evalFreq = new Option<long>("--eval-freq") { Description = "Environment steps between periodic deterministic evaluations on fresh envs, each a row of evaluations.csv (SB3's EvalCallback eval_freq; default 0: none).", DefaultValueFactory = _ => 0 };
         var evalFreqEpisodes = new Option<int>("--eval-freq-episodes") { Description = "Episodes per periodic evaluation (n_eval_episodes; default 5).", DefaultValueFactory = _ => 5 };
         var logInterval = new Option<int>("--log-interval") { Description = "Updates between progress rows (default 100).", DefaultValueFactory = _ => DefaultLogInterval };
-        var checkpointEvery = new Option<long>("--checkpoint-every") { Description = "Environment steps between checkpoints (default 100000; 0: only at the end).", DefaultValueFactory = _ => 100_000 };
+        var checkpointEvery = new Option<long>("--checkpoint-every") { Description = "Environment steps between checkpoints (default 100000; 0: only at the end).", DefaultValueFactory = _ => DefaultCheckpointEvery };
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this checkpoint.zip (in its run dir); --total-steps may be raised." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check every option and the run dir, print the resolved config.json, and exit without training or writing anything." };
 
