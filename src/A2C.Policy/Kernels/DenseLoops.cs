@@ -11,7 +11,8 @@ namespace A2C.Kernels;
 /// both projects compile this one file, so the trainer and the shipped runtime run the same code.
 /// Plain functions of spans, shapes and strides; they know nothing of layers.
 /// <para>
-/// On .NET (the NET symbol) they are register-blocked 256-bit loops with fused multiply-adds; on
+/// On .NET (the NET symbol) they are register-blocked 256-bit loops with fused multiply-adds (512-bit
+/// where the JIT accelerates them and rows are a multiple of 16 floats); on
 /// netstandard2.1, which has neither System.Runtime.Intrinsics nor MathF.FusedMultiplyAdd, scalar
 /// loops over the same terms in the same order (q ascending per element), each product rounded
 /// before it is added, and MathF.Tanh: the two builds agree to float32 rounding (A2C.Policy's tests
@@ -23,15 +24,32 @@ internal static class DenseLoops
     /// <summary>Floats per 256-bit vector: feature-major rows are padded to a multiple of it.</summary>
     internal const int Lanes = 8;
 
+    /// <summary>Floats per 512-bit vector: where the JIT accelerates them, rows of a multiple of it take the wide loops.</summary>
+    internal const int WideLanes = 16;
+
 #if NET
     /// <summary>
     /// destination[r, :] (+)= bias[r] + sum over q of c(r, q) * source[q, :], where
     /// c(r, q) = coefficients[r * rowStride + q * columnStride], source is inner x width and
     /// destination rows x width, both row-major with rows of exactly <paramref name="width"/> floats.
-    /// Each destination row is built in up to four 256-bit accumulators held in registers.
+    /// Rows of a multiple of 16 floats take 512-bit loops where the JIT accelerates them, others 256-bit ones.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Combine(ReadOnlySpan<float> coefficients, int rowStride, int columnStride, ReadOnlySpan<float> bias, ReadOnlySpan<float> source, Span<float> destination, int rows, int inner, int width, bool accumulate = false)
+    {
+        if (Vector512.IsHardwareAccelerated && width % WideLanes == 0)
+        {
+            CombineWide(coefficients, rowStride, columnStride, bias, source, destination, rows, inner, width, accumulate);
+        }
+        else
+        {
+            CombineNarrow(coefficients, rowStride, columnStride, bias, source, destination, rows, inner, width, accumulate);
+        }
+    }
+
+    /// <summary><see cref="Combine"/> in 256-bit vectors, for any width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void CombineNarrow(ReadOnlySpan<float> coefficients, int rowStride, int columnStride, ReadOnlySpan<float> bias, ReadOnlySpan<float> source, Span<float> destination, int rows, int inner, int width, bool accumulate)
     {
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
@@ -99,6 +117,126 @@ internal static class DenseLoops
     }
 
     /// <summary>
+    /// <see cref="Combine"/> in 512-bit vectors for rows of a multiple of 16 floats: blocks of four
+    /// destination rows by two vectors, eight independent accumulators, so that two multiply-add
+    /// pipes are never left waiting on one chain's latency while each source load serves four rows.
+    /// Every element is still the same chain of multiply-adds over q ascending, so the result is
+    /// bit for bit the 256-bit loops'.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void CombineWide(ReadOnlySpan<float> coefficients, int rowStride, int columnStride, ReadOnlySpan<float> bias, ReadOnlySpan<float> source, Span<float> destination, int rows, int inner, int width, bool accumulate)
+    {
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        ref var coef = ref MemoryMarshal.GetReference(coefficients);
+        var vectors = width / WideLanes;
+        var r = 0;
+        for (; r + 4 <= rows; r += 4)
+        {
+            ref var c0 = ref Unsafe.Add(ref coef, r * rowStride);
+            ref var c1 = ref Unsafe.Add(ref c0, rowStride);
+            ref var c2 = ref Unsafe.Add(ref c1, rowStride);
+            ref var c3 = ref Unsafe.Add(ref c2, rowStride);
+            var v = 0;
+            for (; v + 2 <= vectors; v += 2)
+            {
+                ref var d0 = ref Unsafe.Add(ref dst, (r * width) + (v * WideLanes));
+                ref var d1 = ref Unsafe.Add(ref d0, width);
+                ref var d2 = ref Unsafe.Add(ref d1, width);
+                ref var d3 = ref Unsafe.Add(ref d2, width);
+                var a00 = Start(ref d0, 0, bias, r, accumulate);
+                var a01 = Start(ref d0, WideLanes, bias, r, accumulate);
+                var a10 = Start(ref d1, 0, bias, r + 1, accumulate);
+                var a11 = Start(ref d1, WideLanes, bias, r + 1, accumulate);
+                var a20 = Start(ref d2, 0, bias, r + 2, accumulate);
+                var a21 = Start(ref d2, WideLanes, bias, r + 2, accumulate);
+                var a30 = Start(ref d3, 0, bias, r + 3, accumulate);
+                var a31 = Start(ref d3, WideLanes, bias, r + 3, accumulate);
+                ref var s = ref Unsafe.Add(ref src, v * WideLanes);
+                for (var q = 0; q < inner; q++)
+                {
+                    var x0 = Vector512.LoadUnsafe(ref s);
+                    var x1 = Vector512.LoadUnsafe(ref s, WideLanes);
+                    var at = q * columnStride;
+                    var k0 = Vector512.Create(Unsafe.Add(ref c0, at));
+                    var k1 = Vector512.Create(Unsafe.Add(ref c1, at));
+                    var k2 = Vector512.Create(Unsafe.Add(ref c2, at));
+                    var k3 = Vector512.Create(Unsafe.Add(ref c3, at));
+                    a00 = Vector512.FusedMultiplyAdd(k0, x0, a00);
+                    a01 = Vector512.FusedMultiplyAdd(k0, x1, a01);
+                    a10 = Vector512.FusedMultiplyAdd(k1, x0, a10);
+                    a11 = Vector512.FusedMultiplyAdd(k1, x1, a11);
+                    a20 = Vector512.FusedMultiplyAdd(k2, x0, a20);
+                    a21 = Vector512.FusedMultiplyAdd(k2, x1, a21);
+                    a30 = Vector512.FusedMultiplyAdd(k3, x0, a30);
+                    a31 = Vector512.FusedMultiplyAdd(k3, x1, a31);
+                    s = ref Unsafe.Add(ref s, width);
+                }
+
+                a00.StoreUnsafe(ref d0);
+                a01.StoreUnsafe(ref d0, WideLanes);
+                a10.StoreUnsafe(ref d1);
+                a11.StoreUnsafe(ref d1, WideLanes);
+                a20.StoreUnsafe(ref d2);
+                a21.StoreUnsafe(ref d2, WideLanes);
+                a30.StoreUnsafe(ref d3);
+                a31.StoreUnsafe(ref d3, WideLanes);
+            }
+
+            if (v < vectors)
+            {
+                ref var d0 = ref Unsafe.Add(ref dst, (r * width) + (v * WideLanes));
+                ref var d1 = ref Unsafe.Add(ref d0, width);
+                ref var d2 = ref Unsafe.Add(ref d1, width);
+                ref var d3 = ref Unsafe.Add(ref d2, width);
+                var a0 = Start(ref d0, 0, bias, r, accumulate);
+                var a1 = Start(ref d1, 0, bias, r + 1, accumulate);
+                var a2 = Start(ref d2, 0, bias, r + 2, accumulate);
+                var a3 = Start(ref d3, 0, bias, r + 3, accumulate);
+                ref var s = ref Unsafe.Add(ref src, v * WideLanes);
+                for (var q = 0; q < inner; q++)
+                {
+                    var x = Vector512.LoadUnsafe(ref s);
+                    var at = q * columnStride;
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c0, at)), x, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c1, at)), x, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c2, at)), x, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c3, at)), x, a3);
+                    s = ref Unsafe.Add(ref s, width);
+                }
+
+                a0.StoreUnsafe(ref d0);
+                a1.StoreUnsafe(ref d1);
+                a2.StoreUnsafe(ref d2);
+                a3.StoreUnsafe(ref d3);
+            }
+        }
+
+        // The last one to three rows (a head's outputs): one row, every vector of it.
+        for (; r < rows; r++)
+        {
+            ref var c = ref Unsafe.Add(ref coef, r * rowStride);
+            for (var v = 0; v < vectors; v++)
+            {
+                ref var d = ref Unsafe.Add(ref dst, (r * width) + (v * WideLanes));
+                var a = Start(ref d, 0, bias, r, accumulate);
+                ref var s = ref Unsafe.Add(ref src, v * WideLanes);
+                for (var q = 0; q < inner; q++)
+                {
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref c, q * columnStride)), Vector512.LoadUnsafe(ref s), a);
+                    s = ref Unsafe.Add(ref s, width);
+                }
+
+                a.StoreUnsafe(ref d);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Start(ref float destination, int offset, ReadOnlySpan<float> bias, int row, bool accumulate) =>
+        accumulate ? Vector512.LoadUnsafe(ref destination, (nuint)offset) : Vector512.Create(bias.IsEmpty ? 0f : bias[row]);
+
+    /// <summary>
     /// <see cref="Combine"/> for rows of 1-3 vectors, four rows at a time: returns how many rows
     /// it did (a multiple of four), the caller does the rest.
     /// </summary>
@@ -153,6 +291,17 @@ internal static class DenseLoops
         ref var start = ref MemoryMarshal.GetReference(values);
         var two = Vector256.Create(2f);
         var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var wideTwo = Vector512.Create(2f);
+            for (; i + WideLanes <= values.Length; i += WideLanes)
+            {
+                ref var at = ref Unsafe.Add(ref start, i);
+                var e = Vector512.Exp(Vector512.LoadUnsafe(ref at) * wideTwo);
+                (Vector512<float>.One - (wideTwo / (e + Vector512<float>.One))).StoreUnsafe(ref at);
+            }
+        }
+
         for (; i + Lanes <= values.Length; i += Lanes)
         {
             ref var at = ref Unsafe.Add(ref start, i);

@@ -41,7 +41,6 @@ internal sealed partial class MlpKernel
     private AlignedFloats _valueOut;
     private AlignedFloats _gradA;
     private AlignedFloats _gradB;
-    private AlignedFloats _derivative;
 
     /// <summary>Creates buffers for batches of up to <paramref name="capacity"/> rows (grown on demand).</summary>
     public MlpKernel(ParameterLayout layout, Activation activation, int capacity)
@@ -154,7 +153,12 @@ internal sealed partial class MlpKernel
         TrunkBackward(weights, _layout.ValueTrunk, _valueActivations, inputs, batch, p, gradients);
     }
 
-    private static int Pad(int batch) => (batch + Lanes - 1) / Lanes * Lanes;
+    // Batches wider than one 256-bit vector pad to 512-bit vectors where the JIT accelerates them, so the wide loops take them.
+    private static int Pad(int batch)
+    {
+        var lanes = Vector512.IsHardwareAccelerated && batch > Lanes ? WideLanes : Lanes;
+        return (batch + lanes - 1) / lanes * lanes;
+    }
 
     private static ReadOnlySpan<float> Last(IReadOnlyList<DenseSlot> layers, AlignedFloats[] activations, ReadOnlySpan<float> inputs, int p) =>
         layers.Count == 0 ? inputs : activations[^1].Span(layers[^1].Out * p);
@@ -178,7 +182,6 @@ internal sealed partial class MlpKernel
         _valueOut = new AlignedFloats(p);
         _gradA = new AlignedFloats(_widest * p);
         _gradB = new AlignedFloats(_widest * p);
-        _derivative = new AlignedFloats(_widest * p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -217,13 +220,9 @@ internal sealed partial class MlpKernel
             var size = slot.Out * p;
             var output = activations[l].Span(size);
             var gradPre = gradOutput.Span(size);
-            var derivative = _derivative.Span(size);
             if (_tanh)
             {
-                // d tanh(u)/du = 1 - tanh(u)^2, from the stored output.
-                TensorPrimitives.Multiply(output, output, derivative);
-                TensorPrimitives.Subtract(1f, derivative, derivative);
-                TensorPrimitives.Multiply(gradPre, derivative, gradPre);
+                TanhDerivative(output, gradPre);
             }
             else
             {

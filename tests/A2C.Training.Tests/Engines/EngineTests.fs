@@ -195,6 +195,77 @@ let tests =
 
                     within |> Prop.label $"inputs {inputs} gave {actual}")
 
+            // Every element is the same chain of multiply-adds in both loops, so they agree bit for bit.
+            if Runtime.Intrinsics.Vector512.IsHardwareAccelerated then
+                testPropertyWithConfig
+                    { config with maxTest = 200 }
+                    "the 512-bit weighted sums give the 256-bit loops' results bit for bit"
+                <| Prop.forAll
+                    (Arb.fromGen (
+                        gen {
+                            let! rows = Gen.choose (1, 70)
+                            let! inner = Gen.choose (1, 70)
+                            let! width = Gen.choose (1, 6) |> Gen.map ((*) 16)
+                            let! transposed = Gen.elements [ false; true ]
+                            let! accumulate = Gen.elements [ false; true ]
+                            let! withBias = Gen.elements [ false; true ]
+                            let number = Gen.choose (-3000, 3000) |> Gen.map (fun x -> float32 x / 1000f)
+                            let! coefficients = Gen.arrayOfLength (rows * inner) number
+                            let! source = Gen.arrayOfLength (inner * width) number
+                            let! start = Gen.arrayOfLength (rows * width) number
+                            let! bias = Gen.arrayOfLength (if withBias then rows else 0) number
+                            return rows, inner, width, transposed, accumulate, coefficients, source, start, bias
+                        }
+                    ))
+                    (fun (rows, inner, width, transposed, accumulate, coefficients, source, start, bias) ->
+                        let rowStride, columnStride = if transposed then 1, rows else inner, 1
+
+                        let run combine =
+                            let destination = Array.copy start
+                            combine (rowStride, columnStride, destination)
+                            destination
+
+                        let wide =
+                            run (fun (r, c, d) ->
+                                A2C.Kernels.DenseLoops.CombineWide(
+                                    ReadOnlySpan coefficients,
+                                    r,
+                                    c,
+                                    ReadOnlySpan bias,
+                                    ReadOnlySpan source,
+                                    Span d,
+                                    rows,
+                                    inner,
+                                    width,
+                                    accumulate
+                                ))
+
+                        let narrow =
+                            run (fun (r, c, d) ->
+                                A2C.Kernels.DenseLoops.CombineNarrow(
+                                    ReadOnlySpan coefficients,
+                                    r,
+                                    c,
+                                    ReadOnlySpan bias,
+                                    ReadOnlySpan source,
+                                    Span d,
+                                    rows,
+                                    inner,
+                                    width,
+                                    accumulate
+                                ))
+
+                        Array.forall2
+                            (fun (a: float32) b -> BitConverter.SingleToInt32Bits a = BitConverter.SingleToInt32Bits b)
+                            wide
+                            narrow
+                        |> Prop.label
+                            $"{rows} x {inner} -> width {width}, transposed {transposed}, accumulate {accumulate}")
+            else
+                test "the 512-bit weighted sums give the 256-bit loops' results bit for bit" {
+                    skiptest "this CPU's 512-bit vectors are not accelerated, so only the 256-bit loops run"
+                }
+
             // The Identity envs add one-hot observations (MultiDiscrete) and MultiCategorical and Bernoulli heads.
             for env, updates in
                 [
