@@ -29,7 +29,7 @@ public sealed class Learner : IDisposable
     private readonly LossOptions _lossOptions;
     private readonly TorchSharp.Modules.OptimizerHelper? _optimizer;
     private readonly TfLikeRmsProp? _tfLike;
-    private readonly KeptScalarRmsProp? _rmsProp;
+    private readonly FlatRmsProp? _rmsProp;
     private int _steps = -1;
     private int _envs = -1;
     private float[] _lastValues = [];
@@ -66,7 +66,7 @@ public sealed class Learner : IDisposable
         {
             var rmsProp = optim.RMSProp(flat, lr, alpha: 0.99, eps: options.RmsPropEps);
             _optimizer = rmsProp;
-            _rmsProp = new KeptScalarRmsProp(rmsProp, agent.Model.Flat.All, agent.Model.Flat.Gradients, 0.99, options.RmsPropEps);
+            _rmsProp = new FlatRmsProp(rmsProp, agent.Model.Flat, 0.99, options.RmsPropEps);
             return;
         }
 
@@ -95,10 +95,13 @@ public sealed class Learner : IDisposable
         Gae.EstimateInto(_options.Gamma, _options.GaeLambda, core, _advantages, _returns);
 
         var breakdown = Agent.Compute.Gradient(rollout, _lossOptions, _advantages, _returns, Agent.ActionMask);
-        var gradNorm = nn.utils.clip_grad_norm_([Agent.Model.Flat.All], _options.MaxGradNorm);
+        var flat = Agent.Model.Flat;
+        var gradNorm = flat.HostGradients is { } host
+            ? GradientClipping.ClipByGlobalNorm(host, _options.MaxGradNorm)
+            : nn.utils.clip_grad_norm_([flat.All], _options.MaxGradNorm);
         if (!double.IsFinite(gradNorm))
         {
-            Agent.Model.Flat.Gradients.zero_();
+            flat.Gradients.zero_();
             throw new NonFiniteUpdateException($"the gradient norm is {gradNorm}; the update was refused.");
         }
 

@@ -1,6 +1,7 @@
 module A2C.Training.Tests.TorchSharpTests
 
 open Expecto
+open A2C.Training
 open TorchSharp
 
 let private values (t: torch.Tensor) = t.data<float32>().ToArray()
@@ -87,25 +88,32 @@ let tests =
             }
 
             test
-                "our RMSprop step (scalars kept alive) equals TorchSharp's RMSprop step bit for bit, parameters and saved state" {
-                let rng = System.Random 7
-
-                let numbers n =
-                    Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
-
-                let start = numbers 37
-                let gradients = [ for _ in 1..6 -> numbers 37 ]
+                "our RMSprop step over the flat parameters' .NET memory is TorchSharp's RMSprop step to float32 rounding, in the optimizer's own state" {
+                let spec =
+                    PolicySpec(3, 2, false, NetKind.Separate, [| 5 |], Activation.Tanh, true, 0f)
 
                 let run (ours: bool) =
-                    use p = new Modules.Parameter(torch.tensor (Array.copy start))
-                    use optimizer = torch.optim.RMSProp([ p ], 7e-4, alpha = 0.99, eps = float 1e-5f)
-                    use g = torch.zeros (37L)
-                    use step = new A2C.Training.KeptScalarRmsProp(optimizer, p, g, 0.99, float 1e-5f)
+                    // The same gradients for both runs.
+                    let rng = System.Random 7
+                    use model = ActorCritic.Seeded(spec, 3L)
+                    let flat = model.Flat
+                    let n = (nonNull flat.Host).Length
 
-                    for i, grad in List.indexed gradients do
-                        use source = torch.tensor grad
-                        g.copy_ (source) |> ignore
-                        p.grad <- g
+                    let numbers () =
+                        Array.init n (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+
+                    use optimizer =
+                        torch.optim.RMSProp(
+                            ([ flat.All ]: Modules.Parameter list),
+                            7e-4,
+                            alpha = 0.99,
+                            eps = float 1e-5f
+                        )
+
+                    use step = new A2C.Training.FlatRmsProp(optimizer, flat, 0.99, float 1e-5f)
+
+                    for i in 0..5 do
+                        numbers().CopyTo(nonNull flat.HostGradients, 0)
                         let lr = 7e-4 * (1.0 - float i / 10.0)
 
                         for group in optimizer.ParamGroups do
@@ -113,15 +121,49 @@ let tests =
 
                         if ours then step.Step lr else optimizer.step () |> ignore
 
-                    use bytes = new System.IO.MemoryStream()
-                    use writer = new System.IO.BinaryWriter(bytes)
-                    optimizer.save_state_dict writer
-                    writer.Flush()
-                    values p, bytes.ToArray()
+                    let state = optimizer.state_dict().State |> Seq.exactlyOne :?> Modules.RMSProp.State
 
-                let theirs, theirState = run false
-                let mine, myState = run true
-                Expect.equal mine theirs "the parameters after six steps"
-                Expect.equal myState theirState "the optimizer state as a checkpoint writes it"
+                    Array.copy (nonNull flat.Host), values state.square_avg, state.step
+
+                let theirs, theirAverages, theirSteps = run false
+                let mine, myAverages, mySteps = run true
+                // One ulp of a parameter is about 6e-8; the step itself is about 7e-4.
+                let close name (a: float32[]) (b: float32[]) =
+                    Array.iteri2
+                        (fun i (x: float32) (y: float32) ->
+                            Expect.isLessThanOrEqual (abs (x - y)) (1e-7f * max 1f (abs y)) $"{name}[{i}]")
+                        a
+                        b
+
+                close "the parameters after six steps" mine theirs
+                close "the running averages, where a checkpoint reads them" myAverages theirAverages
+                Expect.equal mySteps theirSteps "the step count"
+            }
+
+            test
+                "clipping by global norm in .NET is TorchSharp's clip_grad_norm_ to float32 rounding, and leaves a small gradient alone" {
+                let rng = System.Random 11
+
+                for length, scale, maxNorm in [ 9155, 0.01, 0.5; 9155, 1.0, 0.5; 37, 3.0, 10.0; 1, 2.0, 0.5 ] do
+                    let gradient =
+                        Array.init length (fun _ -> float32 ((rng.NextDouble() * 2.0 - 1.0) * scale))
+
+                    use p = new Modules.Parameter(torch.zeros (int64 length))
+                    use g = torch.tensor (Array.copy gradient)
+                    p.grad <- g
+                    let theirNorm = torch.nn.utils.clip_grad_norm_ ([ p ], maxNorm)
+                    let theirs = values g
+                    let mine = Array.copy gradient
+                    let myNorm = GradientClipping.ClipByGlobalNorm(System.Span mine, maxNorm)
+                    Expect.floatClose Accuracy.medium myNorm theirNorm $"the norm before clipping ({length} x {scale})"
+
+                    Array.iteri2
+                        (fun i (x: float32) (y: float32) ->
+                            Expect.isLessThanOrEqual (abs (x - y)) (1e-6f * max 1e-3f (abs y)) $"gradient[{i}]")
+                        mine
+                        theirs
+
+                    if myNorm <= maxNorm then
+                        Expect.equal mine gradient "a gradient within the norm is not touched"
             }
         ]
