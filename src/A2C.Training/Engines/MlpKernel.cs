@@ -41,6 +41,7 @@ internal sealed partial class MlpKernel
     private AlignedFloats _valueOut;
     private AlignedFloats _gradA;
     private AlignedFloats _gradB;
+    private AlignedFloats _sampleMajor;
 
     /// <summary>Creates buffers for batches of up to <paramref name="capacity"/> rows (grown on demand).</summary>
     public MlpKernel(ParameterLayout layout, Activation activation, int capacity)
@@ -154,6 +155,9 @@ internal sealed partial class MlpKernel
     }
 
     // Batches wider than one 256-bit vector pad to 512-bit vectors where the JIT accelerates them, so the wide loops take them.
+    // Padded batches up to this width form dW from a sample-major copy of the input (measured: see docs/benchmarks.md).
+    private const int SampleMajorLimit = 64;
+
     private static int Pad(int batch)
     {
         var lanes = Vector512.IsHardwareAccelerated && batch > Lanes ? WideLanes : Lanes;
@@ -182,6 +186,7 @@ internal sealed partial class MlpKernel
         _valueOut = new AlignedFloats(p);
         _gradA = new AlignedFloats(_widest * p);
         _gradB = new AlignedFloats(_widest * p);
+        _sampleMajor = new AlignedFloats(_widest * p);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -255,7 +260,25 @@ internal sealed partial class MlpKernel
             gradB[j] += TensorPrimitives.Sum(gradOutput.Slice(j * p, batch));
         }
 
-        AccumulateProducts(gradOutput, input, gradW, slot.Out, slot.In, p);
+        if (Vector512.IsHardwareAccelerated && slot.In % WideLanes == 0 && p <= SampleMajorLimit)
+        {
+            // A narrow batch makes short dot products whose horizontal sums cost more than their
+            // multiply-adds; with the input sample-major, dW is a weighted sum of its rows instead.
+            var sampleMajor = _sampleMajor.Span(batch * slot.In);
+            for (var k = 0; k < slot.In; k++)
+            {
+                for (var b = 0; b < batch; b++)
+                {
+                    sampleMajor[b * slot.In + k] = input[k * p + b];
+                }
+            }
+
+            Combine(gradOutput, p, 1, default, sampleMajor, gradW, slot.Out, batch, slot.In, accumulate: true);
+        }
+        else
+        {
+            AccumulateProducts(gradOutput, input, gradW, slot.Out, slot.In, p);
+        }
 
         if (!gradInput.IsEmpty)
         {
