@@ -17,7 +17,7 @@ let tests =
     <| testList
         "a2c bench"
         [
-            test "bench prints the four figures and --json writes exactly them plus memory, machine and options" {
+            test "bench prints its figures and --json writes exactly them plus memory, machine and options" {
                 let path = Path.GetTempFileName()
 
                 try
@@ -42,7 +42,11 @@ let tests =
                             "env_steps_per_s"
                             "collect_steps_per_s"
                             "train_steps_per_s"
+                            "train_loop_steps_per_s"
                             "update_us"
+                            "model_flops_per_step"
+                            "peak_gflops"
+                            "of peak"
                             "memory"
                         ] do
                         Expect.stringContains out name name
@@ -56,15 +60,64 @@ let tests =
                             "env_steps_per_s"
                             "collect_steps_per_s"
                             "train_steps_per_s"
+                            "train_loop_steps_per_s"
                             "update_us"
+                            "model_flops_per_step"
+                            "update_flops"
+                            "peak_gflops"
+                            "peak_vector_bits"
+                            "achieved_gflops"
+                            "efficiency"
                             "memory"
                             "machine"
                             "options"
                         ]
                         "fields"
 
-                    for name in [ "env_steps_per_s"; "collect_steps_per_s"; "train_steps_per_s"; "update_us" ] do
-                        Expect.isGreaterThan (json.GetProperty(name).GetDouble()) 0.0 $"{name} is positive"
+                    let figure (name: string) = json.GetProperty(name).GetDouble()
+
+                    for name in
+                        [
+                            "env_steps_per_s"
+                            "collect_steps_per_s"
+                            "train_steps_per_s"
+                            "train_loop_steps_per_s"
+                            "update_us"
+                            "peak_gflops"
+                        ] do
+                        Expect.isGreaterThan (figure name) 0.0 $"{name} is positive"
+
+                    // SB3's CartPole network at n_steps 5 (counted by hand in the training tests), over 4 envs.
+                    Expect.floatClose Accuracy.high (figure "model_flops_per_step") 71_910.4 "flops per env step"
+
+                    Expect.floatClose
+                        Accuracy.high
+                        (figure "update_flops")
+                        (20.0 * 52_352.0 + 4.0 * 8_832.0)
+                        "flops per update"
+
+                    Expect.contains [ 128; 256; 512 ] (json.GetProperty("peak_vector_bits").GetInt32()) "vector width"
+                    let achieved = json.GetProperty "achieved_gflops"
+                    let efficiency = json.GetProperty "efficiency"
+
+                    Expect.floatClose
+                        Accuracy.medium
+                        (achieved.GetProperty("train").GetDouble())
+                        (figure "model_flops_per_step" * figure "train_steps_per_s" / 1e9)
+                        "achieved GFLOP/s are the flops times the rate"
+
+                    Expect.floatClose
+                        Accuracy.medium
+                        (achieved.GetProperty("update").GetDouble())
+                        (figure "update_flops" / figure "update_us" / 1e3)
+                        "the update's GFLOP/s from its time"
+
+                    for name in [ "train"; "train_loop"; "update" ] do
+                        Expect.floatClose
+                            Accuracy.medium
+                            (efficiency.GetProperty(name).GetDouble())
+                            (achieved.GetProperty(name).GetDouble() / figure "peak_gflops")
+                            $"{name}'s share of peak"
 
                     Expect.equal (json.GetProperty("options").GetProperty("n_envs").GetInt32()) 4 "options recorded"
 
