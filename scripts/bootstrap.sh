@@ -5,6 +5,9 @@
 A2C_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A2C_CONFIGURATION="Release"
 A2C_CLI_OUT="$A2C_ROOT/src/A2C.Cli/bin/$A2C_CONFIGURATION/net10.0"
+# What ./a2c runs: the CLI published ReadyToRun for this machine, so a run does not spend its first
+# tenth of a second compiling (docs/benchmarks.md, issue 18). Tests use the build output above.
+A2C_CLI_RUN="$A2C_ROOT/obj/cli"
 A2C_BUILD_STAMP="$A2C_ROOT/obj/a2c-build.stamp"
 
 # shellcheck source=scripts/native.sh
@@ -74,14 +77,19 @@ a2c_build() {
     else
         dotnet build "$A2C_ROOT/A2C.sln" -c "$A2C_CONFIGURATION" --no-restore -nologo || a2c_fail "build failed"
     fi
+    dotnet publish "$A2C_ROOT/src/A2C.Cli/A2C.Cli.csproj" -c "$A2C_CONFIGURATION" --use-current-runtime --no-restore \
+        -nologo -v q -o "$A2C_CLI_RUN" >"$A2C_ROOT/obj/publish.log" 2>&1 || {
+        grep -E 'error|warning' "$A2C_ROOT/obj/publish.log" | sort -u >&2
+        a2c_fail "ReadyToRun publish of the CLI failed (full log: obj/publish.log)"
+    }
     touch "$A2C_BUILD_STAMP"
 }
 
 # True when sources or build settings changed since the last successful build.
 a2c_build_is_stale() {
-    [[ -f "$A2C_BUILD_STAMP" && -f "$A2C_CLI_OUT/a2c.dll" ]] || return 0
+    [[ -f "$A2C_BUILD_STAMP" && -f "$A2C_CLI_OUT/a2c.dll" && -f "$A2C_CLI_RUN/a2c.dll" ]] || return 0
     local newer
-    newer=$(cd "$A2C_ROOT" && find src tests bench A2C.sln global.json Directory.Build.props Directory.Packages.props \
+    newer=$(cd "$A2C_ROOT" && find src tests bench A2C.sln global.json Directory.Build.props Directory.Build.targets Directory.Packages.props \
         -newer "$A2C_BUILD_STAMP" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null)
     [[ -n "$newer" ]]
 }
