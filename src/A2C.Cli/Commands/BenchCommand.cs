@@ -179,8 +179,8 @@ internal static class BenchCommand
         var transitions = options.NEnvs * options.NSteps;
         var figures = new Figures(env, collect, train, trainLoop, update, transitions, flops, peak, managedStart, 0, workingSetStart, 0);
         stdout.WriteLine(Line("train_steps_per_s", $"{train:N0}", Efficiency(figures.TrainGigaFlops, peak)));
-        stdout.WriteLine(Line("train_loop_steps_per_s", $"{trainLoop:N0}", Efficiency(figures.TrainLoopGigaFlops, peak) + "; with the run directory's files"));
-        stdout.WriteLine(Line("update_us", $"{update:N1}", Efficiency(figures.UpdateGigaFlops, peak) + $"; {transitions} transitions"));
+        stdout.WriteLine(Line("train_loop_steps_per_s", $"{trainLoop:N0}", Notes(Efficiency(figures.TrainLoopGigaFlops, peak), "with the run directory's files")));
+        stdout.WriteLine(Line("update_us", $"{update:N1}", Notes(Efficiency(figures.UpdateGigaFlops, peak), $"{transitions} transitions")));
         stdout.WriteLine(flops is null
             ? Line("model_flops_per_step", $"n/a", "a CNN's operations are not counted")
             : Line("model_flops_per_step", $"{flops.PerEnvStep:N0}", $"act {flops.Act:N0}, learn {flops.Update:N0}, bootstrap {flops.Bootstrap:N0} / {flops.NSteps}"));
@@ -194,6 +194,8 @@ internal static class BenchCommand
 
     private static string Line(string name, FormattableString value, string? note = null) =>
         string.Create(CultureInfo.InvariantCulture, $"{name,-22} {FormattableString.Invariant(value),12}") + (string.IsNullOrEmpty(note) ? string.Empty : "   " + note);
+
+    private static string Notes(params string[] notes) => string.Join("; ", notes.Where(n => n.Length > 0));
 
     private static string Efficiency(double? gigaFlops, FmaPeak peak) =>
         gigaFlops is { } g ? FormattableString.Invariant($"{g:N1} GFLOP/s, {g / peak.GigaFlops:F3} of peak") : string.Empty;
