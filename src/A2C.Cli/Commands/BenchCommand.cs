@@ -176,8 +176,10 @@ internal static class BenchCommand
         var train = Median(repeats, () => Train(options, withSinks: false));
         var trainLoop = Median(repeats, () => Train(options, withSinks: true));
         var update = Median(repeats, () => Update(options));
+        var managedEnd = GC.GetTotalMemory(forceFullCollection: true);
+        var workingSetEnd = Environment.WorkingSet;
         var transitions = options.NEnvs * options.NSteps;
-        var figures = new Figures(env, collect, train, trainLoop, update, transitions, flops, peak, managedStart, 0, workingSetStart, 0);
+        var figures = new Figures(env, collect, train, trainLoop, update, transitions, flops, peak, managedStart, managedEnd, workingSetStart, workingSetEnd);
         stdout.WriteLine(Line("train_steps_per_s", $"{train:N0}", Efficiency(figures.TrainGigaFlops, peak)));
         stdout.WriteLine(Line("train_loop_steps_per_s", $"{trainLoop:N0}", Notes(Efficiency(figures.TrainLoopGigaFlops, peak), "with the run directory's files")));
         stdout.WriteLine(Line("update_us", $"{update:N1}", Notes(Efficiency(figures.UpdateGigaFlops, peak), $"{transitions} transitions")));
@@ -185,11 +187,8 @@ internal static class BenchCommand
             ? Line("model_flops_per_step", $"n/a", "a CNN's operations are not counted")
             : Line("model_flops_per_step", $"{flops.PerEnvStep:N0}", $"act {flops.Act:N0}, learn {flops.Update:N0}, bootstrap {flops.Bootstrap:N0} / {flops.NSteps}"));
         stdout.WriteLine(Line("peak_gflops", $"{peak.GigaFlops:N1}", $"one thread, {peak.VectorBits}-bit fused multiply-adds in registers"));
-
-        var managedEnd = GC.GetTotalMemory(forceFullCollection: true);
-        var workingSetEnd = Environment.WorkingSet;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory                 managed {managedStart / 1e6:N1} -> {managedEnd / 1e6:N1} MB, working set {workingSetStart / 1e6:N0} -> {workingSetEnd / 1e6:N0} MB"));
-        return figures with { ManagedEnd = managedEnd, WorkingSetEnd = workingSetEnd };
+        return figures;
     }
 
     private static string Line(string name, FormattableString value, string? note = null) =>

@@ -154,10 +154,10 @@ internal sealed partial class MlpKernel
         TrunkBackward(weights, _layout.ValueTrunk, _valueActivations, inputs, batch, p, gradients);
     }
 
-    // Batches wider than one 256-bit vector pad to 512-bit vectors where the JIT accelerates them, so the wide loops take them.
     // Padded batches up to this width form dW from a sample-major copy of the input (measured: see docs/benchmarks.md).
     private const int SampleMajorLimit = 64;
 
+    // Batches wider than one 256-bit vector pad to 512-bit vectors where the JIT accelerates them, so the wide loops take them.
     private static int Pad(int batch)
     {
         var lanes = Vector512.IsHardwareAccelerated && batch > Lanes ? WideLanes : Lanes;
