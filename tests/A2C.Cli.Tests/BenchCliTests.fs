@@ -66,6 +66,7 @@ let tests =
                             "update_flops"
                             "peak_gflops"
                             "peak_vector_bits"
+                            "peak_threads"
                             "achieved_gflops"
                             "efficiency"
                             "memory"
@@ -121,6 +122,13 @@ let tests =
 
                     Expect.equal (json.GetProperty("options").GetProperty("n_envs").GetInt32()) 4 "options recorded"
 
+                    Expect.equal
+                        (json.GetProperty("options").GetProperty("threads").GetInt32())
+                        1
+                        "one thread by default"
+
+                    Expect.equal (json.GetProperty("peak_threads").GetInt32()) 1 "and the peak of one"
+
                     Expect.isGreaterThan
                         (json.GetProperty("machine").GetProperty("cores").GetInt32())
                         0
@@ -129,13 +137,55 @@ let tests =
                     File.Delete path
             }
 
+            test "bench --threads 2 says so, and measures the peak of two threads at once" {
+                let path = Path.GetTempFileName()
+
+                try
+                    let code, out, err =
+                        run
+                            [
+                                "bench"
+                                "--steps"
+                                "2000"
+                                "--repeats"
+                                "1"
+                                "--n-envs"
+                                "16"
+                                "--threads"
+                                "2"
+                                "--json"
+                                path
+                            ]
+
+                    Expect.equal code 0 err
+                    Expect.stringContains out "engine dotnet on 2 threads" "the header"
+                    Expect.stringContains out "2 threads at once" "the peak's note"
+                    let json = JsonDocument.Parse(File.ReadAllText path).RootElement
+                    Expect.equal (json.GetProperty("options").GetProperty("threads").GetInt32()) 2 "options"
+                    Expect.equal (json.GetProperty("peak_threads").GetInt32()) 2 "the peak's threads"
+                    Expect.isGreaterThan (json.GetProperty("train_steps_per_s").GetDouble()) 0.0 "trained"
+                finally
+                    File.Delete path
+            }
+
             test "bad bench options are refused by name with exit 2" {
                 let code, _, err =
-                    run [ "bench"; "--repeats"; "0"; "--net-arch"; "64,x"; "--env"; "Nope-v0" ]
+                    run
+                        [
+                            "bench"
+                            "--repeats"
+                            "0"
+                            "--net-arch"
+                            "64,x"
+                            "--env"
+                            "Nope-v0"
+                            "--threads"
+                            "4"
+                        ]
 
                 Expect.equal code CliApp.UsageError "exit code"
 
-                for expected in [ "--repeats is 0"; "--net-arch"; "Nope-v0" ] do
+                for expected in [ "--repeats is 0"; "--net-arch"; "Nope-v0"; "threads is 4" ] do
                     Expect.stringContains err expected expected
             }
         ]

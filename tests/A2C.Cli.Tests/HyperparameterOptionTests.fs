@@ -131,7 +131,7 @@ let tests =
 
                         Expect.stringContains
                             err
-                            $"{row.Cli} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps and the logging options may change)."
+                            $"{row.Cli} cannot be given with --resume: a resumed run keeps its options and run dir (only --total-steps, --threads and the logging options may change)."
                             $"{row.Cli}: the message"
             }
         ]

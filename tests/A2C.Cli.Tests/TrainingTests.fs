@@ -305,6 +305,52 @@ let training =
                 Expect.sequenceEqual (run ()) first "identical"
             }
 
+            test "--threads 2 trains to the same progress.csv and model.bin as one thread, and config.json records it" {
+                let run (threads: string) =
+                    let dir = tempDir ()
+
+                    let code, out, err =
+                        runTrain
+                            [
+                                "train"
+                                "--env"
+                                "CartPole-v1"
+                                "--n-envs"
+                                "32"
+                                "--total-steps"
+                                "16000"
+                                "--seed"
+                                "3"
+                                "--threads"
+                                threads
+                                "--run-dir"
+                                dir
+                                "--log-interval"
+                                "10"
+                                "--eval-episodes"
+                                "0"
+                            ]
+
+                    Expect.equal code 0 (err + out)
+
+                    let rows =
+                        File.ReadAllLines(Path.Combine(dir, "progress.csv"))
+                        |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
+
+                    let model = File.ReadAllBytes(Path.Combine(dir, "model.bin"))
+                    let config = File.ReadAllText(Path.Combine(dir, "config.json"))
+                    Directory.Delete(dir, true)
+                    rows, model, config
+
+                let oneRows, oneModel, oneConfig = run "1"
+                let twoRows, twoModel, twoConfig = run "2"
+                Expect.isGreaterThan oneRows.Length 5 "rows were written"
+                Expect.sequenceEqual twoRows oneRows "the same rows"
+                Expect.isTrue (twoModel = oneModel) "the same model, byte for byte"
+                Expect.stringContains oneConfig "\"threads\": 1" "one thread recorded"
+                Expect.stringContains twoConfig "\"threads\": 2" "two recorded"
+            }
+
             test "resuming from a checkpoint continues exactly as an uninterrupted run would" {
                 let withoutFps (dir: string) =
                     File.ReadAllLines(Path.Combine(dir, "progress.csv"))

@@ -28,15 +28,16 @@ internal static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Measured repeats after one warm-up; the median is reported.", DefaultValueFactory = _ => 5 };
         var netArch = new Option<string>("--net-arch") { Description = "Hidden sizes.", DefaultValueFactory = _ => "64,64" };
         var engine = new HyperparameterOption(Hyperparameters.Engine);
+        var threads = new HyperparameterOption(Hyperparameters.Threads);
         var envKwargs = new HyperparameterOption(Hyperparameters.EnvKwargs);
         var json = new Option<string?>("--json") { Description = "Also write the figures, the machine and the options to this JSON file." };
-        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, envKwargs.Option, nEnvs, nSteps, steps, repeats, netArch, engine.Option, json };
+        var command = new Command("bench", "Measure env, collection and training throughput and the time of one update.") { env, envKwargs.Option, nEnvs, nSteps, steps, repeats, netArch, engine.Option, threads.Option, json };
         command.SetAction(parse => CliErrors.Run("a2c bench", stderr, () =>
         {
             var errors = new List<string>();
             var arch = CliApp.ParseNetArch(parse.GetValue(netArch)!, errors);
             var options = A2COptions.Defaults with { Env = parse.GetValue(env)!, NEnvs = parse.GetValue(nEnvs), NSteps = parse.GetValue(nSteps) };
-            options = envKwargs.Apply(engine.Apply(options with { NetArch = arch ?? options.NetArch }, parse, errors), parse, errors);
+            options = threads.Apply(envKwargs.Apply(engine.Apply(options with { NetArch = arch ?? options.NetArch }, parse, errors), parse, errors), parse, errors);
             var stepCount = parse.GetValue(steps);
             var repeatCount = parse.GetValue(repeats);
             if (stepCount < (long)options.NEnvs * options.NSteps)
@@ -95,6 +96,7 @@ internal static class BenchCommand
                     ["update_flops"] = figures.Flops?.PerUpdate(figures.Transitions),
                     ["peak_gflops"] = figures.Peak.GigaFlops,
                     ["peak_vector_bits"] = figures.Peak.VectorBits,
+                    ["peak_threads"] = figures.Peak.Threads,
                     ["achieved_gflops"] = new JsonObject
                     {
                         ["train"] = figures.TrainGigaFlops,
@@ -122,6 +124,7 @@ internal static class BenchCommand
                         [Hyperparameters.NSteps.Name] = Hyperparameters.NSteps.ToJson(options),
                         [Hyperparameters.NetArch.Name] = Hyperparameters.NetArch.ToJson(options),
                         [Hyperparameters.Engine.Name] = Hyperparameters.Engine.ToJson(options with { Engine = options.Engine == Engine.Auto ? Engine.DotNet : options.Engine }),
+                        [Hyperparameters.Threads.Name] = Hyperparameters.Threads.ToJson(options),
                         ["steps"] = stepCount,
                         ["repeats"] = repeatCount,
                     },
@@ -149,18 +152,20 @@ internal static class BenchCommand
         var workingSetStart = Environment.WorkingSet;
         // The policy and engine as training resolves them from the env's spaces (CnnPolicy on images runs on TorchSharp).
         string policy, arch, engine;
+        int threads;
         ModelFlops? flops;
         using (var probe = new Trainer(options))
         {
             var spec = probe.Agent.Model.Spec;
             (policy, arch, engine) = ((spec.Encoding?.Policy ?? PolicyKind.Mlp) + "Policy", spec.NetArch.Count == 0 ? "none" : string.Join(",", spec.NetArch), probe.Agent.Engine.ToString().ToLowerInvariant());
             flops = ModelFlops.For(spec, probe.Agent.Model.Flat.Layout, options.NSteps);
+            threads = probe.Agent.Threads;
         }
 
-        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, {policy}, net {arch}, engine {engine}; one warm-up, median of {repeats}");
+        stdout.WriteLine($"a2c bench: {options.Env}, {options.NEnvs} envs, n_steps {options.NSteps}, {policy}, net {arch}, engine {engine}{(threads > 1 ? $" on {threads} threads" : options.Threads > 1 ? " on 1 thread (a shared trunk does not split)" : string.Empty)}; one warm-up, median of {repeats}");
 
-        // The machine's ceiling first, on the thread that trains, before anything else warms the core.
-        var peak = FmaPeak.Measure();
+        // The machine's ceiling first, on the thread that trains (and the engine's helper's core), before anything else warms the cores.
+        var peak = FmaPeak.Measure(threads: threads);
 
         // A remote env's steps are messages over the network: fewer of them, or a repeat takes minutes.
         var envSteps = RemoteVectorEnv.IsRemote(options.Env) ? steps : steps * 20;
@@ -186,7 +191,7 @@ internal static class BenchCommand
         stdout.WriteLine(flops is null
             ? Line("model_flops_per_step", $"n/a", "a CNN's operations are not counted")
             : Line("model_flops_per_step", $"{flops.PerEnvStep:N0}", $"act {flops.Act:N0}, learn {flops.Update:N0}, bootstrap {flops.Bootstrap:N0} / {flops.NSteps}"));
-        stdout.WriteLine(Line("peak_gflops", $"{peak.GigaFlops:N1}", $"one thread, {peak.VectorBits}-bit fused multiply-adds in registers"));
+        stdout.WriteLine(Line("peak_gflops", $"{peak.GigaFlops:N1}", $"{(peak.Threads == 1 ? "one thread" : $"{peak.Threads} threads at once")}, {peak.VectorBits}-bit fused multiply-adds in registers"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"memory                 managed {managedStart / 1e6:N1} -> {managedEnd / 1e6:N1} MB, working set {workingSetStart / 1e6:N0} -> {workingSetEnd / 1e6:N0} MB"));
         return figures;
     }

@@ -33,15 +33,17 @@ public sealed class Agent : IPolicy, IDisposable
     /// <param name="seed">Seed of the sampling generator.</param>
     /// <param name="device">Where the model lives.</param>
     /// <param name="engine">Who computes the forward pass; <see cref="Engine.Auto"/> picks .NET on the CPU.</param>
+    /// <param name="threads">Threads the .NET engine computes on (1 or 2; see <see cref="A2COptions.Threads"/>); the results are the same bits either way.</param>
     /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU.</exception>
-    public Agent(ActorCritic model, long seed, Device device, Engine engine = Engine.Auto)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is not 1 or 2.</exception>
+    public Agent(ActorCritic model, long seed, Device device, Engine engine = Engine.Auto, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(device);
         Model = model;
         Device = device;
         _rng = new Rng(seed);
-        Compute = EngineChoice.Create(engine, model, device);
+        Compute = EngineChoice.Create(engine, model, device, threads);
 
         // EngineChoice never gives the .NET engine a gSDE policy.
         _sde = model.Spec.UseSde ? (TorchEngine)Compute : null;
@@ -65,6 +67,9 @@ public sealed class Agent : IPolicy, IDisposable
 
     /// <summary>Who computes forward passes (resolved: never <see cref="Engine.Auto"/>).</summary>
     public Engine Engine => Compute.Kind;
+
+    /// <summary>Threads the engine computes on: 1, or 2 when the .NET engine was asked for two and the policy and value networks are separate.</summary>
+    public int Threads => Compute is DotNetEngine dotNet ? dotNet.Threads : 1;
 
     /// <summary>The engine itself, which the learner shares.</summary>
     internal IEngine Compute { get; }
@@ -304,10 +309,8 @@ public sealed class Agent : IPolicy, IDisposable
         _rng = Rng.FromSnapshot(snapshot);
     }
 
-    /// <summary>Nothing native to release since sampling moved to .NET; kept so that callers' <c>using</c> stays valid.</summary>
-    public void Dispose()
-    {
-    }
+    /// <summary>Stops the engine's helper thread, if it has one.</summary>
+    public void Dispose() => Compute.Dispose();
 
     /// <summary>Inverse-CDF draw from softmax(<paramref name="logits"/>) with the uniform <paramref name="u"/> in [0, 1).</summary>
     internal static int Sample(ReadOnlySpan<float> logits, double u)

@@ -32,13 +32,13 @@ public static class EngineChoice
         };
     }
 
-    /// <summary>The engine for <paramref name="model"/>, whose tensors live on <paramref name="device"/>.</summary>
+    /// <summary>The engine for <paramref name="model"/>, whose tensors live on <paramref name="device"/>; the .NET engine computes on <paramref name="threads"/> threads.</summary>
     /// <exception cref="ArgumentException">The .NET engine was asked for on a device other than the CPU, or with gSDE.</exception>
-    internal static IEngine Create(Engine requested, ActorCritic model, Device device)
+    internal static IEngine Create(Engine requested, ActorCritic model, Device device, int threads = 1)
     {
         // Parameters in .NET memory are on the CPU whatever device was named.
         return Resolve(requested, model.Flat.Host is null ? device : CPU, model.Spec) == Engine.DotNet
-            ? new DotNetEngine(model)
+            ? new DotNetEngine(model, threads)
             : new TorchEngine(model, device);
     }
 }

@@ -4,10 +4,11 @@ using System.Runtime.Intrinsics;
 
 namespace A2C.Training;
 
-/// <summary>What one thread of this machine can do at most: fused multiply-adds on the widest vectors the JIT accelerates.</summary>
-/// <param name="GigaFlops">Billions of floating-point operations a second (two per multiply-add), the best of the measured rounds.</param>
+/// <summary>What some threads of this machine can do at most: fused multiply-adds on the widest vectors the JIT accelerates.</summary>
+/// <param name="GigaFlops">Billions of floating-point operations a second (two per multiply-add) of all the threads together, the best of the measured rounds.</param>
 /// <param name="VectorBits">The vector width the loop used: 512, 256 or 128.</param>
-public sealed record FmaPeak(double GigaFlops, int VectorBits)
+/// <param name="Threads">How many threads ran the loop at once.</param>
+public sealed record FmaPeak(double GigaFlops, int VectorBits, int Threads = 1)
 {
     // Twelve independent chains hide the multiply-add latency (4-5 cycles) on two or more FMA pipes.
     private const int Chains = 12;
@@ -19,10 +20,17 @@ public sealed record FmaPeak(double GigaFlops, int VectorBits)
     /// round counts, as the machine's other load can only slow one down.
     /// </summary>
     /// <param name="rounds">Timed rounds, at least 1.</param>
+    /// <param name="threads">Threads that run the loop at once, each round timed from a common start to the last one's end: the calling thread and threads - 1 others. On a VM two "cores" may share one core's FMA pipes, which this shows.</param>
     /// <returns>The peak and the vector width it was measured with.</returns>
-    public static FmaPeak Measure(int rounds = 20)
+    public static FmaPeak Measure(int rounds = 20, int threads = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (threads > 1)
+        {
+            return MeasureTogether(rounds, threads);
+        }
+
         var bits = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 128;
         Func<long, float> loop = bits switch
         {
@@ -43,6 +51,43 @@ public sealed record FmaPeak(double GigaFlops, int VectorBits)
         // The sum is kept so that the loops cannot be removed as dead code.
         GC.KeepAlive(sink);
         return new FmaPeak(best, bits);
+    }
+
+    private static FmaPeak MeasureTogether(int rounds, int threads)
+    {
+        var bits = 0;
+        var best = 0.0;
+        using var start = new Barrier(threads);
+        using var end = new Barrier(threads);
+        var clock = new Stopwatch();
+
+        void Worker(bool timer)
+        {
+            for (var r = 0; r < rounds; r++)
+            {
+                start.SignalAndWait();
+                if (timer)
+                {
+                    clock.Restart();
+                }
+
+                var one = Measure(1);
+                bits = one.VectorBits;
+                end.SignalAndWait();
+                if (timer)
+                {
+                    // Measure(1) times one round of IterationsPerRound after a shorter warm-up loop: count both.
+                    var flops = threads * (IterationsPerRound + IterationsPerRound / 10) * Chains * (one.VectorBits / 32) * 2.0;
+                    best = Math.Max(best, flops / clock.Elapsed.TotalSeconds / 1e9);
+                }
+            }
+        }
+
+        var others = Enumerable.Range(1, threads - 1).Select(_ => new Thread(() => Worker(timer: false)) { IsBackground = true }).ToList();
+        others.ForEach(t => t.Start());
+        Worker(timer: true);
+        others.ForEach(t => t.Join());
+        return new FmaPeak(best, bits, threads);
     }
 
     // One method per width, with no call inside the loop: a call would make the JIT keep the

@@ -7,9 +7,9 @@ namespace A2C.Training;
 /// <see cref="Agent"/>, learning in <see cref="Learner"/>) and the engine, chosen once by
 /// <see cref="EngineChoice.Create"/>. Sampling, GAE, clipping and the optimizer stay outside it,
 /// so both engines take the same actions and steps from the same outputs and gradients.
-/// One instance per agent, called on one thread at a time.
+/// One instance per agent, called on one thread at a time; disposing it stops any thread it started.
 /// </summary>
-internal interface IEngine
+internal interface IEngine : IDisposable
 {
     /// <summary>Which engine this is (never <see cref="Engine.Auto"/>).</summary>
     Engine Kind { get; }

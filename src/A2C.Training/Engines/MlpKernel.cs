@@ -18,7 +18,9 @@ namespace A2C.Training;
 /// Activations are kept feature-major ([width, batch padded to a multiple of 8]) so that the
 /// inner loops run over the batch in 256-bit vectors with weights broadcast from the row-major
 /// matrices as they are: no transposed copy of the weights, which change every update. One
-/// instance per thread: it keeps the last forward pass's activations for the backward pass.
+/// caller at a time: it keeps the last forward pass's activations for the backward pass. Given a
+/// <see cref="HelperThread"/>, separate policy and value networks run on two threads, each with
+/// its own buffers; either way every output and gradient element is the same chain of operations.
 /// </para>
 /// <para>
 /// This file holds the passes and their buffers; the register-blocked forward loops they call,
@@ -34,14 +36,22 @@ internal sealed partial class MlpKernel
     private readonly int _widest;
     private readonly AlignedFloats[] _policyActivations;
     private readonly AlignedFloats[] _valueActivations;
+    private readonly Scratch _policyScratch = new();
+    private readonly Scratch _valueScratch = new();
+    private readonly Action _policyForward;
+    private readonly Action _valueForward;
+    private readonly Action _policyBackward;
+    private readonly Action _valueBackward;
     private int _capacity;
     private int _padded;
+    private int _batch;
     private AlignedFloats _inputs;
     private AlignedFloats _actorOut;
     private AlignedFloats _valueOut;
-    private AlignedFloats _gradA;
-    private AlignedFloats _gradB;
-    private AlignedFloats _sampleMajor;
+
+    // What the branch delegates read: set by Forward and Backward before they run.
+    private float[] _weights = [];
+    private float[] _gradients = [];
 
     /// <summary>Creates buffers for batches of up to <paramref name="capacity"/> rows (grown on demand).</summary>
     public MlpKernel(ParameterLayout layout, Activation activation, int capacity)
@@ -52,16 +62,22 @@ internal sealed partial class MlpKernel
         _widest = layout.PolicyTrunk.Concat(layout.ValueTrunk).Append(layout.ActorHead).Append(layout.CriticHead).Max(s => Math.Max(s.In, s.Out));
         _policyActivations = new AlignedFloats[layout.PolicyTrunk.Count];
         _valueActivations = new AlignedFloats[layout.ValueTrunk.Count];
+        _policyForward = PolicyForward;
+        _valueForward = ValueForward;
+        _policyBackward = PolicyBackward;
+        _valueBackward = ValueBackward;
         Grow(Math.Max(1, capacity));
     }
 
     /// <summary>
     /// Actor outputs (batch x actions, row-major) and values (batch) of <paramref name="batch"/>
     /// observations (batch x observation size, row-major). Either output may be empty to skip it
-    /// (then <see cref="Backward"/> cannot follow).
+    /// (then <see cref="Backward"/> cannot follow). With <paramref name="helper"/> and separate
+    /// networks, the value network runs on the helper while the policy network runs here: the
+    /// two share only the inputs, so the outputs are the same bits as on one thread.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Forward(ReadOnlySpan<float> weights, ReadOnlySpan<float> observations, int batch, Span<float> actor, Span<float> values)
+    public void Forward(float[] weights, ReadOnlySpan<float> observations, int batch, Span<float> actor, Span<float> values, HelperThread? helper = null)
     {
         if (batch > _capacity)
         {
@@ -69,6 +85,8 @@ internal sealed partial class MlpKernel
         }
 
         var p = _padded = Pad(batch);
+        _batch = batch;
+        _weights = weights;
         var inputs = _inputs.Span(_observationSize * p);
         inputs.Clear();
         for (var i = 0; i < batch; i++)
@@ -79,29 +97,51 @@ internal sealed partial class MlpKernel
             }
         }
 
-        // Values alone (bootstrapping) need only the critic's trunk when it has its own.
-        var features = actor.IsEmpty && _layout.Separate ? default : Trunk(weights, _layout.PolicyTrunk, _policyActivations, inputs, p);
-        var valueFeatures = _layout.Separate ? Trunk(weights, _layout.ValueTrunk, _valueActivations, inputs, p) : features;
+        if (_layout.Separate && !actor.IsEmpty && !values.IsEmpty && helper is not null)
+        {
+            helper.Run(_valueForward, _policyForward);
+        }
+        else if (_layout.Separate)
+        {
+            // Values alone (bootstrapping) need only the critic's network.
+            if (!actor.IsEmpty)
+            {
+                PolicyForward();
+            }
+
+            if (!values.IsEmpty)
+            {
+                ValueForward();
+            }
+        }
+        else
+        {
+            // A shared trunk feeds both heads: one thread.
+            PolicyForward();
+            if (!values.IsEmpty)
+            {
+                var head = _layout.CriticHead;
+                var features = Last(_layout.PolicyTrunk, _policyActivations, _inputs.Span(_observationSize * p), p);
+                Combine(weights.AsSpan(head.Weight), head.In, 1, weights.AsSpan(head.Bias, 1), features, _valueOut.Span(p), 1, head.In, p);
+            }
+        }
+
         if (!actor.IsEmpty)
         {
-            var head = _layout.ActorHead;
-            var output = _actorOut.Span(head.Out * p);
-            Combine(weights.Slice(head.Weight), head.In, 1, weights.Slice(head.Bias, head.Out), features, output, head.Out, head.In, p);
+            var outputs = _layout.ActorHead.Out;
+            var output = _actorOut.Span(outputs * p);
             for (var i = 0; i < batch; i++)
             {
-                for (var j = 0; j < head.Out; j++)
+                for (var j = 0; j < outputs; j++)
                 {
-                    actor[i * head.Out + j] = output[j * p + i];
+                    actor[i * outputs + j] = output[j * p + i];
                 }
             }
         }
 
         if (!values.IsEmpty)
         {
-            var head = _layout.CriticHead;
-            var output = _valueOut.Span(p);
-            Combine(weights.Slice(head.Weight), head.In, 1, weights.Slice(head.Bias, 1), valueFeatures, output, 1, head.In, p);
-            output[..batch].CopyTo(values);
+            _valueOut.Span(batch).CopyTo(values);
         }
     }
 
@@ -109,49 +149,51 @@ internal sealed partial class MlpKernel
     /// Adds to <paramref name="gradients"/> dLoss/dParameters given dLoss/dActor (batch x actions)
     /// and dLoss/dValues (batch) for the batch of the last <see cref="Forward"/>, which must have
     /// computed both heads. The log-std gradient does not pass through the network: the caller adds it.
+    /// With <paramref name="helper"/> and separate networks, the value network's gradient is
+    /// computed on the helper: the networks' parameters, and so their gradients, are disjoint.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(ReadOnlySpan<float> weights, int batch, ReadOnlySpan<float> gradActor, ReadOnlySpan<float> gradValues, Span<float> gradients)
+    public void Backward(float[] weights, int batch, ReadOnlySpan<float> gradActor, ReadOnlySpan<float> gradValues, float[] gradients, HelperThread? helper = null)
     {
+        Debug.Assert(batch == _batch, "the batch of the last forward pass");
         var p = _padded;
-        var inputs = _inputs.Span(_observationSize * p);
-        var features = Last(_layout.PolicyTrunk, _policyActivations, inputs, p);
-        var actorHead = _layout.ActorHead;
-        var gradOutput = _gradB.Span(actorHead.Out * p);
+        _weights = weights;
+        _gradients = gradients;
+        var outputs = _layout.ActorHead.Out;
+        var gradOutput = _policyScratch.GradB.Span(outputs * p);
         gradOutput.Clear();
         for (var i = 0; i < batch; i++)
         {
-            for (var j = 0; j < actorHead.Out; j++)
+            for (var j = 0; j < outputs; j++)
             {
-                gradOutput[j * p + i] = gradActor[i * actorHead.Out + j];
+                gradOutput[j * p + i] = gradActor[i * outputs + j];
             }
         }
 
-        var gradFeatures = _gradA.Span(actorHead.In * p);
-        gradFeatures.Clear();
-        var policyHasTrunk = _layout.PolicyTrunk.Count > 0;
-        DenseBackward(weights, actorHead, features, gradOutput, batch, p, gradients, policyHasTrunk ? gradFeatures : default);
-
-        var criticHead = _layout.CriticHead;
+        // The shared trunk's case keeps the value gradient in the value scratch while the actor head uses the policy's.
+        var gradValue = _valueScratch.GradB.Span(p);
+        gradValue.Clear();
+        gradValues[..batch].CopyTo(gradValue);
         if (!_layout.Separate)
         {
-            var gradValue = _gradB.Span(p);
-            gradValue.Clear();
-            gradValues[..batch].CopyTo(gradValue);
-            DenseBackward(weights, criticHead, features, gradValue, batch, p, gradients, policyHasTrunk ? gradFeatures : default);
-            TrunkBackward(weights, _layout.PolicyTrunk, _policyActivations, inputs, batch, p, gradients);
-            return;
+            var inputs = _inputs.Span(_observationSize * p);
+            var features = Last(_layout.PolicyTrunk, _policyActivations, inputs, p);
+            var hasTrunk = _layout.PolicyTrunk.Count > 0;
+            var gradFeatures = _policyScratch.GradA.Span(_layout.ActorHead.In * p);
+            gradFeatures.Clear();
+            DenseBackward(weights, _layout.ActorHead, features, gradOutput, batch, p, gradients, hasTrunk ? gradFeatures : default, _policyScratch);
+            DenseBackward(weights, _layout.CriticHead, features, gradValue, batch, p, gradients, hasTrunk ? gradFeatures : default, _policyScratch);
+            TrunkBackward(weights, _layout.PolicyTrunk, _policyActivations, inputs, batch, p, gradients, _policyScratch);
         }
-
-        TrunkBackward(weights, _layout.PolicyTrunk, _policyActivations, inputs, batch, p, gradients);
-        var valueFeatures = Last(_layout.ValueTrunk, _valueActivations, inputs, p);
-        var gradValueOutput = _gradB.Span(p);
-        gradValueOutput.Clear();
-        gradValues[..batch].CopyTo(gradValueOutput);
-        var gradValueFeatures = _gradA.Span(criticHead.In * p);
-        gradValueFeatures.Clear();
-        DenseBackward(weights, criticHead, valueFeatures, gradValueOutput, batch, p, gradients, _layout.ValueTrunk.Count > 0 ? gradValueFeatures : default);
-        TrunkBackward(weights, _layout.ValueTrunk, _valueActivations, inputs, batch, p, gradients);
+        else if (helper is not null)
+        {
+            helper.Run(_valueBackward, _policyBackward);
+        }
+        else
+        {
+            PolicyBackward();
+            ValueBackward();
+        }
     }
 
     // Padded batches up to this width form dW from a sample-major copy of the input (measured: see docs/benchmarks.md).
@@ -184,9 +226,46 @@ internal sealed partial class MlpKernel
         _inputs = new AlignedFloats(_observationSize * p);
         _actorOut = new AlignedFloats(_layout.ActorHead.Out * p);
         _valueOut = new AlignedFloats(p);
-        _gradA = new AlignedFloats(_widest * p);
-        _gradB = new AlignedFloats(_widest * p);
-        _sampleMajor = new AlignedFloats(_widest * p);
+        _policyScratch.Grow(_widest * p);
+        _valueScratch.Grow(_widest * p);
+    }
+
+    /// <summary>The policy's trunk and the actor head (with a shared trunk, the trunk both heads read).</summary>
+    private void PolicyForward()
+    {
+        var p = _padded;
+        var head = _layout.ActorHead;
+        var features = Trunk(_weights, _layout.PolicyTrunk, _policyActivations, _inputs.Span(_observationSize * p), p);
+        Combine(_weights.AsSpan(head.Weight), head.In, 1, _weights.AsSpan(head.Bias, head.Out), features, _actorOut.Span(head.Out * p), head.Out, head.In, p);
+    }
+
+    /// <summary>The separate value network: its trunk and the critic head.</summary>
+    private void ValueForward()
+    {
+        var p = _padded;
+        var head = _layout.CriticHead;
+        var features = Trunk(_weights, _layout.ValueTrunk, _valueActivations, _inputs.Span(_observationSize * p), p);
+        Combine(_weights.AsSpan(head.Weight), head.In, 1, _weights.AsSpan(head.Bias, 1), features, _valueOut.Span(p), 1, head.In, p);
+    }
+
+    /// <summary>The separate policy network's gradient, from dLoss/dActor in the policy scratch's GradB.</summary>
+    private void PolicyBackward() =>
+        BranchBackward(_layout.ActorHead, _layout.PolicyTrunk, _policyActivations, _policyScratch);
+
+    /// <summary>The separate value network's gradient, from dLoss/dValues in the value scratch's GradB.</summary>
+    private void ValueBackward() =>
+        BranchBackward(_layout.CriticHead, _layout.ValueTrunk, _valueActivations, _valueScratch);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void BranchBackward(DenseSlot head, IReadOnlyList<DenseSlot> trunk, AlignedFloats[] activations, Scratch scratch)
+    {
+        var p = _padded;
+        var inputs = _inputs.Span(_observationSize * p);
+        var gradFeatures = scratch.GradA.Span(head.In * p);
+        gradFeatures.Clear();
+        var gradOutput = scratch.GradB.Span(head.Out * p);
+        DenseBackward(_weights, head, Last(trunk, activations, inputs, p), gradOutput, _batch, p, _gradients, trunk.Count > 0 ? gradFeatures : default, scratch);
+        TrunkBackward(_weights, trunk, activations, inputs, _batch, p, _gradients, scratch);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -213,12 +292,12 @@ internal sealed partial class MlpKernel
         return input;
     }
 
-    /// <summary>Backpropagates through a trunk, starting from dLoss/d(its last activation) in _gradA.</summary>
+    /// <summary>Backpropagates through a trunk, starting from dLoss/d(its last activation) in the scratch's GradA.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void TrunkBackward(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, AlignedFloats[] activations, ReadOnlySpan<float> inputs, int batch, int p, Span<float> gradients)
+    private void TrunkBackward(ReadOnlySpan<float> weights, IReadOnlyList<DenseSlot> layers, AlignedFloats[] activations, ReadOnlySpan<float> inputs, int batch, int p, Span<float> gradients, Scratch scratch)
     {
-        var gradOutput = _gradA;
-        var gradInput = _gradB;
+        var gradOutput = scratch.GradA;
+        var gradInput = scratch.GradB;
         for (var l = layers.Count - 1; l >= 0; l--)
         {
             var slot = layers[l];
@@ -240,7 +319,7 @@ internal sealed partial class MlpKernel
             var input = l == 0 ? inputs : activations[l - 1].Span(slot.In * p);
             var gradIn = l == 0 ? default : gradInput.Span(slot.In * p);
             gradIn.Clear();
-            DenseBackward(weights, slot, input, gradPre, batch, p, gradients, gradIn);
+            DenseBackward(weights, slot, input, gradPre, batch, p, gradients, gradIn, scratch);
             (gradOutput, gradInput) = (gradInput, gradOutput);
         }
     }
@@ -251,7 +330,7 @@ internal sealed partial class MlpKernel
     /// <paramref name="gradInput"/> is not empty, gradInput += Wᵀ gradOutput (all feature-major).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DenseBackward(ReadOnlySpan<float> weights, DenseSlot slot, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int batch, int p, Span<float> gradients, Span<float> gradInput)
+    private static void DenseBackward(ReadOnlySpan<float> weights, DenseSlot slot, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, int batch, int p, Span<float> gradients, Span<float> gradInput, Scratch scratch)
     {
         var gradW = gradients.Slice(slot.Weight, slot.In * slot.Out);
         var gradB = gradients.Slice(slot.Bias, slot.Out);
@@ -264,7 +343,7 @@ internal sealed partial class MlpKernel
         {
             // A narrow batch makes short dot products whose horizontal sums cost more than their
             // multiply-adds; with the input sample-major, dW is a weighted sum of its rows instead.
-            var sampleMajor = _sampleMajor.Span(batch * slot.In);
+            var sampleMajor = scratch.SampleMajor.Span(batch * slot.In);
             for (var k = 0; k < slot.In; k++)
             {
                 for (var b = 0; b < batch; b++)
@@ -283,6 +362,27 @@ internal sealed partial class MlpKernel
         if (!gradInput.IsEmpty)
         {
             Combine(weights.Slice(slot.Weight), 1, slot.In, default, gradOutput, gradInput, slot.In, slot.Out, p, accumulate: true);
+        }
+    }
+
+    /// <summary>
+    /// One thread's working buffers for a backward pass: two gradients of activations, swapped
+    /// layer by layer, and the sample-major copy of an input. Each network has its own, so the
+    /// two can run at once.
+    /// </summary>
+    private sealed class Scratch
+    {
+        public AlignedFloats GradA { get; private set; }
+
+        public AlignedFloats GradB { get; private set; }
+
+        public AlignedFloats SampleMajor { get; private set; }
+
+        public void Grow(int length)
+        {
+            GradA = new AlignedFloats(length);
+            GradB = new AlignedFloats(length);
+            SampleMajor = new AlignedFloats(length);
         }
     }
 

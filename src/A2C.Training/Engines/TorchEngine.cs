@@ -28,6 +28,11 @@ internal sealed class TorchEngine : IEngine
 
     public Engine Kind => Engine.Torch;
 
+    /// <summary>Nothing to stop: libtorch's own threads are process-wide.</summary>
+    public void Dispose()
+    {
+    }
+
     public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
         ForwardWithLatent(observations, count, actor, values, default);
 

@@ -125,6 +125,10 @@ public sealed partial class Trainer : IDisposable
         {
             policySpec = PolicySpec.For(Env.SingleObservationSpace, Env.SingleActionSpace, options);
             engine = EngineChoice.Resolve(options.Engine, _device, policySpec);
+            if (engine == Engine.Torch && options.Threads > 1)
+            {
+                throw new ArgumentException($"{Hyperparameters.Threads.Name} {options.Threads} splits the .NET engine's work, and this run goes to TorchSharp ({policySpec.TorchOnlyReason ?? $"the model is on {_device}"}); set OMP_NUM_THREADS for TorchSharp's threads.");
+            }
         }
         catch (ArgumentException e)
         {
@@ -150,7 +154,7 @@ public sealed partial class Trainer : IDisposable
             set_num_threads(threads);
             return built;
         });
-        Agent = new Agent(model, options.Seed + 1L, _device, engine)
+        Agent = new Agent(model, options.Seed + 1L, _device, engine, options.Threads)
         {
             SdeSampleFreq = options.SdeSampleFreq,
             ActionMask = options.UseActionMasks ? Spec.ActionMask : null,

@@ -109,7 +109,7 @@ let private trainWith (mask: A2C.Envs.ActionMaskFunction option) (engine: Engine
     use model = ActorCritic.Seeded(spec, (int64 options.Seed))
 
     use agent =
-        new Agent(model, int64 options.Seed + 1L, torch.CPU, engine, ActionMask = Option.toObj mask)
+        new Agent(model, int64 options.Seed + 1L, torch.CPU, engine, options.Threads, ActionMask = Option.toObj mask)
 
     use learner = new Learner(agent, options, torch.CPU)
     let losses = ResizeArray()
@@ -135,6 +135,12 @@ let private trainWith (mask: A2C.Envs.ActionMaskFunction option) (engine: Engine
 
 let private train = trainWith None
 
+let private bits (xs: float32[]) =
+    xs |> Array.map BitConverter.SingleToInt32Bits
+
+let private doubleBits (xs: float[]) =
+    xs |> Array.map BitConverter.DoubleToInt64Bits
+
 let private largestDifference (a: float32[]) (b: float32[]) =
     Array.map2 (fun (x: float32) (y: float32) -> abs (x - y)) a b
     |> Array.fold max 0f
@@ -155,21 +161,52 @@ let tests =
                 let actor = Array.zeroCreate (c.Batch * c.Spec.ActionCount)
                 let values = Array.zeroCreate c.Batch
                 let weights = nonNull model.Flat.Host
-                kernel.Forward(ReadOnlySpan weights, ReadOnlySpan c.Observations, c.Batch, Span actor, Span values)
+                kernel.Forward(weights, ReadOnlySpan c.Observations, c.Batch, Span actor, Span values, null)
                 let gradients = Array.zeroCreate weights.Length
-
-                kernel.Backward(
-                    ReadOnlySpan weights,
-                    c.Batch,
-                    ReadOnlySpan c.GradActor,
-                    ReadOnlySpan c.GradValues,
-                    Span gradients
-                )
+                kernel.Backward(weights, c.Batch, ReadOnlySpan c.GradActor, ReadOnlySpan c.GradValues, gradients, null)
 
                 // The log std does not pass through the network: autograd leaves it at zero too.
                 close "actor" expectedActor actor
                 .&. close "values" expectedValues values
                 .&. close "gradients" expectedGradients gradients)
+
+            testPropertyWithConfig
+                config
+                "with a helper thread the kernel's outputs and gradients are the same bits as on one thread"
+            <| Prop.forAll (Arb.fromGen netCaseGen) (fun c ->
+                use model = newModel c
+                use helper = new HelperThread()
+                let weights = nonNull model.Flat.Host
+
+                let run (h: HelperThread | null) =
+                    let kernel = MlpKernel(model.Flat.Layout, c.Spec.Activation, 4)
+                    let actor = Array.zeroCreate (c.Batch * c.Spec.ActionCount)
+                    let values = Array.zeroCreate c.Batch
+                    let valuesOnly = Array.zeroCreate c.Batch
+                    let gradients = Array.zeroCreate weights.Length
+                    kernel.Forward(weights, ReadOnlySpan c.Observations, c.Batch, Span.Empty, Span valuesOnly, h)
+                    kernel.Forward(weights, ReadOnlySpan c.Observations, c.Batch, Span actor, Span values, h)
+
+                    kernel.Backward(
+                        weights,
+                        c.Batch,
+                        ReadOnlySpan c.GradActor,
+                        ReadOnlySpan c.GradValues,
+                        gradients,
+                        h
+                    )
+
+                    bits actor, bits values, bits valuesOnly, bits gradients
+
+                let oneActor, oneValues, oneValuesOnly, oneGradients = run null
+                let twoActor, twoValues, twoValuesOnly, twoGradients = run helper
+
+                (oneActor = twoActor
+                 && oneValues = twoValues
+                 && oneValuesOnly = twoValuesOnly
+                 && oneValuesOnly = oneValues
+                 && oneGradients = twoGradients)
+                |> Prop.label $"{c.Spec.Net} {c.Spec.NetArch |> Seq.toList} batch {c.Batch}")
 
             testPropertyWithConfig
                 config
@@ -299,6 +336,33 @@ let tests =
                         $"{env}: {updates} updates, largest gaps: action {actionGap}, loss {lossGap}, parameter {parameterGap}"
                 }
 
+            // Separate networks split across the two threads; a shared trunk stays on one.
+            for env, net in
+                [
+                    "CartPole-v1", NetKind.Separate
+                    "Pendulum-v1", NetKind.Separate
+                    "CartPole-v1", NetKind.Shared
+                ] do
+                test
+                    $"on two threads the .NET engine takes the same actions and reaches the same bits as on one ({env}, {net}, 64 envs)" {
+                    let options threads =
+                        A2COptions(
+                            Env = env,
+                            Seed = 7,
+                            NEnvs = 64,
+                            Net = net,
+                            TotalTimesteps = 1_000_000L,
+                            Threads = threads
+                        )
+
+                    let one = train Engine.DotNet (options 1) 40
+                    let two = train Engine.DotNet (options 2) 40
+                    Expect.equal two.DiscreteActions one.DiscreteActions "every discrete action"
+                    Expect.equal (bits two.ContinuousActions) (bits one.ContinuousActions) "every continuous action"
+                    Expect.equal (doubleBits two.Losses) (doubleBits one.Losses) "every update's loss"
+                    Expect.equal (bits two.Parameters) (bits one.Parameters) "the parameters at the end"
+                }
+
             test
                 "with Taxi-v4's action mask, both engines take the same actions and learn the same curve, and no forbidden action is ever taken" {
                 let options = A2COptions(Env = "Taxi-v4", Seed = 5, TotalTimesteps = 1_000_000L)
@@ -336,35 +400,45 @@ let allocation =
     <| testList
         "allocation"
         [
-            test "collecting rollouts with the .NET engine allocates nothing per step in steady state" {
-                let options = A2COptions(NEnvs = 8, NSteps = 5)
-                use vec = VectorEnv.Make("CartPole-v1", options.NEnvs)
+            // On two threads (32 envs, so acting splits too) the helper's allocations count: the process's are read.
+            for threads, envs in [ 1, 8; 2, 32 ] do
+                test
+                    $"collecting rollouts with the .NET engine allocates nothing per step in steady state ({threads} thread(s), {envs} envs)" {
+                    let options = A2COptions(NEnvs = envs, NSteps = 5)
+                    use vec = VectorEnv.Make("CartPole-v1", options.NEnvs)
 
-                let spec =
-                    PolicySpec(4, 2, false, options.Net, options.NetArch, options.Activation, true, 0f)
+                    let spec =
+                        PolicySpec(4, 2, false, options.Net, options.NetArch, options.Activation, true, 0f)
 
-                use model = ActorCritic.Seeded(spec, 1L)
-                use agent = new Agent(model, 2L, torch.CPU, Engine.DotNet)
-                let warmUp, measured = 2_000, 4_000
-                let mutable rollouts = 0
-                let mutable before = 0L
-                let mutable after = 0L
+                    use model = ActorCritic.Seeded(spec, 1L)
+                    use agent = new Agent(model, 2L, torch.CPU, Engine.DotNet, threads)
 
-                RolloutStream
-                    .CreateRollouts(vec, agent, options.NSteps, Nullable 0, Scheduler.CurrentThread)
-                    .Take(warmUp + measured + 1)
-                    .Subscribe(fun _ ->
-                        rollouts <- rollouts + 1
+                    let allocated () =
+                        if threads = 1 then
+                            GC.GetAllocatedBytesForCurrentThread()
+                        else
+                            GC.GetTotalAllocatedBytes true
 
-                        if rollouts = warmUp then
-                            before <- GC.GetAllocatedBytesForCurrentThread()
-                        elif rollouts = warmUp + measured then
-                            after <- GC.GetAllocatedBytesForCurrentThread())
-                |> ignore
+                    let warmUp, measured = 2_000, 4_000
+                    let mutable rollouts = 0
+                    let mutable before = 0L
+                    let mutable after = 0L
 
-                let steps = measured * options.NSteps
-                let perStep = float (after - before) / float steps
-                // The loop hands the scheduler back every 1,024 steps (one small work item); nothing else may allocate.
-                Expect.isLessThan perStep 1.0 $"{after - before} bytes over {steps} vector steps"
-            }
+                    RolloutStream
+                        .CreateRollouts(vec, agent, options.NSteps, Nullable 0, Scheduler.CurrentThread)
+                        .Take(warmUp + measured + 1)
+                        .Subscribe(fun _ ->
+                            rollouts <- rollouts + 1
+
+                            if rollouts = warmUp then
+                                before <- allocated ()
+                            elif rollouts = warmUp + measured then
+                                after <- allocated ())
+                    |> ignore
+
+                    let steps = measured * options.NSteps
+                    let perStep = float (after - before) / float steps
+                    // The loop hands the scheduler back every 1,024 steps (one small work item); nothing else may allocate.
+                    Expect.isLessThan perStep 1.0 $"{after - before} bytes over {steps} vector steps"
+                }
         ]

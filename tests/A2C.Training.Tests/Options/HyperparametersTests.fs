@@ -250,6 +250,46 @@ let tests =
             }
 
             test
+                "threads round-trips through config.json, takes 1 or 2, and refuses 2 with engine torch or a TorchSharp-only policy" {
+                let options = A2COptions(Threads = 2)
+                let json = RunFiles.ConfigJson(options, "cpu")
+                Expect.equal ((nonNull json["threads"]).GetValue<int>()) 2 "written"
+                let back = RunFiles.ParseConfig(json.ToJsonString(), "config.json")
+                Expect.equal back.Threads 2 "read back"
+                json.Remove "threads" |> ignore
+
+                Expect.equal
+                    (RunFiles.ParseConfig(json.ToJsonString(), "config.json").Threads)
+                    1
+                    "a run from before the option: one thread"
+
+                Expect.sequenceEqual
+                    (Hyperparameters.Threads.Set(options, 3).Validate())
+                    [ "threads is 3; allowed: 1 or 2." ]
+                    "3"
+
+                Expect.sequenceEqual
+                    (Hyperparameters.Threads.Set(options, 0).Validate())
+                    [ "threads is 0; allowed: 1 or 2." ]
+                    "0"
+
+                Expect.sequenceEqual
+                    (Hyperparameters.Engine.Set(options, Engine.Torch).Validate())
+                    [
+                        "threads is 2; allowed: 1 with engine torch (set OMP_NUM_THREADS for TorchSharp's threads)."
+                    ]
+                    "engine torch"
+
+                // Auto sends a CNN policy to TorchSharp: the trainer names why.
+                let cnn = A2COptions(Env = "ImageIdentity-v0", Threads = 2, TotalTimesteps = 1000L)
+
+                let thrown = Expect.throwsC (fun () -> new Trainer(cnn) |> ignore) id
+                Expect.isTrue (thrown :? IncompatibleOptionsException) $"an options error: {thrown}"
+                Expect.stringContains thrown.Message "threads 2 splits the .NET engine's work" "names the option"
+                Expect.stringContains thrown.Message "OMP_NUM_THREADS" "and what to use instead"
+            }
+
+            test
                 "gSDE options round-trip through config.json and RL Zoo's spelling; the .NET engine is refused with them" {
                 let options =
                     A2COptions(
@@ -348,7 +388,8 @@ let tests =
                     Expect.isEmpty (Set.difference files allowed) $"\"{row.Name}\" is spelled outside the table"
             }
 
-            test "every row has a CLI spelling of its own, and one rule on resume lets the step budget change" {
+            test
+                "every row has a CLI spelling of its own, and a resumed run may change only the step budget and the engine's threads" {
                 let spellings = [ for row in Hyperparameters.All -> row.Cli ]
                 Expect.equal (List.distinct spellings) spellings "distinct"
 
@@ -361,8 +402,8 @@ let tests =
                             if row.OnResume = ResumeRule.Free then
                                 row.Name
                     ]
-                    [ "total_timesteps" ]
-                    "only the budget"
+                    [ "total_timesteps"; "threads" ]
+                    "the budget, and the threads (which give the same bits)"
             }
 
             test "Trainer.Resume refuses a change of a row that shapes the checkpoint and takes one that does not" {
