@@ -9,8 +9,6 @@ namespace A2C.Training;
 /// </summary>
 internal sealed class DotNetEngine : IEngine
 {
-    // Below this many observations a forward pass is too short (about 3 µs at 8 envs) for a handoff to pay.
-    private const int ActingSplitMinimum = 16;
     // Acting and learning keep their own activations, so a forward pass for actions never
     // overwrites what a backward pass needs, and each stays sized for its own batches.
     private const int ActingCapacity = 16;
@@ -58,7 +56,7 @@ internal sealed class DotNetEngine : IEngine
     public int Threads => _helper is null ? 1 : 2;
 
     public void Forward(ReadOnlySpan<float> observations, int count, Span<float> actor, Span<float> values) =>
-        _acting.Forward(_weights, Features(observations, count, ref _actingFeatures), count, actor, values, count >= ActingSplitMinimum ? _helper : null);
+        _acting.Forward(_weights, Features(observations, count, ref _actingFeatures), count, actor, values, _helper);
 
     public void Dispose() => _helper?.Dispose();
 

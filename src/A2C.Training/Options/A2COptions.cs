@@ -168,7 +168,7 @@ public sealed record A2COptions
     /// Threads the .NET engine computes on: with 2, separate policy and value networks run their
     /// forward and backward passes on two cores at once (a shared trunk stays on one). Every
     /// output and gradient is the same chain of operations either way, so results are the same
-    /// bits; it pays from about 16 envs (docs/benchmarks.md). Engine torch takes its threads from
+    /// bits (docs/benchmarks.md has what it gains). Engine torch takes its threads from
     /// OMP_NUM_THREADS instead.
     /// </summary>
     /// <value>Default 1.</value>

@@ -201,7 +201,7 @@ public static class Hyperparameters
     };
 
     /// <summary>Threads the .NET engine computes on.</summary>
-    public static Hyperparameter<int> Threads { get; } = new("threads", "--threads", "Threads the .NET engine computes on: 2 runs separate policy and value networks on two cores, with the same results bit for bit (pays from about 16 envs).", ValueFormat.Whole, o => o.Threads, (o, v) => o with { Threads = v })
+    public static Hyperparameter<int> Threads { get; } = new("threads", "--threads", "Threads the .NET engine computes on: 2 runs separate policy and value networks on two cores, with the same results bit for bit.", ValueFormat.Whole, o => o.Threads, (o, v) => o with { Threads = v })
     {
         // TorchSharp's own intra-op threads come from OMP_NUM_THREADS.
         Range = new((o, v) => v is 1 or 2 && !(v == 2 && o.Engine == Training.Engine.Torch), o => o.Engine == Training.Engine.Torch ? "1 with engine torch (set OMP_NUM_THREADS for TorchSharp's threads)" : "1 or 2"),
