@@ -11,6 +11,19 @@ let private run (args: string list) =
     let code = CliApp.Run(List.toArray args, stdout, stderr)
     code, stdout.ToString(), stderr.ToString()
 
+/// A short bench run (2,000 steps, one repeat) with `args`: its stdout and its --json document.
+let private benchJson (args: string list) =
+    let path = Path.GetTempFileName()
+
+    try
+        let code, out, err =
+            run ([ "bench"; "--steps"; "2000"; "--repeats"; "1"; "--json"; path ] @ args)
+
+        Expect.equal code 0 err
+        out, JsonDocument.Parse(File.ReadAllText path).RootElement.Clone()
+    finally
+        File.Delete path
+
 [<Tests>]
 let tests =
     testSequenced
@@ -18,154 +31,106 @@ let tests =
         "a2c bench"
         [
             test "bench prints its figures and --json writes exactly them plus memory, machine and options" {
-                let path = Path.GetTempFileName()
+                let out, json = benchJson [ "--n-envs"; "4" ]
 
-                try
-                    let code, out, err =
-                        run
-                            [
-                                "bench"
-                                "--steps"
-                                "2000"
-                                "--repeats"
-                                "1"
-                                "--n-envs"
-                                "4"
-                                "--json"
-                                path
-                            ]
+                for name in
+                    [
+                        "env_steps_per_s"
+                        "collect_steps_per_s"
+                        "train_steps_per_s"
+                        "train_loop_steps_per_s"
+                        "update_us"
+                        "model_flops_per_step"
+                        "peak_gflops"
+                        "of peak"
+                        "memory"
+                    ] do
+                    Expect.stringContains out name name
 
-                    Expect.equal code 0 err
+                let names = [ for p in json.EnumerateObject() -> p.Name ]
 
-                    for name in
-                        [
-                            "env_steps_per_s"
-                            "collect_steps_per_s"
-                            "train_steps_per_s"
-                            "train_loop_steps_per_s"
-                            "update_us"
-                            "model_flops_per_step"
-                            "peak_gflops"
-                            "of peak"
-                            "memory"
-                        ] do
-                        Expect.stringContains out name name
+                Expect.equal
+                    names
+                    [
+                        "env_steps_per_s"
+                        "collect_steps_per_s"
+                        "train_steps_per_s"
+                        "train_loop_steps_per_s"
+                        "update_us"
+                        "model_flops_per_step"
+                        "update_flops"
+                        "peak_gflops"
+                        "peak_vector_bits"
+                        "peak_threads"
+                        "achieved_gflops"
+                        "efficiency"
+                        "memory"
+                        "machine"
+                        "options"
+                    ]
+                    "fields"
 
-                    let json = JsonDocument.Parse(File.ReadAllText path).RootElement
-                    let names = [ for p in json.EnumerateObject() -> p.Name ]
+                let figure (name: string) = json.GetProperty(name).GetDouble()
 
-                    Expect.equal
-                        names
-                        [
-                            "env_steps_per_s"
-                            "collect_steps_per_s"
-                            "train_steps_per_s"
-                            "train_loop_steps_per_s"
-                            "update_us"
-                            "model_flops_per_step"
-                            "update_flops"
-                            "peak_gflops"
-                            "peak_vector_bits"
-                            "peak_threads"
-                            "achieved_gflops"
-                            "efficiency"
-                            "memory"
-                            "machine"
-                            "options"
-                        ]
-                        "fields"
+                for name in
+                    [
+                        "env_steps_per_s"
+                        "collect_steps_per_s"
+                        "train_steps_per_s"
+                        "train_loop_steps_per_s"
+                        "update_us"
+                        "peak_gflops"
+                    ] do
+                    Expect.isGreaterThan (figure name) 0.0 $"{name} is positive"
 
-                    let figure (name: string) = json.GetProperty(name).GetDouble()
+                // SB3's CartPole network at n_steps 5 (counted by hand in the training tests), over 4 envs.
+                Expect.floatClose Accuracy.high (figure "model_flops_per_step") 71_910.4 "flops per env step"
 
-                    for name in
-                        [
-                            "env_steps_per_s"
-                            "collect_steps_per_s"
-                            "train_steps_per_s"
-                            "train_loop_steps_per_s"
-                            "update_us"
-                            "peak_gflops"
-                        ] do
-                        Expect.isGreaterThan (figure name) 0.0 $"{name} is positive"
+                Expect.floatClose
+                    Accuracy.high
+                    (figure "update_flops")
+                    (20.0 * 52_352.0 + 4.0 * 8_832.0)
+                    "flops per update"
 
-                    // SB3's CartPole network at n_steps 5 (counted by hand in the training tests), over 4 envs.
-                    Expect.floatClose Accuracy.high (figure "model_flops_per_step") 71_910.4 "flops per env step"
+                Expect.contains [ 128; 256; 512 ] (json.GetProperty("peak_vector_bits").GetInt32()) "vector width"
+                let achieved = json.GetProperty "achieved_gflops"
+                let efficiency = json.GetProperty "efficiency"
 
-                    Expect.floatClose
-                        Accuracy.high
-                        (figure "update_flops")
-                        (20.0 * 52_352.0 + 4.0 * 8_832.0)
-                        "flops per update"
+                Expect.floatClose
+                    Accuracy.medium
+                    (achieved.GetProperty("train").GetDouble())
+                    (figure "model_flops_per_step" * figure "train_steps_per_s" / 1e9)
+                    "achieved GFLOP/s are the flops times the rate"
 
-                    Expect.contains [ 128; 256; 512 ] (json.GetProperty("peak_vector_bits").GetInt32()) "vector width"
-                    let achieved = json.GetProperty "achieved_gflops"
-                    let efficiency = json.GetProperty "efficiency"
+                Expect.floatClose
+                    Accuracy.medium
+                    (achieved.GetProperty("update").GetDouble())
+                    (figure "update_flops" / figure "update_us" / 1e3)
+                    "the update's GFLOP/s from its time"
 
+                for name in [ "train"; "train_loop"; "update" ] do
                     Expect.floatClose
                         Accuracy.medium
-                        (achieved.GetProperty("train").GetDouble())
-                        (figure "model_flops_per_step" * figure "train_steps_per_s" / 1e9)
-                        "achieved GFLOP/s are the flops times the rate"
+                        (efficiency.GetProperty(name).GetDouble())
+                        (achieved.GetProperty(name).GetDouble() / figure "peak_gflops")
+                        $"{name}'s share of peak"
 
-                    Expect.floatClose
-                        Accuracy.medium
-                        (achieved.GetProperty("update").GetDouble())
-                        (figure "update_flops" / figure "update_us" / 1e3)
-                        "the update's GFLOP/s from its time"
+                Expect.equal (json.GetProperty("options").GetProperty("n_envs").GetInt32()) 4 "options recorded"
 
-                    for name in [ "train"; "train_loop"; "update" ] do
-                        Expect.floatClose
-                            Accuracy.medium
-                            (efficiency.GetProperty(name).GetDouble())
-                            (achieved.GetProperty(name).GetDouble() / figure "peak_gflops")
-                            $"{name}'s share of peak"
+                Expect.equal (json.GetProperty("options").GetProperty("threads").GetInt32()) 1 "one thread by default"
 
-                    Expect.equal (json.GetProperty("options").GetProperty("n_envs").GetInt32()) 4 "options recorded"
+                Expect.equal (json.GetProperty("peak_threads").GetInt32()) 1 "and the peak of one"
 
-                    Expect.equal
-                        (json.GetProperty("options").GetProperty("threads").GetInt32())
-                        1
-                        "one thread by default"
-
-                    Expect.equal (json.GetProperty("peak_threads").GetInt32()) 1 "and the peak of one"
-
-                    Expect.isGreaterThan
-                        (json.GetProperty("machine").GetProperty("cores").GetInt32())
-                        0
-                        "machine recorded"
-                finally
-                    File.Delete path
+                Expect.isGreaterThan (json.GetProperty("machine").GetProperty("cores").GetInt32()) 0 "machine recorded"
             }
 
             test "bench --threads 2 says so, and measures the peak of two threads at once" {
-                let path = Path.GetTempFileName()
-
-                try
-                    let code, out, err =
-                        run
-                            [
-                                "bench"
-                                "--steps"
-                                "2000"
-                                "--repeats"
-                                "1"
-                                "--n-envs"
-                                "16"
-                                "--threads"
-                                "2"
-                                "--json"
-                                path
-                            ]
-
-                    Expect.equal code 0 err
-                    Expect.stringContains out "engine dotnet on 2 threads" "the header"
-                    Expect.stringContains out "2 threads at once" "the peak's note"
-                    let json = JsonDocument.Parse(File.ReadAllText path).RootElement
-                    Expect.equal (json.GetProperty("options").GetProperty("threads").GetInt32()) 2 "options"
-                    Expect.equal (json.GetProperty("peak_threads").GetInt32()) 2 "the peak's threads"
-                    Expect.isGreaterThan (json.GetProperty("train_steps_per_s").GetDouble()) 0.0 "trained"
-                finally
-                    File.Delete path
+                let out, json = benchJson [ "--n-envs"; "16"; "--threads"; "2" ]
+                Expect.stringContains out "engine dotnet on 2 threads" "the header"
+                Expect.stringContains out "2 threads at once" "the peak's note"
+                Expect.equal (json.GetProperty("options").GetProperty("threads").GetInt32()) 2 "options"
+                Expect.equal (json.GetProperty("peak_threads").GetInt32()) 2 "the peak's threads"
+                Expect.isGreaterThan (json.GetProperty("train_steps_per_s").GetDouble()) 0.0 "trained"
             }
 
             test "bad bench options are refused by name with exit 2" {

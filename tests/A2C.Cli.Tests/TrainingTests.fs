@@ -86,6 +86,41 @@ let private tempDir () =
     Path.Combine(Path.GetTempPath(), "a2c-test-" + Guid.NewGuid().ToString("N"))
 
 [<Tests>]
+
+/// progress.csv's rows without the fps column, which is the one that depends on timing.
+let private progressWithoutFps (dir: string) =
+    File.ReadAllLines(Path.Combine(dir, "progress.csv"))
+    |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
+
+/// A seeded CartPole run with `extra` options: its progress.csv without fps, model.bin and config.json.
+let private cartPoleRun (extra: string list) =
+    let dir = tempDir ()
+
+    let code, out, err =
+        runTrain (
+            [
+                "train"
+                "--env"
+                "CartPole-v1"
+                "--seed"
+                "3"
+                "--run-dir"
+                dir
+                "--log-interval"
+                "10"
+                "--eval-episodes"
+                "0"
+            ]
+            @ extra
+        )
+
+    Expect.equal code 0 (err + out)
+    let rows = progressWithoutFps dir
+    let model = File.ReadAllBytes(Path.Combine(dir, "model.bin"))
+    let config = File.ReadAllText(Path.Combine(dir, "config.json"))
+    Directory.Delete(dir, true)
+    rows, model, config
+
 let stream =
     testSequenced
     <| testList
@@ -270,77 +305,15 @@ let training =
             }
 
             test "two runs with the same seed write the same progress.csv (all but the fps column)" {
-                let run () =
-                    let dir = tempDir ()
-
-                    let code, _, err =
-                        runTrain
-                            [
-                                "train"
-                                "--env"
-                                "CartPole-v1"
-                                "--total-steps"
-                                "4000"
-                                "--seed"
-                                "3"
-                                "--run-dir"
-                                dir
-                                "--log-interval"
-                                "10"
-                                "--eval-episodes"
-                                "0"
-                            ]
-
-                    Expect.equal code 0 err
-
-                    let rows =
-                        File.ReadAllLines(Path.Combine(dir, "progress.csv"))
-                        |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
-
-                    Directory.Delete(dir, true)
-                    rows
-
-                let first = run ()
+                let first, _, _ = cartPoleRun [ "--total-steps"; "4000" ]
                 Expect.isGreaterThan first.Length 5 "rows were written"
-                Expect.sequenceEqual (run ()) first "identical"
+                let second, _, _ = cartPoleRun [ "--total-steps"; "4000" ]
+                Expect.sequenceEqual second first "identical"
             }
 
             test "--threads 2 trains to the same progress.csv and model.bin as one thread, and config.json records it" {
-                let run (threads: string) =
-                    let dir = tempDir ()
-
-                    let code, out, err =
-                        runTrain
-                            [
-                                "train"
-                                "--env"
-                                "CartPole-v1"
-                                "--n-envs"
-                                "32"
-                                "--total-steps"
-                                "16000"
-                                "--seed"
-                                "3"
-                                "--threads"
-                                threads
-                                "--run-dir"
-                                dir
-                                "--log-interval"
-                                "10"
-                                "--eval-episodes"
-                                "0"
-                            ]
-
-                    Expect.equal code 0 (err + out)
-
-                    let rows =
-                        File.ReadAllLines(Path.Combine(dir, "progress.csv"))
-                        |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
-
-                    let model = File.ReadAllBytes(Path.Combine(dir, "model.bin"))
-                    let config = File.ReadAllText(Path.Combine(dir, "config.json"))
-                    Directory.Delete(dir, true)
-                    rows, model, config
+                let run threads =
+                    cartPoleRun [ "--n-envs"; "32"; "--total-steps"; "16000"; "--threads"; threads ]
 
                 let oneRows, oneModel, oneConfig = run "1"
                 let twoRows, twoModel, twoConfig = run "2"
@@ -352,9 +325,7 @@ let training =
             }
 
             test "resuming from a checkpoint continues exactly as an uninterrupted run would" {
-                let withoutFps (dir: string) =
-                    File.ReadAllLines(Path.Combine(dir, "progress.csv"))
-                    |> Array.map (fun line -> line.Split(',') |> Array.removeAt 1 |> String.concat ",")
+                let withoutFps = progressWithoutFps
 
                 let whole, half = tempDir (), tempDir ()
 
