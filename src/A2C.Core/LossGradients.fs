@@ -97,7 +97,9 @@ module LossGradients =
     /// One categorical over logits[offset .. offset + count - 1] with the chosen `action` and the
     /// transition's effective `advantage`: writes dLoss/dz / n of the block into gradLogits and
     /// returns the block's (log pi(action), entropy). The gradient needs only the block's own
-    /// entropy, so a row of several independent blocks is handled block by block.
+    /// entropy, so a row of several independent blocks is handled block by block. `probabilities`
+    /// (at least count long) keeps each exp(z - top), then p, so there is one exp per logit (there
+    /// were three: 16 µs for 320 rows of 2 logits).
     let private categoricalBlock
         (logits: float32[])
         (offset: int)
@@ -107,6 +109,7 @@ module LossGradients =
         (entCoef: float)
         (n: float)
         (gradLogits: float32[])
+        (probabilities: float[])
         =
         let mutable top = Double.NegativeInfinity
 
@@ -116,18 +119,21 @@ module LossGradients =
         let mutable partition = 0.0
 
         for j in 0 .. count - 1 do
-            partition <- partition + exp (float logits.[offset + j] - top)
+            let e = exp (float logits.[offset + j] - top)
+            probabilities.[j] <- e
+            partition <- partition + e
 
         let logPartition = top + log partition
         let mutable entropy = 0.0
 
         for j in 0 .. count - 1 do
-            let logP = float logits.[offset + j] - logPartition
-            entropy <- entropy - exp logP * logP
+            let p = probabilities.[j] / partition
+            probabilities.[j] <- p
+            entropy <- entropy - p * (float logits.[offset + j] - logPartition)
 
         for j in 0 .. count - 1 do
             let logP = float logits.[offset + j] - logPartition
-            let p = exp logP
+            let p = probabilities.[j]
             let chosen = if j = action then 1.0 else 0.0
             let gradient = -advantage * (chosen - p) + entCoef * p * (logP + entropy)
             gradLogits.[offset + j] <- float32 (gradient / n)
@@ -158,6 +164,7 @@ module LossGradients =
         let struct (shift, scale) = advantageTransform options advantages
         let mutable policy = 0.0
         let mutable entropySum = 0.0
+        let probabilities = Array.zeroCreate actionCount
 
         for i in 0 .. n - 1 do
             let action = actions.[i]
@@ -177,6 +184,7 @@ module LossGradients =
                     (float options.EntCoef)
                     (float n)
                     gradLogits
+                    probabilities
 
             policy <- policy - advantage * logProb
             entropySum <- entropySum + entropy
@@ -220,6 +228,7 @@ module LossGradients =
         let struct (shift, scale) = advantageTransform options advantages
         let mutable policy = 0.0
         let mutable entropySum = 0.0
+        let probabilities = Array.zeroCreate (Array.max nvec)
 
         for i in 0 .. n - 1 do
             let advantage = (float advantages.[i] - shift) * scale
@@ -246,6 +255,7 @@ module LossGradients =
                         (float options.EntCoef)
                         (float n)
                         gradLogits
+                        probabilities
 
                 policy <- policy - advantage * logProb
                 entropySum <- entropySum + entropy
